@@ -1,0 +1,199 @@
+# -*- coding: utf-8 -*-
+# Copyright: cloudmove.vcda contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""A small HTTP client for the REST backends (VCDA, Cloud Director, NSX).
+
+- TLS is verified by default; ``thumbprint`` pins a self-signed endpoint by its SHA-256 digest;
+  ``validate_certs=False`` only when asked.
+- connect/read timeouts on every call.
+- retries with jittered, capped exponential backoff for reads and idempotent writes on
+  429/502/503/504 and connection resets, honouring ``Retry-After``. A POST is never retried
+  blindly unless the caller says it is safe.
+- every failure is raised as one of the typed errors of ``_errors``.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import random
+import time
+
+try:
+    import requests
+    from requests.adapters import HTTPAdapter
+    HAS_REQUESTS = True
+    REQUESTS_IMPORT_ERROR = None
+except ImportError as exc:  # pragma: no cover - reported by the module base class
+    HAS_REQUESTS = False
+    REQUESTS_IMPORT_ERROR = exc
+    HTTPAdapter = object
+
+from ansible_collections.cloudmove.vcda.plugins.module_utils._errors import (
+    ApiError,
+    ConnectionFailure,
+    TlsError,
+)
+from ansible_collections.cloudmove.vcda.plugins.module_utils._tls import thumbprint_hex
+
+RETRY_STATUSES = frozenset((429, 502, 503, 504))
+IDEMPOTENT_METHODS = frozenset(("GET", "HEAD", "OPTIONS", "PUT", "DELETE"))
+
+
+class PinnedAdapter(HTTPAdapter):
+    """Transport adapter that accepts exactly the certificate with the given SHA-256 digest."""
+
+    def __init__(self, fingerprint_hex, **kwargs):
+        self._fingerprint = fingerprint_hex
+        super(PinnedAdapter, self).__init__(**kwargs)
+
+    def init_poolmanager(self, *args, **kwargs):
+        kwargs["assert_fingerprint"] = self._fingerprint
+        kwargs["cert_reqs"] = "CERT_NONE"
+        kwargs["assert_hostname"] = False
+        return super(PinnedAdapter, self).init_poolmanager(*args, **kwargs)
+
+    def cert_verify(self, conn, url, verify, cert):
+        # The fingerprint check replaces CA validation; keep requests from re-enabling it.
+        return super(PinnedAdapter, self).cert_verify(conn, url, False, cert)
+
+
+def backoff_delays(retries, base=0.5, cap=8.0):
+    """Full-jitter exponential backoff, capped."""
+    for attempt in range(retries):
+        yield random.uniform(0, min(cap, base * (2 ** attempt)))
+
+
+def retry_after_seconds(response, cap=30.0):
+    value = response.headers.get("Retry-After") if response is not None else None
+    if not value:
+        return None
+    try:
+        return min(cap, max(0.0, float(value)))
+    except ValueError:
+        return None
+
+
+def api_error_message(body):
+    """Pull the API's own message out of an error body (VCDA, vCD JSON, NSX)."""
+    if isinstance(body, dict):
+        for key in ("msg", "message", "error_message", "details"):
+            if body.get(key):
+                return str(body[key]), body.get("code") or body.get("minorErrorCode") or body.get("error_code")
+    return None, None
+
+
+class HttpClient(object):
+    """requests session bound to one base URL."""
+
+    def __init__(self, base_url, validate_certs=True, thumbprint=None, timeout=60,
+                 connect_timeout=10, retries=4, headers=None, session=None, secret_headers=()):
+        if not HAS_REQUESTS:
+            raise ConnectionFailure("the Python library 'requests' is required: %s" % REQUESTS_IMPORT_ERROR)
+        self.base_url = base_url.rstrip("/")
+        self.timeout = (connect_timeout, timeout)
+        self.retries = retries
+        self.session = session or requests.Session()
+        self.session.headers.update(headers or {})
+        self.secret_headers = set(h.lower() for h in secret_headers)
+        self.thumbprint = thumbprint
+        if thumbprint:
+            adapter = PinnedAdapter(thumbprint_hex(thumbprint))
+            self.session.mount("https://", adapter)
+            self.session.verify = False
+        else:
+            self.session.verify = bool(validate_certs)
+        self.sleep = time.sleep
+
+    def url(self, path):
+        if path.startswith("http://") or path.startswith("https://"):
+            return path
+        return "%s/%s" % (self.base_url, path.lstrip("/"))
+
+    def request(self, method, path, json_body=None, data=None, params=None, headers=None,
+                expected=(200, 201, 202, 204), retry_unsafe=False, raw=False, timeout=None):
+        """Send one request and return the decoded body (or the response when ``raw``)."""
+        method = method.upper()
+        url = self.url(path)
+        retryable = retry_unsafe or method in IDEMPOTENT_METHODS
+        delays = backoff_delays(self.retries if retryable else 0)
+        if json_body is not None:
+            data = json.dumps(json_body)
+            headers = dict(headers or {})
+            headers.setdefault("Content-Type", "application/json")
+        while True:
+            response = None
+            try:
+                response = self.session.request(method, url, data=data, params=params, headers=headers,
+                                                timeout=timeout or self.timeout)
+            except requests.exceptions.SSLError as exc:
+                raise TlsError(self._tls_message(url, exc))
+            except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
+                delay = next(delays, None)
+                if delay is None:
+                    raise ConnectionFailure("%s %s failed: %s" % (method, url, _short(exc)))
+                self.sleep(delay)
+                continue
+            if response.status_code in RETRY_STATUSES:
+                delay = next(delays, None)
+                if delay is not None:
+                    hint = retry_after_seconds(response)
+                    self.sleep(hint if hint is not None else delay)
+                    continue
+            if response.status_code not in expected:
+                raise self._error(method, url, response)
+            if raw:
+                return response
+            return decode_body(response)
+
+    def get(self, path, **kwargs):
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path, body=None, **kwargs):
+        return self.request("POST", path, json_body=body, **kwargs)
+
+    def put(self, path, body=None, **kwargs):
+        return self.request("PUT", path, json_body=body, **kwargs)
+
+    def patch(self, path, body=None, **kwargs):
+        return self.request("PATCH", path, json_body=body, **kwargs)
+
+    def delete(self, path, **kwargs):
+        return self.request("DELETE", path, **kwargs)
+
+    def _tls_message(self, url, exc):
+        if self.thumbprint:
+            return ("TLS certificate of %s does not match the pinned thumbprint %s: %s"
+                    % (url, self.thumbprint, _short(exc)))
+        return ("TLS certificate of %s could not be verified (%s); if the endpoint uses a self-signed "
+                "certificate, pin it with the 'thumbprint' option (SHA-256) instead of turning "
+                "validate_certs off" % (url, _short(exc)))
+
+    @staticmethod
+    def _error(method, url, response):
+        body = decode_body(response, strict=False)
+        message, code = api_error_message(body)
+        if message is None and isinstance(body, str) and body.strip():
+            message = body.strip()[:500]
+        return ApiError(method, url, response.status_code, message, code, body)
+
+
+def decode_body(response, strict=True):
+    if response.status_code == 204 or not response.content:
+        return None
+    ctype = response.headers.get("Content-Type", "")
+    if "json" in ctype:
+        try:
+            return response.json()
+        except ValueError:
+            if strict:
+                raise ApiError(response.request.method, response.url, response.status_code,
+                               "response is not valid JSON")
+            return response.text
+    return response.text
+
+
+def _short(exc):
+    text = str(exc)
+    return text if len(text) < 400 else text[:400] + "..."

@@ -1,0 +1,287 @@
+# -*- coding: utf-8 -*-
+# Copyright: cloudmove.vcda contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The desired-state logic of ``ovf_deploy``: read the VM, compare, deploy or correct.
+
+Independent of Ansible: takes a parameters dict, a ``VsphereClient`` and check mode, and
+returns a result dict. Raises the typed errors of ``_errors``.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import os
+import time
+
+try:
+    from pyVmomi import vim
+except ImportError:  # pragma: no cover
+    vim = None
+
+from ansible_collections.cloudmove.vcda.plugins.module_utils._core import MASK, Reconciler
+from ansible_collections.cloudmove.vcda.plugins.module_utils._errors import (
+    InputError,
+    TaskFailed,
+    TimeoutExpired,
+)
+from ansible_collections.cloudmove.vcda.plugins.module_utils._ovf import open_source
+from ansible_collections.cloudmove.vcda.plugins.module_utils._ovf_import import (
+    OvfImporter,
+    import_spec_params,
+)
+from ansible_collections.cloudmove.vcda.plugins.module_utils._vsphere import Poller
+
+POWER = {"poweredon": "poweredOn", "poweredoff": "poweredOff"}
+PROGRESS_ENV = "CLOUDMOVE_PROGRESS_FILE"
+
+
+def progress_writer(path, name):
+    """A progress callback that writes one small JSON document (for the action plugin)."""
+    if not path:
+        return None
+    state = {"last": 0.0}
+
+    def write(done, total, elapsed):
+        now = time.monotonic()
+        if now - state["last"] < 0.5 and done < total:
+            return
+        state["last"] = now
+        tmp = path + ".tmp"
+        with open(tmp, "w") as handle:
+            json.dump({"name": name, "done": done, "total": total, "elapsed": round(elapsed, 2)}, handle)
+        os.replace(tmp, path)
+
+    return write
+
+
+class OvfDeployment(object):
+    def __init__(self, params, client, check_mode=False, session_factory=None, warn=None):
+        self.p = params
+        self.client = client
+        self.check_mode = check_mode
+        self.session_factory = session_factory
+        self.warn = warn or (lambda msg: None)
+        self.secret_keys = set(params.get("secret_properties") or [])
+
+    # --- inputs ------------------------------------------------------------------------------
+    def _source(self):
+        return open_source(self.p["source"], self.session_factory, timeout=min(self.p["timeout"], 300))
+
+    def validate(self, descriptor):
+        """Fail, naming the option and the accepted values, before anything is created."""
+        p = self.p
+        option = p.get("deployment_option")
+        if option is not None and option not in descriptor.deployment_options:
+            raise InputError("deployment_option: '%s' is not offered by the OVF" % option, "deployment_option",
+                             descriptor.deployment_options)
+        unknown = sorted(set(p.get("properties") or {}) - set(descriptor.properties))
+        if unknown:
+            raise InputError("properties: the OVF declares no propert%s %s"
+                             % ("y" if len(unknown) == 1 else "ies", ", ".join(unknown)),
+                             "properties", sorted(descriptor.properties))
+        unknown = sorted(set(p.get("networks") or {}) - set(descriptor.networks))
+        if unknown:
+            raise InputError("networks: the OVF has no network named %s" % ", ".join(unknown), "networks",
+                             descriptor.networks)
+        unknown = sorted(self.secret_keys - set(descriptor.properties))
+        if unknown:
+            raise InputError("secret_properties: the OVF declares no property %s" % ", ".join(unknown),
+                             "secret_properties", sorted(descriptor.properties))
+        self.secret_keys |= descriptor.password_keys()
+
+    # --- live state ---------------------------------------------------------------------------
+    def read_vm(self, vm, descriptor):
+        config = vm.config
+        props = {}
+        if config is not None and config.vAppConfig is not None:
+            for prop in config.vAppConfig.property or []:
+                props[prop.id] = prop.value if prop.value not in (None, "") else prop.defaultValue
+        nics = [d for d in (config.hardware.device if config else []) if isinstance(d, vim.vm.device.VirtualEthernetCard)]
+        networks = {}
+        names = descriptor.nic_networks if descriptor else []
+        for ovf_name, nic in zip(names, nics):
+            networks[ovf_name] = self._nic_network_name(nic)
+        option = None
+        if descriptor is not None and descriptor.deployment_options and config is not None:
+            matching = descriptor.options_matching(config.hardware.numCPU, config.hardware.memoryMB)
+            option = matching[0] if len(matching) == 1 else ("|".join(matching) or "unknown")
+        guest = vm.guest
+        return {
+            "moid": vm._moId,
+            "name": vm.name,
+            "power_state": str(vm.runtime.powerState),
+            "ip_address": guest.ipAddress if guest is not None else None,
+            "deployment_option": option,
+            "properties": props,
+            "networks": networks,
+        }
+
+    def _nic_network_name(self, nic):
+        backing = nic.backing
+        if isinstance(backing, vim.vm.device.VirtualEthernetCard.DistributedVirtualPortBackingInfo):
+            key = backing.port.portgroupKey
+            for net in self.client._view(vim.dvs.DistributedVirtualPortgroup):
+                if net.key == key:
+                    return net.name
+            return key
+        network = getattr(backing, "network", None)
+        return network.name if network is not None else getattr(backing, "deviceName", None)
+
+    def masked(self, props):
+        return dict((k, MASK if k in self.secret_keys and v not in (None, "") else v) for k, v in props.items())
+
+    def public(self, live):
+        if live is None:
+            return None
+        view = dict(live)
+        view["properties"] = self.masked(live.get("properties") or {})
+        return view
+
+    # --- the run ------------------------------------------------------------------------------
+    def run(self):
+        p = self.p
+        client = self.client
+        datacenter = client.datacenter(p.get("datacenter"))
+        folder = client.folder(datacenter, p.get("folder"))
+        vm = client.vm_in_folder(folder, p["name"])
+        reconciler = Reconciler(self.check_mode, secret_keys=("properties",))
+        if p["state"] == "absent":
+            live = self.read_vm(vm, None) if vm is not None else None
+            outcome = reconciler.absent(live and {"name": live["name"], "power_state": live["power_state"]},
+                                        delete=lambda _: self.destroy(vm))
+            return {"changed": outcome.changed, "diff": outcome.diff(), "vm": None}
+        source = self._source()
+        try:
+            descriptor = source.descriptor
+            self.validate(descriptor)
+            networks = dict((k, client.network(datacenter, v, "networks")) for k, v in (p.get("networks") or {}).items())
+            desired = self.desired(descriptor)
+            if vm is None:
+                return self.deploy(source, datacenter, folder, networks, desired)
+            return self.correct(vm, descriptor, desired, reconciler)
+        finally:
+            source.close()
+
+    def desired(self, descriptor):
+        p = self.p
+        props = dict((k, str(v)) for k, v in (p.get("properties") or {}).items())
+        return {
+            "deployment_option": p.get("deployment_option") or descriptor.default_option,
+            "properties": props,
+            "networks": dict(p.get("networks") or {}),
+            "power_state": POWER.get(p["state"]) or ("poweredOn" if p.get("power_on") else None),
+        }
+
+    def deploy(self, source, datacenter, folder, networks, desired):
+        p = self.p
+        client = self.client
+        pool, host = client.placement(datacenter, p.get("cluster"), p.get("esxi_host"), p.get("resource_pool"))
+        datastore = client.datastore(datacenter, p.get("datastore")) if p.get("datastore") else None
+        if datastore is None:
+            stores = pool.owner.datastore if hasattr(pool, "owner") else []
+            if not stores:
+                raise InputError("datastore: none given and the placement has no datastore", "datastore")
+            datastore = stores[0]
+        importer = OvfImporter(client, source, p["upload_workers"], p["timeout"],
+                               on_progress=progress_writer(os.environ.get(PROGRESS_ENV), p["name"]))
+        params = import_spec_params(p["name"], p.get("deployment_option"), p.get("disk_provisioning"),
+                                    networks, desired["properties"], host)
+        spec = importer.create_import_spec(pool, datastore, params)
+        for warning in spec.warnings:
+            self.warn("CreateImportSpec: %s" % warning)
+        if spec.errors:
+            raise TaskFailed("CreateImportSpec rejected the deployment: %s" % "; ".join(spec.errors))
+        after = {"name": p["name"], "deployment_option": desired["deployment_option"],
+                 "properties": self.masked(desired["properties"]), "networks": desired["networks"],
+                 "power_state": desired["power_state"] or "poweredOff"}
+        result = {"changed": True, "diff": {"before": {}, "after": after}, "import_spec_warnings": spec.warnings}
+        if self.check_mode:
+            result["vm"] = after
+            return result
+        vm = importer.run(spec, pool, folder, host)
+        if desired["power_state"] == "poweredOn":
+            self.power(vm, "poweredOn")
+        live = self.read_vm(vm, source.descriptor)
+        live["deployment_option"] = desired["deployment_option"]
+        if p.get("wait_for_ip") and live["power_state"] == "poweredOn":
+            live["ip_address"] = self.wait_for_ip(vm)
+        result["vm"] = self.public(live)
+        return result
+
+    def correct(self, vm, descriptor, desired, reconciler):
+        live = self.read_vm(vm, descriptor)
+        drift = []
+        option = desired["deployment_option"]
+        if self.p.get("deployment_option") and live["deployment_option"] not in (option, None):
+            drift.append("deployment_option: deployed as '%s', requested '%s' (redeploy to change it)"
+                         % (live["deployment_option"], option))
+        for net, wanted in sorted(desired["networks"].items()):
+            if live["networks"].get(net) != wanted:
+                drift.append("networks: OVF network '%s' is on '%s', requested '%s' (not changed by this module)"
+                             % (net, live["networks"].get(net), wanted))
+        for line in drift:
+            self.warn(line)
+        fixable = {"properties": dict((k, v) for k, v in desired["properties"].items() if k not in self.secret_keys),
+                   "power_state": desired["power_state"]}
+        current = {"properties": live["properties"], "power_state": live["power_state"]}
+        wrong = dict((k, v) for k, v in fixable["properties"].items() if current["properties"].get(k) != v)
+        changed = bool(wrong) or (fixable["power_state"] not in (None, live["power_state"]))
+        if wrong:
+            self.warn("properties: %s differ%s from the request and %s corrected in place"
+                      % (", ".join(sorted(wrong)), "s" if len(wrong) == 1 else "",
+                         "would be" if self.check_mode else "were"))
+        if changed and not self.check_mode:
+            if wrong:
+                self.set_properties(vm, wrong)
+            if fixable["power_state"] not in (None, live["power_state"]):
+                self.power(vm, fixable["power_state"])
+            live = self.read_vm(vm, descriptor)
+        elif changed:
+            live = dict(live, properties=dict(live["properties"], **wrong),
+                        power_state=fixable["power_state"] or live["power_state"])
+        before = {"properties": self.masked(current["properties"]), "power_state": current["power_state"]}
+        after = {"properties": self.masked(live["properties"]), "power_state": live["power_state"]}
+        if drift:
+            before.update(deployment_option=live["deployment_option"], networks=live["networks"])
+            after.update(deployment_option=option, networks=dict(live["networks"], **desired["networks"]))
+        if self.p.get("wait_for_ip") and live["power_state"] == "poweredOn" and not self.check_mode:
+            live["ip_address"] = live["ip_address"] or self.wait_for_ip(vm)
+        return {"changed": changed, "diff": {"before": before, "after": after}, "vm": self.public(live),
+                "drift": drift}
+
+    # --- actions ------------------------------------------------------------------------------
+    def set_properties(self, vm, values):
+        by_id = dict((prop.id, prop) for prop in vm.config.vAppConfig.property or [])
+        specs = []
+        for key, value in sorted(values.items()):
+            info = vim.vApp.PropertyInfo(key=by_id[key].key, id=key, value=value)
+            specs.append(vim.vApp.PropertySpec(operation="edit", info=info))
+        spec = vim.vm.ConfigSpec(vAppConfig=vim.vApp.VmConfigSpec(property=specs))
+        self.client.wait_for_task(vm.ReconfigVM_Task(spec), self.p["timeout"], "property update of %s" % vm.name)
+
+    def power(self, vm, state):
+        if str(vm.runtime.powerState) == state:
+            return
+        task = vm.PowerOnVM_Task() if state == "poweredOn" else vm.PowerOffVM_Task()
+        self.client.wait_for_task(task, self.p["timeout"], "power %s of %s" % (state, vm.name))
+
+    def destroy(self, vm):
+        if str(vm.runtime.powerState) == "poweredOn":
+            self.power(vm, "poweredOff")
+        self.client.wait_for_task(vm.Destroy_Task(), self.p["timeout"], "removal of %s" % vm.name)
+
+    def wait_for_ip(self, vm):
+        timeout = self.p["wait_for_ip_timeout"]
+        poller = Poller(timeout, first=1.0)
+        while True:
+            guest = vm.guest
+            address = guest.ipAddress if guest is not None else None
+            if address:
+                return address
+            if poller.expired():
+                raise TimeoutExpired("an IP address on %s from VMware Tools" % vm.name, timeout,
+                                     getattr(guest, "toolsRunningStatus", None))
+            poller.wait()
+

@@ -1,0 +1,322 @@
+# -*- coding: utf-8 -*-
+# Copyright: cloudmove.vcda contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Import an OVF/OVA into vCenter through an NFC lease, streaming.
+
+Independent of Ansible. The lease discipline lives here: wait for ``ready`` with a timeout,
+keep it alive with progress updates from a timer, upload the disks in parallel (bounded)
+in large chunks, check sizes, complete; on any failure or interrupt abort the lease and
+remove the half-imported VM so that a re-run starts clean.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import signal
+import threading
+import time
+
+try:
+    from pyVmomi import vim, vmodl
+except ImportError:  # pragma: no cover - the module base class reports it
+    vim = vmodl = None
+
+try:
+    import requests
+except ImportError:  # pragma: no cover
+    requests = None
+
+from ansible_collections.cloudmove.vcda.plugins.module_utils._errors import (
+    CloudmoveError,
+    InputError,
+    TaskFailed,
+    TimeoutExpired,
+)
+from ansible_collections.cloudmove.vcda.plugins.module_utils._http import PinnedAdapter
+from ansible_collections.cloudmove.vcda.plugins.module_utils._ovf import CHUNK
+from ansible_collections.cloudmove.vcda.plugins.module_utils._tls import thumbprint_hex
+from ansible_collections.cloudmove.vcda.plugins.module_utils._vsphere import Poller, fault_message
+
+
+class Interrupted(CloudmoveError):
+    """The import was interrupted (signal) or cancelled."""
+
+
+class ImportSpecResult(object):
+    def __init__(self, result):
+        self.raw = result
+        self.errors = [fault_message(e) for e in (result.error or [])]
+        self.warnings = [fault_message(w) for w in (result.warning or [])]
+        self.file_items = list(result.fileItem or [])
+
+
+def import_spec_params(name, deployment_option, disk_provisioning, networks, properties, host=None):
+    """The CreateImportSpecParams for the user's choices (networks are Network objects)."""
+    params = vim.OvfManager.CreateImportSpecParams(entityName=name)
+    if deployment_option:
+        params.deploymentOption = deployment_option
+    if disk_provisioning:
+        params.diskProvisioning = disk_provisioning
+    if host is not None:
+        params.hostSystem = host
+    params.networkMapping = [vim.OvfManager.NetworkMapping(name=k, network=v) for k, v in sorted(networks.items())]
+    params.propertyMapping = [vim.KeyValue(key=k, value=str(v)) for k, v in sorted(properties.items())]
+    return params
+
+
+class Progress(object):
+    """Byte counter shared by the upload threads; reports through ``callback(done, total)``."""
+
+    def __init__(self, total, callback=None):
+        self.total = total
+        self.done = 0
+        self._lock = threading.Lock()
+        self.callback = callback
+        self.started = time.monotonic()
+
+    def add(self, count):
+        with self._lock:
+            self.done += count
+
+    def percent(self):
+        if not self.total:
+            return 0
+        return min(99, int(self.done * 100 // self.total))
+
+    def report(self):
+        if self.callback is not None:
+            self.callback(self.done, self.total, time.monotonic() - self.started)
+
+
+class OvfImporter(object):
+    """One import of ``source`` (an ``_ovf.Source``) with a ``_vsphere.VsphereClient``."""
+
+    def __init__(self, client, source, upload_workers=4, timeout=3600, keepalive=10.0, on_progress=None):
+        self.client = client
+        self.source = source
+        self.workers = max(1, int(upload_workers))
+        self.timeout = timeout
+        self.keepalive = keepalive
+        self.on_progress = on_progress
+        self.cancel = threading.Event()
+
+    def create_import_spec(self, pool, datastore, params):
+        manager = self.client.content.ovfManager
+        try:
+            result = manager.CreateImportSpec(self.source.descriptor.text, pool, datastore, params)
+        except vmodl.MethodFault as fault:
+            raise TaskFailed("CreateImportSpec failed: %s" % fault_message(fault))
+        return ImportSpecResult(result)
+
+    # --- the lease -------------------------------------------------------------------------
+    def run(self, spec, pool, folder, host=None):
+        """Import, returning the new VM. Cleans up on any failure or interrupt."""
+        lease = None
+        entity = None
+        previous = self._trap_signals()
+        try:
+            lease = pool.ImportVApp(spec.raw.importSpec, folder, host)
+            self._wait_ready(lease)
+            entity = lease.info.entity
+            self._upload_all(lease, spec)
+            lease.HttpNfcLeaseProgress(100)
+            lease.HttpNfcLeaseComplete()
+            lease = None
+            return entity
+        except BaseException as exc:
+            self.cancel.set()
+            self._cleanup(lease, entity, folder, spec, exc)
+            if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+                raise Interrupted("the import was interrupted; the lease was aborted and the partial VM removed")
+            raise
+        finally:
+            self._restore_signals(previous)
+
+    def _wait_ready(self, lease):
+        poller = Poller(min(self.timeout, 600))
+        while True:
+            state = lease.state
+            if state == vim.HttpNfcLease.State.ready:
+                return
+            if state == vim.HttpNfcLease.State.error:
+                raise TaskFailed("the import lease went to error: %s" % fault_message(lease.error))
+            if poller.expired():
+                raise TimeoutExpired("the import lease to become ready", poller.timeout, state)
+            poller.wait()
+
+    def _upload_url(self, device_url):
+        url = device_url.url
+        if "://*" in url:
+            # ESXi/vCenter answer '*' for "the host you talked to": use vCenter's host and port.
+            url = url.replace("://*", "://%s:%s" % (self.client.hostname, self.client.port), 1)
+        return url
+
+    def _session(self, device_url, url):
+        session = requests.Session()
+        host_thumb = getattr(device_url, "sslThumbprint", None)
+        if host_thumb:
+            session.mount("https://", PinnedAdapter(host_thumb.replace(":", "").lower()))
+            session.verify = False
+        elif self.client.thumbprint and "://%s:" % self.client.hostname in url:
+            session.mount("https://", PinnedAdapter(thumbprint_hex(self.client.thumbprint)))
+            session.verify = False
+        else:
+            session.verify = bool(self.client.validate_certs)
+        return session
+
+    def _upload_all(self, lease, spec):
+        items = dict((i.deviceId, i) for i in spec.file_items)
+        jobs = []
+        for device_url in lease.info.deviceUrl or []:
+            item = items.get(device_url.importKey)
+            if item is None:
+                continue
+            jobs.append((item.path, item, device_url))
+        descriptor_sizes = dict((f["href"], f["size"]) for f in self.source.descriptor.files.values())
+        total = 0
+        for href, item, _ in jobs:
+            size = self.source.size(href)
+            declared = descriptor_sizes.get(href)
+            if size is not None and declared is not None and size != declared:
+                raise InputError("source: %s is %d bytes but the descriptor declares %d; the OVA is damaged"
+                                 % (href, size, declared), option="source")
+            total += size or declared or item.size or 0
+        progress = Progress(total, self.on_progress)
+        ticker = threading.Thread(target=self._keepalive, args=(lease, progress), daemon=True)
+        ticker.start()
+        errors = []
+        by_href = dict((href, (item, du)) for href, item, du in jobs)
+        semaphore = threading.Semaphore(self.workers)
+        threads = []
+
+        def worker(href, stream):
+            try:
+                item, device_url = by_href[href]
+                self._upload_one(device_url, item, href, stream, progress, descriptor_sizes.get(href))
+            except BaseException as exc:  # pylint: disable=broad-except
+                errors.append(exc)
+                self.cancel.set()
+            finally:
+                stream.close()
+                semaphore.release()
+
+        try:
+            for href, stream in self.source.members(list(by_href)):
+                semaphore.acquire()
+                if self.cancel.is_set():
+                    stream.close()
+                    semaphore.release()
+                    break
+                thread = threading.Thread(target=worker, args=(href, stream), daemon=True)
+                thread.start()
+                threads.append(thread)
+                if self.source.sequential:
+                    thread.join()
+            for thread in threads:
+                while thread.is_alive():
+                    thread.join(0.5)
+        finally:
+            self.cancel.set() if errors else None
+            progress.report()
+        self._stop_ticker = True
+        if errors:
+            raise errors[0]
+        progress.report()
+
+    def _keepalive(self, lease, progress):
+        last = 0.0
+        while not self.cancel.is_set() and not getattr(self, "_stop_ticker", False):
+            now = time.monotonic()
+            if now - last >= self.keepalive:
+                last = now
+                try:
+                    lease.HttpNfcLeaseProgress(progress.percent())
+                except Exception:  # pylint: disable=broad-except
+                    pass
+            progress.report()
+            time.sleep(0.5)
+
+    def _upload_one(self, device_url, item, href, stream, progress, declared):
+        url = self._upload_url(device_url)
+        size = self.source.size(href)
+        if size is None:
+            size = declared
+        if size is None:
+            raise InputError("source: the size of %s is unknown (no ovf:size in the descriptor)" % href,
+                             option="source")
+        sent = [0]
+        cancel = self.cancel
+
+        def body():
+            while True:
+                if cancel.is_set():
+                    raise Interrupted("upload of %s cancelled" % href)
+                chunk = stream.read(CHUNK)
+                if not chunk:
+                    break
+                sent[0] += len(chunk)
+                progress.add(len(chunk))
+                yield chunk
+
+        headers = {"Content-Length": str(size), "Connection": "close"}
+        if getattr(item, "create", False):
+            method = "PUT"
+            headers["Overwrite"] = "t"
+        else:
+            method = "POST"
+            headers["Content-Type"] = "application/x-vnd.vmware-streamVmdk"
+        session = self._session(device_url, url)
+        try:
+            response = session.request(method, url, data=body(), headers=headers,
+                                       timeout=(30, max(60, self.timeout)))
+        except requests.RequestException as exc:
+            raise TaskFailed("upload of %s to %s failed after %d of %d bytes: %s" % (href, url, sent[0], size, exc))
+        finally:
+            session.close()
+        if response.status_code >= 300:
+            raise TaskFailed("upload of %s to %s answered HTTP %s" % (href, url, response.status_code))
+        if sent[0] != size:
+            raise TaskFailed("upload of %s sent %d bytes but %d were expected; the source is truncated"
+                             % (href, sent[0], size))
+
+    # --- cleanup ---------------------------------------------------------------------------
+    def _cleanup(self, lease, entity, folder, spec, exc):
+        if lease is not None:
+            try:
+                fault = vmodl.fault.SystemError(reason="import failed: %s" % (str(exc)[:200] or type(exc).__name__))
+                lease.HttpNfcLeaseAbort(fault)
+            except Exception:  # pylint: disable=broad-except
+                pass
+        vm = entity
+        if vm is None:
+            name = getattr(spec.raw.importSpec.configSpec, "name", None)
+            if name:
+                vm = self.client.vm_in_folder(folder, name)
+        if vm is None:
+            return
+        try:
+            if vm.runtime.powerState == vim.VirtualMachinePowerState.poweredOn:
+                self.client.wait_for_task(vm.PowerOffVM_Task(), 120, "power off of the partial VM")
+            self.client.wait_for_task(vm.Destroy_Task(), 300, "removal of the partial VM")
+        except vmodl.fault.ManagedObjectNotFound:
+            pass  # the lease abort already removed it
+        except Exception:  # pylint: disable=broad-except
+            pass
+
+    def _trap_signals(self):
+        if threading.current_thread() is not threading.main_thread():
+            return None
+
+        def handler(signum, frame):
+            raise KeyboardInterrupt("signal %d" % signum)
+
+        previous = {}
+        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            previous[sig] = signal.signal(sig, handler)
+        return previous
+
+    @staticmethod
+    def _restore_signals(previous):
+        for sig, old in (previous or {}).items():
+            signal.signal(sig, old)

@@ -1,0 +1,72 @@
+# -*- coding: utf-8 -*-
+# Copyright: cloudmove.vcda contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Certificate thumbprints: the one place where they are parsed, compared and computed."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import hashlib
+import re
+import socket
+import ssl
+
+from ansible_collections.cloudmove.vcda.plugins.module_utils._errors import (
+    ConnectionFailure,
+    InputError,
+)
+
+_ALGORITHMS = {"SHA-256": (hashlib.sha256, 32), "SHA-1": (hashlib.sha1, 20)}
+_HEX = re.compile(r"^[0-9A-F]+$")
+
+
+def normalize_thumbprint(value, option="thumbprint", algorithm="SHA-256"):
+    """Return ``value`` as ``SHA-256:AA:BB:...`` (the form VCDA uses), or raise InputError.
+
+    Accepts the colon form with or without the ``SHA-256:`` prefix, any case, and plain hex.
+    """
+    if value is None:
+        return None
+    text = str(value).strip()
+    prefix = algorithm
+    match = re.match(r"^(SHA-?256|SHA-?1)\s*:\s*", text, re.IGNORECASE)
+    if match:
+        prefix = "SHA-256" if "256" in match.group(1) else "SHA-1"
+        text = text[match.end():]
+    digest = text.replace(":", "").replace(" ", "").upper()
+    length = _ALGORITHMS[prefix][1]
+    if len(digest) != length * 2 or not _HEX.match(digest):
+        raise InputError(
+            "%s: '%s' is not a %s thumbprint; expected %d hex byte pairs such as 'SHA-256:AB:CD:...'"
+            % (option, value, prefix, length), option=option)
+    return "%s:%s" % (prefix, ":".join(digest[i:i + 2] for i in range(0, len(digest), 2)))
+
+
+def thumbprint_hex(value, option="thumbprint"):
+    """Plain lowercase hex of a thumbprint (the form urllib3's ``assert_fingerprint`` takes)."""
+    return normalize_thumbprint(value, option).split(":", 1)[1].replace(":", "").lower()
+
+
+def thumbprint_of_der(der, algorithm="SHA-256"):
+    digest = _ALGORITHMS[algorithm][0](der).hexdigest().upper()
+    return "%s:%s" % (algorithm, ":".join(digest[i:i + 2] for i in range(0, len(digest), 2)))
+
+
+def fetch_certificate(host, port, timeout=10):
+    """Return the DER certificate the TLS endpoint ``host:port`` presents, without trusting it."""
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    try:
+        with socket.create_connection((host, int(port)), timeout=timeout) as sock:
+            with context.wrap_socket(sock, server_hostname=host) as tls:
+                return tls.getpeercert(binary_form=True)
+    except (OSError, ssl.SSLError) as exc:
+        raise ConnectionFailure("cannot read the certificate of %s:%s: %s" % (host, port, exc))
+
+
+def same_thumbprint(left, right):
+    if not left or not right:
+        return False
+    return normalize_thumbprint(left) == normalize_thumbprint(right)

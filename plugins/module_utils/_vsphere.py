@@ -1,0 +1,214 @@
+# -*- coding: utf-8 -*-
+# Copyright: cloudmove.vcda contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""pyvmomi client: connection, inventory look-ups and the one task waiter.
+
+Knows nothing of Ansible; raises the typed errors of ``_errors``.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import ssl
+import time
+
+try:
+    from pyVim.connect import SmartConnect, Disconnect
+    from pyVmomi import vim, vmodl
+    HAS_PYVMOMI = True
+    PYVMOMI_IMPORT_ERROR = None
+except ImportError as exc:  # pragma: no cover - reported by the module base class
+    HAS_PYVMOMI = False
+    PYVMOMI_IMPORT_ERROR = exc
+    vim = vmodl = None
+
+from ansible_collections.cloudmove.vcda.plugins.module_utils._errors import (
+    ConnectionFailure,
+    NotFoundError,
+    TaskFailed,
+    TimeoutExpired,
+    TlsError,
+)
+from ansible_collections.cloudmove.vcda.plugins.module_utils._tls import thumbprint_hex
+
+
+def fault_message(fault):
+    """The readable text of a vSphere fault."""
+    msg = getattr(fault, "msg", None) or getattr(fault, "localizedMessage", None)
+    if not msg:
+        for item in getattr(fault, "faultMessage", None) or []:
+            if getattr(item, "message", None):
+                msg = item.message
+                break
+    return msg or type(fault).__name__
+
+
+class Poller(object):
+    """Capped exponential backoff between polls, bounded by a deadline."""
+
+    def __init__(self, timeout, first=0.2, cap=5.0, clock=time.monotonic, sleep=time.sleep):
+        self.timeout = timeout
+        self.deadline = clock() + timeout
+        self.delay = first
+        self.cap = cap
+        self.clock = clock
+        self._sleep = sleep
+
+    def expired(self):
+        return self.clock() >= self.deadline
+
+    def wait(self):
+        remaining = self.deadline - self.clock()
+        self._sleep(max(0.0, min(self.delay, remaining)))
+        self.delay = min(self.cap, self.delay * 2)
+
+
+class VsphereClient(object):
+    """A connection to vCenter with the look-ups modules share."""
+
+    def __init__(self, hostname, username, password, port=443, validate_certs=True, thumbprint=None,
+                 timeout=60):
+        if not HAS_PYVMOMI:
+            raise ConnectionFailure("the Python library 'pyvmomi' is required: %s" % PYVMOMI_IMPORT_ERROR)
+        self.hostname = hostname
+        self.port = int(port)
+        self.validate_certs = validate_certs
+        self.thumbprint = thumbprint
+        context = ssl.create_default_context()
+        kwargs = {}
+        if thumbprint:
+            kwargs["thumbprint"] = thumbprint_hex(thumbprint)
+        elif not validate_certs:
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+        try:
+            self.si = SmartConnect(host=hostname, user=username, pwd=password, port=self.port,
+                                   sslContext=context, connectionPoolTimeout=timeout, **kwargs)
+        except ssl.SSLError as exc:
+            raise TlsError(
+                "TLS certificate of vCenter %s:%s could not be verified (%s); pin a self-signed "
+                "certificate with the 'thumbprint' option (SHA-256)" % (hostname, port, exc))
+        except vim.fault.InvalidLogin as exc:
+            raise ConnectionFailure("vCenter %s rejected the login of '%s': %s"
+                                    % (hostname, username, fault_message(exc)))
+        except Exception as exc:  # pyvmomi raises many unrelated types for a failed connect
+            if "thumbprint mismatch" in str(exc).lower():
+                raise TlsError("TLS certificate of vCenter %s:%s does not match the pinned thumbprint %s: %s"
+                               % (hostname, port, thumbprint, exc))
+            raise ConnectionFailure("cannot connect to vCenter %s:%s: %s" % (hostname, port, exc))
+        self.content = self.si.RetrieveContent()
+
+    def close(self):
+        try:
+            Disconnect(self.si)
+        except Exception:  # pylint: disable=broad-except
+            pass
+
+    # --- inventory -------------------------------------------------------------------------
+    def _view(self, vimtype, container=None):
+        view = self.content.viewManager.CreateContainerView(container or self.content.rootFolder,
+                                                            [vimtype], True)
+        try:
+            return list(view.view)
+        finally:
+            view.Destroy()
+
+    def _by_name(self, vimtype, kind, name, container=None, option=None):
+        if name is None:
+            return None
+        objects = self._view(vimtype, container)
+        wanted = name.rstrip("/").split("/")[-1] if "/" in name else name
+        for obj in objects:
+            if obj.name == wanted and ("/" not in name or self.path_of(obj).endswith(name.strip("/"))):
+                return obj
+        raise NotFoundError(kind, name, [o.name for o in objects], option=option)
+
+    def path_of(self, obj):
+        parts = []
+        while obj is not None and obj != self.content.rootFolder:
+            parts.append(obj.name)
+            obj = getattr(obj, "parent", None)
+        return "/".join(reversed(parts))
+
+    def datacenter(self, name, option="datacenter"):
+        if name is None:
+            centers = self._view(vim.Datacenter)
+            if len(centers) == 1:
+                return centers[0]
+            raise NotFoundError("datacenter", "(unset)", [d.name for d in centers], option=option)
+        return self._by_name(vim.Datacenter, "datacenter", name, option=option)
+
+    def cluster(self, datacenter, name, option="cluster"):
+        return self._by_name(vim.ClusterComputeResource, "cluster", name, datacenter.hostFolder, option)
+
+    def host(self, datacenter, name, option="esxi_host"):
+        return self._by_name(vim.HostSystem, "ESXi host", name, datacenter.hostFolder, option)
+
+    def resource_pool(self, datacenter, name, option="resource_pool"):
+        return self._by_name(vim.ResourcePool, "resource pool", name, datacenter.hostFolder, option)
+
+    def datastore(self, datacenter, name, option="datastore"):
+        return self._by_name(vim.Datastore, "datastore", name, datacenter.datastoreFolder, option)
+
+    def network(self, datacenter, name, option="networks"):
+        return self._by_name(vim.Network, "network", name, datacenter.networkFolder, option)
+
+    def folder(self, datacenter, path, option="folder"):
+        """A VM folder by path relative to the datacenter's VM folder (``None`` = that folder)."""
+        folder = datacenter.vmFolder
+        if not path:
+            return folder
+        parts = [p for p in path.strip("/").split("/") if p]
+        if parts and parts[0] == datacenter.name:
+            parts = parts[1:]
+        if parts and parts[0] == "vm":
+            parts = parts[1:]
+        for part in parts:
+            children = [c for c in folder.childEntity if isinstance(c, vim.Folder)]
+            match = [c for c in children if c.name == part]
+            if not match:
+                raise NotFoundError("folder", path, [self.path_of(c) for c in children], option=option)
+            folder = match[0]
+        return folder
+
+    def vm_in_folder(self, folder, name):
+        for child in folder.childEntity:
+            if isinstance(child, vim.VirtualMachine) and child.name == name:
+                return child
+        return None
+
+    def placement(self, datacenter, cluster=None, esxi_host=None, resource_pool=None):
+        """(resource pool, host) to create a VM in, from the options the user set."""
+        if resource_pool:
+            pool = self.resource_pool(datacenter, resource_pool)
+            return pool, None
+        if esxi_host:
+            host = self.host(datacenter, esxi_host)
+            return host.parent.resourcePool, host
+        if cluster:
+            return self.cluster(datacenter, cluster).resourcePool, None
+        clusters = self._view(vim.ComputeResource, datacenter.hostFolder)
+        if len(clusters) == 1:
+            return clusters[0].resourcePool, None
+        raise NotFoundError("cluster", "(unset: give cluster, esxi_host or resource_pool)",
+                            [c.name for c in clusters], option="cluster")
+
+    # --- tasks -----------------------------------------------------------------------------
+    def wait_for_task(self, task, timeout=600, what=None, on_progress=None):
+        """Wait for a vSphere task; raise TaskFailed with the fault's message or TimeoutExpired."""
+        poller = Poller(timeout)
+        what = what or "task %s" % task._moId
+        last = None
+        while True:
+            info = task.info
+            last = info.state
+            if on_progress is not None and info.progress is not None:
+                on_progress(info.progress)
+            if info.state == vim.TaskInfo.State.success:
+                return info.result
+            if info.state == vim.TaskInfo.State.error:
+                raise TaskFailed("%s failed: %s" % (what, fault_message(info.error)))
+            if poller.expired():
+                raise TimeoutExpired(what, timeout, last)
+            poller.wait()

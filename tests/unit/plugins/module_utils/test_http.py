@@ -1,0 +1,119 @@
+import json
+
+import pytest
+import requests
+from requests.adapters import BaseAdapter
+
+from ansible_collections.cloudmove.vcda.plugins.module_utils import _http
+from ansible_collections.cloudmove.vcda.plugins.module_utils._errors import ApiError, ConnectionFailure, TlsError
+
+
+class FakeAdapter(BaseAdapter):
+    """Answers from a script of (status, body, headers) or exceptions."""
+
+    def __init__(self, script):
+        super(FakeAdapter, self).__init__()
+        self.script = list(script)
+        self.calls = []
+
+    def send(self, request, **kwargs):
+        self.calls.append((request.method, request.url, request.body))
+        item = self.script.pop(0)
+        if isinstance(item, Exception):
+            raise item
+        status, body, headers = item
+        resp = requests.Response()
+        resp.status_code = status
+        resp.headers.update(headers or {"Content-Type": "application/json"})
+        resp._content = json.dumps(body).encode() if body is not None else b""
+        resp.url = request.url
+        resp.request = request
+        return resp
+
+    def close(self):
+        pass
+
+
+def client(script, **kwargs):
+    c = _http.HttpClient("https://vcda.example:8046/", **kwargs)
+    adapter = FakeAdapter(script)
+    c.session.mount("https://", adapter)
+    c.sleeps = []
+    c.sleep = c.sleeps.append
+    return c, adapter
+
+
+def test_get_returns_json_and_builds_url():
+    c, a = client([(200, {"ok": 1}, None)])
+    assert c.get("/config") == {"ok": 1}
+    assert a.calls[0][:2] == ("GET", "https://vcda.example:8046/config")
+
+
+def test_retries_reads_on_503_honouring_retry_after():
+    c, a = client([(503, None, {"Retry-After": "2"}), (502, None, None), (200, {"v": 2}, None)])
+    assert c.get("config") == {"v": 2}
+    assert len(a.calls) == 3
+    assert c.sleeps[0] == 2.0 and 0 <= c.sleeps[1] <= 8
+
+
+def test_connection_reset_on_read_is_retried_then_reported():
+    err = requests.exceptions.ConnectionError("Connection reset by peer")
+    c, a = client([err] * 5, retries=4)
+    with pytest.raises(ConnectionFailure) as exc:
+        c.get("x")
+    assert len(a.calls) == 5 and "reset" in str(exc.value)
+
+
+def test_post_is_not_blindly_retried():
+    c, a = client([(503, {"code": "Unavailable", "msg": "busy"}, None)])
+    with pytest.raises(ApiError) as exc:
+        c.post("/replicators", {"a": 1})
+    assert len(a.calls) == 1
+    assert exc.value.status == 503
+
+
+def test_post_retry_when_caller_says_safe():
+    c, a = client([(503, None, None), (200, {"ok": True}, None)])
+    assert c.post("/check", {}, retry_unsafe=True) == {"ok": True}
+    assert len(a.calls) == 2
+
+
+def test_api_error_carries_method_url_status_and_api_message():
+    c, _ = client([(400, {"code": "BadUserInput", "msg": "Field 'foo' is unknown", "args": ["foo"]}, None)])
+    with pytest.raises(ApiError) as exc:
+        c.post("/config/site", {"foo": 1})
+    e = exc.value
+    assert (e.method, e.status, e.code) == ("POST", 400, "BadUserInput")
+    assert "https://vcda.example:8046/config/site" in str(e) and "Field 'foo' is unknown" in str(e)
+
+
+def test_json_body_sent_with_content_type():
+    c, a = client([(204, None, None)])
+    assert c.post("/x", {"k": "v"}) is None
+    assert json.loads(a.calls[0][2]) == {"k": "v"}
+
+
+def test_ssl_error_without_pin_points_to_thumbprint():
+    c, _ = client([requests.exceptions.SSLError("self-signed certificate")])
+    with pytest.raises(TlsError) as exc:
+        c.get("/")
+    assert "thumbprint" in str(exc.value)
+
+
+def test_pinned_client_mounts_adapter_with_fingerprint():
+    tp = "SHA-256:" + ":".join(["AB"] * 32)
+    c = _http.HttpClient("https://h", thumbprint=tp)
+    adapter = c.session.get_adapter("https://h/x")
+    assert isinstance(adapter, _http.PinnedAdapter)
+    assert adapter._fingerprint == "ab" * 32
+    assert c.session.verify is False
+
+
+def test_verification_on_by_default():
+    assert _http.HttpClient("https://h").session.verify is True
+    assert _http.HttpClient("https://h", validate_certs=False).session.verify is False
+
+
+def test_backoff_is_capped():
+    delays = list(_http.backoff_delays(10, base=1, cap=4))
+    assert len(delays) == 10 and max(delays) <= 4
