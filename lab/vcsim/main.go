@@ -1,0 +1,238 @@
+// Command vcsim-lab runs the cloudmove.vcda lab vCenter: govmomi's VPX
+// simulator model with the lookup service and STS endpoints, served over TLS
+// on a loopback address with a certificate made per lab by lab/vcsim.sh.
+//
+// On top of the vSphere API it serves a few lab-only endpoints under /lab/
+// (never part of a real vCenter):
+//
+//	GET    /lab/faults/nfc     current NFC fault injection state
+//	POST   /lab/faults/nfc     {"reset_after_bytes": N, "count": 1, "target": ""}
+//	DELETE /lab/faults/nfc     clear NFC fault injection
+//	GET    /lab/nfc/uploads    bytes received per NFC lease and device
+//	DELETE /lab/nfc/uploads    forget the recorded transfers
+//	GET    /lab/info           inventory counts and credentials user name
+//
+// It is built by lab/vcsim.sh against a patched copy of Debian's govmomi
+// 0.24 (see lab/vcsim/patches/ and lab/README.md).
+package main
+
+import (
+	"crypto/tls"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io/ioutil"
+	"log"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/signal"
+	"strings"
+	"sync"
+	"syscall"
+
+	_ "github.com/vmware/govmomi/lookup/simulator"
+	"github.com/vmware/govmomi/simulator"
+	_ "github.com/vmware/govmomi/sts/simulator"
+)
+
+// nfcFaults is the lab-only NFC fault injection state.
+type nfcFaults struct {
+	mu              sync.Mutex
+	ResetAfterBytes int64  `json:"reset_after_bytes"`
+	Count           int    `json:"count"`
+	Target          string `json:"target,omitempty"`
+	Fired           int    `json:"fired"`
+}
+
+func (f *nfcFaults) snapshot() map[string]interface{} {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return map[string]interface{}{
+		"reset_after_bytes": f.ResetAfterBytes,
+		"count":             f.Count,
+		"target":            f.Target,
+		"fired":             f.Fired,
+		"armed":             f.Count > 0,
+	}
+}
+
+// next is called by the patched NFC handler before each upload: it returns
+// how many bytes to accept before dropping the connection, or -1 to let the
+// upload through untouched.
+func (f *nfcFaults) next(r *http.Request, target string) int64 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.Count <= 0 {
+		return -1
+	}
+	if f.Target != "" && !strings.Contains(target, f.Target) && !strings.Contains(r.URL.Path, f.Target) {
+		return -1
+	}
+	f.Count--
+	f.Fired++
+	return f.ResetAfterBytes
+}
+
+func writeJSON(w http.ResponseWriter, status int, v interface{}) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v)
+}
+
+func (f *nfcFaults) serve(w http.ResponseWriter, r *http.Request) {
+	switch r.Method {
+	case http.MethodGet:
+		writeJSON(w, http.StatusOK, f.snapshot())
+	case http.MethodPost, http.MethodPut:
+		var req struct {
+			ResetAfterBytes *int64 `json:"reset_after_bytes"`
+			Count           *int   `json:"count"`
+			Target          string `json:"target"`
+		}
+		body, err := ioutil.ReadAll(http.MaxBytesReader(w, r.Body, 1<<16))
+		if err == nil {
+			err = json.Unmarshal(body, &req)
+		}
+		if err != nil {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid JSON: " + err.Error()})
+			return
+		}
+		if req.ResetAfterBytes == nil || *req.ResetAfterBytes < 0 {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": "reset_after_bytes (>= 0) is required"})
+			return
+		}
+		count := 1
+		if req.Count != nil {
+			count = *req.Count
+		}
+		if count < 1 {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": "count must be >= 1"})
+			return
+		}
+		f.mu.Lock()
+		f.ResetAfterBytes = *req.ResetAfterBytes
+		f.Count = count
+		f.Target = req.Target
+		f.Fired = 0
+		f.mu.Unlock()
+		log.Printf("lab: NFC fault armed: reset after %d bytes, %d upload(s), target %q", *req.ResetAfterBytes, count, req.Target)
+		writeJSON(w, http.StatusOK, f.snapshot())
+	case http.MethodDelete:
+		f.mu.Lock()
+		f.Count = 0
+		f.ResetAfterBytes = 0
+		f.Target = ""
+		f.mu.Unlock()
+		log.Printf("lab: NFC fault cleared")
+		writeJSON(w, http.StatusOK, f.snapshot())
+	default:
+		writeJSON(w, http.StatusMethodNotAllowed, map[string]string{"error": "use GET, POST or DELETE"})
+	}
+}
+
+func serveUploads(w http.ResponseWriter, r *http.Request) {
+	switch r.Method {
+	case http.MethodGet:
+		writeJSON(w, http.StatusOK, simulator.LabNfcReport())
+	case http.MethodDelete:
+		simulator.LabNfcReset()
+		writeJSON(w, http.StatusOK, simulator.LabNfcReport())
+	default:
+		writeJSON(w, http.StatusMethodNotAllowed, map[string]string{"error": "use GET or DELETE"})
+	}
+}
+
+func main() {
+	listen := flag.String("listen", "127.0.0.1:8989", "loopback address:port to listen on")
+	certFile := flag.String("cert", "", "PEM certificate file (required)")
+	keyFile := flag.String("key", "", "PEM private key file (required)")
+	username := flag.String("username", "administrator@vsphere.local", "user name accepted by SessionManager.Login")
+	password := flag.String("password", "", "password accepted by SessionManager.Login (required)")
+	passwordFile := flag.String("password-file", "", "read the password from this file instead of -password")
+	datacenters := flag.Int("dc", 1, "datacenters (DC0, DC1, ...)")
+	clusters := flag.Int("cluster", 1, "clusters per datacenter (DCn_C0, ...)")
+	clusterHosts := flag.Int("cluster-host", 3, "hosts per cluster (DCn_Cm_H0, ...)")
+	hosts := flag.Int("host", 1, "standalone hosts per datacenter (DCn_H0, ...)")
+	datastores := flag.Int("ds", 2, "datastores (LocalDS_0, LocalDS_1, ...)")
+	portgroups := flag.Int("pg", 2, "distributed port groups per datacenter (DCn_DVPG0, ...) on switch DCn_DVS")
+	pidFile := flag.String("pidfile", "", "write the process id to this file once serving")
+	machines := flag.Int("vm", 2, "VMs per host and per cluster resource pool (DC0_H0_VM0, DC0_C0_RP0_VM0, ...)")
+	flag.Parse()
+
+	log.SetFlags(log.LstdFlags | log.Lmicroseconds)
+
+	if *passwordFile != "" {
+		b, err := ioutil.ReadFile(*passwordFile)
+		if err != nil {
+			log.Fatalf("reading password file: %s", err)
+		}
+		*password = strings.TrimRight(string(b), "\r\n")
+	}
+	if *certFile == "" || *keyFile == "" || *password == "" {
+		fmt.Fprintln(os.Stderr, "vcsim-lab: -cert, -key and -password (or -password-file) are required")
+		flag.Usage()
+		os.Exit(2)
+	}
+	host, _, err := net.SplitHostPort(*listen)
+	if err != nil {
+		log.Fatalf("invalid -listen %q: %s", *listen, err)
+	}
+	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
+		log.Fatalf("-listen must be a loopback IP address:port, got %q", *listen)
+	}
+
+	cert, err := tls.LoadX509KeyPair(*certFile, *keyFile)
+	if err != nil {
+		log.Fatalf("loading certificate: %s", err)
+	}
+
+	model := simulator.VPX()
+	model.Datacenter = *datacenters
+	model.Cluster = *clusters
+	model.ClusterHost = *clusterHosts
+	model.Host = *hosts
+	model.Datastore = *datastores
+	model.Portgroup = *portgroups
+	model.Machine = *machines
+
+	if err := model.Create(); err != nil {
+		log.Fatalf("creating inventory: %s", err)
+	}
+
+	faults := &nfcFaults{}
+	simulator.LabNfcUploadFault = faults.next
+
+	model.Service.Listen = &url.URL{Host: *listen, User: url.UserPassword(*username, *password)}
+	model.Service.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
+	model.Service.RegisterEndpoints = true
+	model.Service.HandleFunc("/lab/faults/nfc", faults.serve)
+	model.Service.HandleFunc("/lab/nfc/uploads", serveUploads)
+	model.Service.HandleFunc("/lab/info", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]interface{}{
+			"username":  *username,
+			"listen":    *listen,
+			"inventory": model.Count(),
+		})
+	})
+
+	server := model.Service.NewServer()
+	if *pidFile != "" {
+		if err := ioutil.WriteFile(*pidFile, []byte(fmt.Sprintf("%d\n", os.Getpid())), 0644); err != nil {
+			log.Fatalf("writing pid file: %s", err)
+		}
+	}
+	log.Printf("vcsim-lab listening on %s (user %s)", server.URL.Host, *username)
+	// The start script waits for this line on stdout.
+	fmt.Printf("VCSIM_LAB_READY https://%s/sdk\n", server.URL.Host)
+
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
+	s := <-sig
+	log.Printf("vcsim-lab: %s, shutting down", s)
+	server.Close()
+	model.Remove()
+}
