@@ -1,0 +1,155 @@
+"""The VCDA appliance: state, authentication, error shape and which endpoints each
+appliance type and API version serves."""
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Any, Dict, List
+
+from ..common import certs
+from ..common.appliance import BaseAppliance, Call, Endpoint
+from ..common.errors import ApiError, ValidationError
+from ..common.media import VendorMediaPolicy
+from ..common.tasks import now_ms
+from . import api_auth, api_config, api_health, api_peers, inferred
+from .versions import Features
+
+TYPES = ("cloud", "replicator", "tunnel", "onprem")
+ADMIN_ROLE = "ADMINISTRATORS"
+DAY_SECONDS = 86400
+
+
+class VcdaAppliance(BaseAppliance):
+    kind = "vcda"
+    session_header = "X-VCAV-Auth"
+
+    def __init__(self, spec, lab, cert_dir=None):
+        if spec.type not in TYPES:
+            raise ValueError("vcda appliance %s: type must be one of %s" % (spec.name, ", ".join(TYPES)))
+        self.features = Features(spec.get("version", "4.7"))
+        versions = [str(v) for v in (spec.get("accept_versions") or [self.features.version])]
+        if self.features.version not in versions:
+            versions.append(self.features.version)
+        self._media = VendorMediaPolicy(r"application/vnd\.vmware\.h4-v(?P<version>[0-9.]+)\+json",
+                                        "application/vnd.vmware.h4-v{version}+json", versions, self.features.version)
+        super().__init__(spec, lab, cert_dir)
+
+    # ----- state ---------------------------------------------------------------------------
+    def initial_state(self) -> Dict[str, Any]:
+        return {
+            "instanceId": str(uuid.uuid4()),
+            "bootTimestamp": now_ms(),
+            "rootPassword": str(self.spec.get("initial_root_password", "Vcda-Init-1!")),
+            "rootPasswordExpired": True,
+            "rootPasswordChangedAt": None,
+            "license": None,
+            "site": None,
+            "endpoints": None,
+            "lookupService": None,
+            "managerLookupService": None,
+            "vcloud": None,
+            "telemetry": {"enabled": False, "environment": None},
+            "dataEngine": {"hbrsrv": True, "h4dm": False},
+            "replicators": [],
+            "tunnels": [],
+            "manager": None,
+            "pendingRestart": False,
+            "healthOverrides": {},
+            "tasks": {},
+        }
+
+    @property
+    def state(self) -> Dict[str, Any]:
+        return self.store.snapshot()
+
+    def password_status(self, state=None) -> Dict[str, Any]:
+        state = state or self.state
+        if state["rootPasswordExpired"]:
+            return {"rootPasswordExpired": True, "secondsUntilExpiration": 0}
+        max_age = float(self.spec.get("root_password_max_age_days", 365)) * DAY_SECONDS
+        left = int(max_age - (time.time() - state["rootPasswordChangedAt"] / 1000.0))
+        return {"rootPasswordExpired": left <= 0, "secondsUntilExpiration": max(0, left)}
+
+    @property
+    def service_type(self) -> str:
+        return inferred.SERVICE_TYPE[self.spec.type]
+
+    @property
+    def peer_timeout(self) -> float:
+        return float(self.spec.get("peer_timeout", 5.0))
+
+    def about(self) -> Dict[str, Any]:
+        build = str(self.spec.get("build", inferred.DEFAULT_BUILD))
+        version = self.features.version + ".0" * (3 - len(self.features.v))
+        return {
+            "serviceType": self.service_type,
+            "productName": inferred.PRODUCT_NAME_3X if self.features.is_3x else inferred.PRODUCT_NAME_4X,
+            "buildVersion": "%s.%s" % (version, build),
+            "buildDate": int(self.spec.get("build_date", 1700000000000)),
+        }
+
+    # ----- hooks ---------------------------------------------------------------------------
+    @property
+    def media(self) -> VendorMediaPolicy:
+        return self._media
+
+    def authenticate(self, request, endpoint):
+        token = request.headers.get(self.session_header)
+        principal = self.sessions.get(token)
+        if principal is None:
+            raise inferred.not_authenticated()
+        return principal, token
+
+    def authorize(self, call: Call) -> None:
+        if not call.endpoint.auth:
+            return
+        if not call.endpoint.flags.get("expired_ok") and self.password_status()["rootPasswordExpired"]:
+            raise inferred.root_password_expired()
+        if call.endpoint.flags.get("admin", True) and ADMIN_ROLE not in call.principal.get("roles", []):
+            raise inferred.forbidden()
+
+    def error_body(self, err: ApiError) -> Dict[str, Any]:
+        return {"code": err.code, "msg": err.msg, "args": list(err.error_args),
+                "stacktrace": "%s%sException: %s" % (inferred.STACKTRACE_PACKAGE, err.code, err.msg)}
+
+    def bad_input(self, err: ValidationError) -> ApiError:
+        return inferred.bad_input(err.msg, *err.error_args)
+
+    def not_found(self, method, path):
+        return inferred.not_found(method, path)
+
+    def method_not_allowed(self, method, path):
+        return inferred.method_not_allowed(method, path)
+
+    def endpoints(self) -> List[Endpoint]:
+        eps: List[Endpoint] = []
+        for module in (api_auth, api_config, api_peers, api_health):
+            eps.extend(module.endpoints(self))
+        return eps
+
+    def control_ops(self):
+        return api_config.control_ops(self)
+
+    def describe(self) -> Dict[str, Any]:
+        out = super().describe()
+        out.update(site=self.spec.get("site"), version=self.features.version, serviceType=self.service_type,
+                   hostname=self.spec.get("hostname"), initialRootPassword=str(self.spec.get("initial_root_password", "Vcda-Init-1!")))
+        return out
+
+    # ----- helpers shared by the API modules -------------------------------------------------
+    def check_config_secret(self, call: Call, required: bool) -> None:
+        secret = call.header("Config-Secret")
+        if secret is None:
+            if required:
+                raise inferred.missing_config_secret()
+            return
+        if secret != self.state["rootPassword"]:
+            raise inferred.wrong_config_secret()
+
+    def own_certificate(self) -> Dict[str, Any]:
+        der = self.certificate_der
+        return {"certificate": {"thumbPrint": certs.thumbprint(der)}, "encoded": certs.b64_der(der)}
+
+    def local_site(self, state=None):
+        site = (state or self.state)["site"]
+        return site["name"] if site else None

@@ -1,0 +1,187 @@
+"""How a VCDA appliance checks the things it is pointed at.
+
+- lookup services and peer appliances: a real TLS connection, certificate compared with the
+  given thumbprint/certificate (``check_tls``), then, for peers, their VCDA API (``Peer``);
+- SSO credentials: ``check_sso_credentials`` (against ``sso.users`` in lab.yml: the lab's
+  lookup service cannot authenticate anyone by itself);
+- Cloud Director: ``check_vcloud`` and ``vcd_login``, against ``vcda.vcloud_directors`` in
+  lab.yml until a vCD emulator exists; then only these two functions change.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, Optional, Tuple
+from urllib.parse import urlsplit
+
+from ..common import certs
+from ..common.errors import ApiError
+from ..common.tlsclient import PinnedHttpsClient, TlsError, check_pin, fetch_certificate
+from . import inferred
+
+
+def tls_error(url: str, exc: TlsError, expected: Optional[str] = None) -> ApiError:
+    if exc.kind == "url":
+        return inferred.invalid_url(url, str(exc))
+    if exc.kind == "pin":
+        return inferred.thumbprint_mismatch(url, expected or "the given certificate", exc.actual)
+    return inferred.unreachable(url, str(exc))
+
+
+def check_tls(url: str, thumbprint: Optional[str] = None, certificate_der: Optional[bytes] = None,
+              timeout: float = 3.0) -> bytes:
+    """Connect to ``url``; return its DER certificate once it matches the pin (ApiError otherwise)."""
+    try:
+        der = fetch_certificate(url, timeout)
+        check_pin(der, thumbprint, certificate_der)
+        return der
+    except TlsError as exc:
+        raise tls_error(url, exc, thumbprint) from None
+
+
+def check_lookup_service(url: str, thumbprint: str, timeout: float = 3.0) -> str:
+    """The lookup service answers TLS at ``url`` with the certificate ``thumbprint`` names.
+    Returns the thumbprint normalized (upper-case)."""
+    pin = certs.normalize_thumbprint(thumbprint)
+    check_tls(url, pin, timeout=timeout)
+    return pin
+
+
+def lookup_service_problem(ls: Optional[Dict[str, Any]], what: str, timeout: float = 2.0) -> Optional[Dict[str, Any]]:
+    """Health: None when the configured lookup service answers with its certificate, else an error object."""
+    if not ls:
+        return inferred.not_configured(what)
+    try:
+        check_tls(ls["url"], ls["thumbprint"], timeout=timeout)
+    except ApiError as exc:
+        return inferred.health_error(exc.code, exc.msg, *exc.error_args)
+    return None
+
+
+def check_sso_credentials(lab, ls_url: str, username: str, password: str) -> bool:
+    """True when ``username``/``password`` are an SSO user of the lab (``sso.users``)."""
+    users = (lab.section("sso").get("users") or {})
+    for name, secret in users.items():
+        if name.lower() == username.lower() and str(secret) == password:
+            return True
+    return False
+
+
+def _norm_url(url: str) -> str:
+    parts = urlsplit(url.strip())
+    port = parts.port or 443
+    return "%s://%s:%d%s" % (parts.scheme.lower(), (parts.hostname or "").lower(), port, parts.path.rstrip("/"))
+
+
+def _vcd_instance(lab, url: str) -> Optional[Dict[str, Any]]:
+    for inst in lab.section("vcda").get("vcloud_directors") or []:
+        if _norm_url(inst["url"]) == _norm_url(url):
+            return inst
+    return None
+
+
+def check_vcloud(lab, url: str, username: str, password: str, thumbprint: Optional[str]) -> None:
+    """POST /config/vcloud and check-vcloud: URL reachable, certificate trusted, system admin credentials."""
+    inst = _vcd_instance(lab, url)
+    if inst is None:
+        raise inferred.unreachable(url, "no Cloud Director answers at this URL")
+    expected = inst.get("thumbprint")
+    if expected:
+        expected = certs.normalize_thumbprint(expected)
+        if thumbprint is None:
+            raise inferred.certificate_not_trusted(url, expected)
+        if certs.normalize_thumbprint(thumbprint) != expected:
+            raise inferred.thumbprint_mismatch(url, thumbprint, expected)
+    users = inst.get("users") or {}
+    if str(users.get(username, object())) != password:
+        raise inferred.remote_authentication_failure(url)
+    if not username.lower().endswith("@system"):
+        raise inferred.bad_input("The Cloud Director user must be a system administrator (user@System).", username)
+
+
+def vcd_login(lab, vcloud: Optional[Dict[str, Any]], user: str, password: str) -> Optional[Tuple[str, str]]:
+    """``vcdCredentials`` login on a cloud appliance: ``(user, org)`` when the Cloud Director it
+    is configured with accepts the credentials, else None."""
+    if not vcloud or "@" not in user:
+        return None
+    inst = _vcd_instance(lab, vcloud["vcdUrl"])
+    if inst is None or str((inst.get("users") or {}).get(user, object())) != password:
+        return None
+    return user, user.rsplit("@", 1)[1]
+
+
+class Peer:
+    """Another VCDA appliance, reached the way a real one reaches it: HTTPS to ``url`` with
+    the certificate pinned, logged in as root."""
+
+    def __init__(self, url: str, thumbprint: Optional[str] = None, certificate_der: Optional[bytes] = None,
+                 timeout: float = 5.0):
+        self.url = url
+        self.expected = thumbprint
+        try:
+            self.client = PinnedHttpsClient(url, thumbprint_pin=certs.normalize_thumbprint(thumbprint) if thumbprint else None,
+                                            certificate_pin=certificate_der, timeout=timeout,
+                                            default_headers={"Accept": "application/json"})
+        except TlsError as exc:
+            raise tls_error(url, exc) from None
+        self.token = None
+
+    def call(self, method: str, path: str, body: Any = None, headers: Optional[Dict[str, str]] = None):
+        all_headers = dict(headers or {})
+        if self.token:
+            all_headers["X-VCAV-Auth"] = self.token
+        try:
+            return self.client.request(method, path, body, all_headers)
+        except TlsError as exc:
+            raise tls_error(self.url, exc, self.expected) from None
+
+    def expect(self, status: int, reply) -> Any:
+        """Return the body of a reply with ``status``; otherwise raise the matching ApiError."""
+        code, _, body = reply
+        if code == status:
+            return body
+        raise self.error(code, body)
+
+    def error(self, code: int, body: Any) -> ApiError:
+        body = body if isinstance(body, dict) else {}
+        if code == 401:
+            return inferred.remote_authentication_failure(self.url, body.get("msg") or "not authenticated")
+        if code == 403 and "rootPasswordExpired" in (body.get("args") or []):
+            return inferred.remote_password_expired(self.url)
+        if 400 <= code < 500:
+            return ApiError(code, body.get("code") or "BadUserInput",
+                            "%s answered: %s" % (self.url, body.get("msg") or "HTTP %d" % code), body.get("args") or [])
+        return inferred.server_failure("%s answered HTTP %d: %s" % (self.url, code, body.get("msg") or ""), self.url)
+
+    def login(self, password: str) -> "Peer":
+        code, headers, body = self.call("POST", "/sessions", {"type": "localUser", "localUser": "root", "localPassword": password})
+        if code != 200:
+            raise self.error(code, body)
+        self.token = headers.get("x-vcav-auth")
+        return self
+
+    def password_expired(self) -> bool:
+        for path in ("/config/root-password-expired", "/appliance/root-password-expired"):
+            code, _, body = self.call("GET", path)
+            if code == 404:
+                continue
+            if code != 200:
+                raise self.error(code, body)
+            return bool(body.get("rootPasswordExpired"))
+        raise inferred.server_failure("%s has no root-password-expired endpoint" % self.url)
+
+    def about(self) -> Dict[str, Any]:
+        return self.expect(200, self.call("GET", "/diagnostics/about"))
+
+    def config(self) -> Dict[str, Any]:
+        return self.expect(200, self.call("GET", "/config"))
+
+    def require_service(self, service_type: str) -> Dict[str, Any]:
+        about = self.about()
+        if about.get("serviceType") != service_type:
+            raise inferred.wrong_service(self.url, service_type, about.get("serviceType"))
+        return about
+
+    def require_lookup_service(self, what: str) -> Dict[str, Any]:
+        config = self.config()
+        if not config.get("lsUrl"):
+            raise inferred.prerequisite_missing(what, "configure the lookup service of %s" % self.url)
+        return config

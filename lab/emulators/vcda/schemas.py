@@ -1,0 +1,113 @@
+"""Request bodies of the VCDA API (contract §1–§2), strictly: every field the contract lists,
+nothing else. Required-ness follows what the contract's clients always send; fields the
+contract shows as ``null`` or optional are nullable/optional."""
+from __future__ import annotations
+
+import re
+
+from ..common.certs import normalize_thumbprint
+from ..common.schema import Bool, Int, Obj, OneOf, Schema, Str
+
+
+def _thumbprint(value):
+    normalize_thumbprint(value)
+
+
+def _https_url(value):
+    if not re.match(r"^https://[^/\s:]+(:\d+)?(/\S*)?$", value, re.IGNORECASE):
+        raise ValueError("expected an https:// URL")
+
+
+def _owner(value):
+    if value != "*" and not re.match(r"^[^@\s]+@[^@\s]+$", value):
+        raise ValueError("expected '*' (multi-tenant) or '<org>@<site>' (dedicated)")
+
+
+def _site_name(value):
+    # [I] site names: letters, digits, '-', '_', '.', at most 64 characters.
+    if not re.match(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", value):
+        raise ValueError("use letters, digits, '-', '_' or '.', at most 64 characters")
+
+
+def _port():
+    return Int(nullable=True, minimum=1, maximum=65535)
+
+
+URL = dict(required=True, check=_https_url)
+THUMBPRINT = dict(required=True, check=_thumbprint)
+
+# ----- §1 sessions ------------------------------------------------------------------------
+LOGIN_TYPES = {
+    "localUser": Schema({"type": Str(required=True), "localUser": Str(required=True), "localPassword": Str(required=True)}),
+    "ssoCredentials": Schema({"type": Str(required=True), "username": Str(required=True), "password": Str(required=True),
+                              "principal": Str(nullable=True)}),
+    "ssoToken": Schema({"type": Str(required=True), "samlToken": Str(required=True), "timestamp": Int(required=True),
+                        "nonce": Str(required=True), "signature": Str(required=True), "principal": Str(nullable=True)}),
+    "vcdCredentials": Schema({"type": Str(required=True), "vcdUser": Str(required=True), "vcdPassword": Str(required=True)}),
+    "vcdCookie": Schema({"type": Str(required=True), "vcdCookie": Str(required=True)}),
+    "vcdAccessToken": Schema({"type": Str(required=True), "vcdAccessToken": Str(required=True),
+                              "context": Str(nullable=True)}),
+}
+
+
+def login_schema(access_token_login: bool) -> OneOf:
+    variants = dict(LOGIN_TYPES)
+    if not access_token_login:
+        del variants["vcdAccessToken"]
+    return OneOf("type", variants)
+
+
+# ----- §2 appliance configuration ---------------------------------------------------------
+ROOT_PASSWORD = Schema({"rootPassword": Str(required=True)})
+CHECK_ROOT_PASSWORD = Schema({"password": Str(required=True)})
+LICENSE = Schema({"key": Str(required=True)})
+CLOUD_SITE = Schema({"localSite": Str(required=True, check=_site_name), "localSiteDescription": Str(nullable=True, allow_empty=True),
+                     "apiUrl": Str(nullable=True, check=_https_url)})
+MANAGER_SITE = Schema({"site": Str(required=True, check=_site_name)})
+
+_ENDPOINT_FIELDS = {
+    "apiAddress": Str(nullable=True), "apiPort": _port(), "apiPublicAddress": Str(nullable=True), "apiPublicPort": _port(),
+    "mgmtAddress": Str(nullable=True), "mgmtPort": _port(), "mgmtPublicAddress": Str(nullable=True), "mgmtPublicPort": _port(),
+}
+_TUNNEL_ENDPOINT_FIELDS = {"tunnelAddress": Str(nullable=True), "tunnelPort": _port(),
+                           "tunnelPublicAddress": Str(nullable=True), "tunnelPublicPort": _port()}
+ENDPOINT_KEYS_4X = list(_ENDPOINT_FIELDS)
+ENDPOINT_KEYS_3X = ENDPOINT_KEYS_4X + list(_TUNNEL_ENDPOINT_FIELDS)
+
+
+def endpoints_schema(with_tunnel_fields: bool) -> Schema:
+    fields = dict(_ENDPOINT_FIELDS)
+    if with_tunnel_fields:
+        fields.update(_TUNNEL_ENDPOINT_FIELDS)
+    return Schema(fields)
+
+
+VCLOUD = Schema({"vcdUrl": Str(**URL), "vcdUsername": Str(required=True), "vcdPassword": Str(required=True),
+                 "vcdThumbprint": Str(nullable=True, check=_thumbprint)})
+LOOKUP_SERVICE = Schema({"url": Str(**URL), "thumbprint": Str(**THUMBPRINT)})
+SSO_ADMIN = Schema({"ssoUser": Str(required=True), "ssoPassword": Str(required=True)})
+# [C: TF setManagerLookupService] manager form; the on-prem appliance accepts it too [I: unknowns.md §2].
+LOOKUP_SERVICE_WITH_SSO = Schema({"url": Str(**URL), "thumbprint": Str(**THUMBPRINT),
+                                  "ssoAdminCredentials": Obj(SSO_ADMIN, nullable=True)})
+DATA_ENGINE = Schema({"hbrsrv": Bool(required=True), "h4dm": Bool(required=True)})
+TELEMETRY = Schema({"enabled": Bool(required=True), "environment": Str(nullable=True, enum=["PRODUCTION", None])})
+
+# Replicator / tunnel preparation through the cloud appliance [C: ANS, TF].
+REMOTE_PASSWORD_EXPIRED = Schema({"apiUrl": Str(**URL), "apiThumbprint": Str(**THUMBPRINT), "rootPassword": Str(required=True)})
+REMOTE_ROOT_PASSWORD = REMOTE_PASSWORD_EXPIRED  # rootPassword is the new one; Config-Secret the current one
+REMOTE_LOOKUP_SERVICE = Schema({"apiUrl": Str(**URL), "apiThumbprint": Str(**THUMBPRINT), "lsUrl": Str(**URL),
+                                "lsThumbprint": Str(**THUMBPRINT), "rootPassword": Str(required=True)})
+
+REPLICATOR_DETAILS = Schema({"apiUrl": Str(**URL), "apiThumbprint": Str(**THUMBPRINT), "rootPassword": Str(required=True),
+                             "ssoUser": Str(required=True), "ssoPassword": Str(required=True)})
+# Nested form [S: VSDR NewReplicatorRequest; C: TF, PSC, JAVA]. The flat form ANS sends is not accepted.
+NEW_REPLICATOR = Schema({"owner": Str(required=True, check=_owner), "site": Str(required=True),
+                         "description": Str(nullable=True, allow_empty=True), "replicatorId": Str(nullable=True),
+                         "details": Obj(REPLICATOR_DETAILS, required=True)})
+RESET_COOKIE = REPLICATOR_DETAILS
+
+TUNNEL = Schema({"url": Str(**URL), "certificate": Str(required=True), "rootPassword": Str(required=True)})
+
+# [I] what the cloud sends a replicator it registers (3.x-era POST /config/manager, contract §2 "Misc").
+SET_MANAGER = Schema({"managerUrl": Str(**URL), "managerCertificate": Str(required=True), "ssoUsername": Str(required=True),
+                      "ssoPassword": Str(required=True)})

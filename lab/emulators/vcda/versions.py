@@ -1,0 +1,37 @@
+"""What differs between VCDA API versions (contract §0–§2; tags as in vcda.md)."""
+from __future__ import annotations
+
+from typing import Tuple
+
+
+def parse(version: str) -> Tuple[int, ...]:
+    try:
+        return tuple(int(p) for p in str(version).split("."))
+    except ValueError:
+        raise ValueError("API version must look like 4.7, got %r" % version) from None
+
+
+class Features:
+    def __init__(self, version: str):
+        self.version = str(version)
+        v = parse(version)
+        self.v = v
+        self.is_3x = v < (4,)
+        # [C: TF HEAD vs 341aeef] /config/root-password-expired in 4.6+, /appliance/... in ≤4.5.
+        self.password_expired_path = "/config/root-password-expired" if v >= (4, 6) else "/appliance/root-password-expired"
+        # [C: TF 765692e] POST /config/tunnels (+ GET) in 4.6+, POST /config/tunnel-service in ≤4.5.
+        self.tunnels_collection = v >= (4, 6)
+        # [S: DOC47] POST → task in 4.7; [S: DOC42/45] GET → task in 4.2–4.5 (4.6 assumed the same [I]);
+        # [C: PVC] 3.x GET returns the data (4.0/4.1 assumed the same [I]).
+        if v >= (4, 7):
+            self.health = "post-task"
+        elif v >= (4, 2):
+            self.health = "get-task"
+        else:
+            self.health = "get-data"
+        # [S] vcdAccessToken login appears in 4.2+ docs; 3.5 lists the other five types.
+        self.access_token_login = v >= (4, 2)
+        # [C] 3.x endpoints also carry the tunnel address/port fields.
+        self.endpoint_tunnel_fields = self.is_3x
+        # [C: PSC Register-vCAVTunnel] 3.x: after configuring the tunnel, restart services before it is used.
+        self.tunnel_needs_restart = self.is_3x
