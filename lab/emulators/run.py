@@ -29,9 +29,13 @@ def main(argv=None) -> int:
     parser.add_argument("--run-dir", help="run directory (default: lab.run_dir of the lab file)")
     parser.add_argument("--cert-dir", help="factory certificates (default: <state-dir>/certs)")
     parser.add_argument("--only", action="append", help="serve only this emulator section (repeatable)")
+    parser.add_argument("--print-dirs", action="store_true", help="print the state and run directories, then exit")
     args = parser.parse_args(argv)
 
     config = load_lab_config(args.config, state_dir=args.state_dir, run_dir=args.run_dir, kinds=args.only)
+    if args.print_dirs:
+        print(config.state_dir, config.run_dir)
+        return 0
     lab = Lab(config, KINDS, cert_dir=args.cert_dir)
     for kind in lab.skipped_kinds:
         print("note: no emulator for lab.yml section %r yet; its appliances are not served" % kind, file=sys.stderr)

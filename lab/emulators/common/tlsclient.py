@@ -82,7 +82,8 @@ class PinnedHttpsClient:
 
     def request(self, method: str, path: str, body: Any = None,
                 headers: Optional[Dict[str, str]] = None) -> Tuple[int, Dict[str, str], Any]:
-        """``(status, headers, parsed JSON body or None)``; TlsError on connection or pin failure."""
+        """``(status, headers, parsed JSON body or None)``; TlsError on connection or pin failure.
+        ``body``: a JSON-able value (sent as application/json), or bytes/str sent as they are."""
         conn = http.client.HTTPSConnection(self.host, self.port, timeout=self.timeout, context=_client_context())
         try:
             try:
@@ -93,7 +94,9 @@ class PinnedHttpsClient:
             all_headers = dict(self.default_headers)
             all_headers.update(headers or {})
             data = None
-            if body is not None:
+            if isinstance(body, (bytes, str)):
+                data = body.encode() if isinstance(body, str) else body
+            elif body is not None:
                 data = json.dumps(body).encode()
                 all_headers.setdefault("Content-Type", "application/json")
             try:
