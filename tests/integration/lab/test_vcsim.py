@@ -604,3 +604,23 @@ def test_fault_target_filter(lab, si, ovas):
         requests.delete(lab_url(lab, "/lab/faults/nfc"), verify=lab["cert_file"], timeout=10)
         lease.HttpNfcLeaseAbort()
     assert find(si, vim.VirtualMachine, "vcda-target") is None
+
+
+# ------------------------------------------------------------- the guest --
+
+def test_appliance_guest_reports_its_ovf_address(lab, si, ovas):
+    vm, _res, _lease, _sent = import_package(
+        si, lab, Package(ovas["vcda"]), "vcda-guest",
+        properties={"guestinfo.cis.appliance.net.ip0": "10.0.0.30",
+                    "guestinfo.cis.appliance.net.hostname": "vcda-guest.lab.local"})
+    try:
+        assert vm.guest.ipAddress is None
+        WaitForTask(vm.PowerOnVM_Task())
+        assert vm.guest.toolsRunningStatus == "guestToolsRunning"
+        assert vm.guest.ipAddress == "10.0.0.30" and vm.summary.guest.ipAddress == "10.0.0.30"
+        assert vm.guest.hostName == "vcda-guest.lab.local"
+        assert vm.guest.net[0].ipAddress == ["10.0.0.30"]
+        WaitForTask(vm.PowerOffVM_Task())
+        assert vm.guest.ipAddress is None and vm.guest.toolsRunningStatus == "guestToolsNotRunning"
+    finally:
+        destroy(vm)
