@@ -108,8 +108,11 @@ class Lab:
         return self
 
     def stop(self) -> None:
-        for server in self.servers:
-            server.stop()
+        stoppers = [threading.Thread(target=server.stop) for server in self.servers]
+        for thread in stoppers:
+            thread.start()
+        for thread in stoppers:
+            thread.join()
         self.servers = []
 
     def wait_ready(self, timeout: float = 20.0) -> None:

@@ -143,7 +143,7 @@ class Peer:
     def error(self, code: int, body: Any) -> ApiError:
         body = body if isinstance(body, dict) else {}
         if code == 401:
-            return inferred.remote_authentication_failure(self.url, body.get("msg") or "not authenticated")
+            return inferred.remote_authentication_failure(self.url)
         if code == 403 and "rootPasswordExpired" in (body.get("args") or []):
             return inferred.remote_password_expired(self.url)
         if 400 <= code < 500:

@@ -1,0 +1,42 @@
+"""Fixtures for the lab emulator tests: in-process labs on loopback addresses with free ports
+and a tiny TLS server standing in for a lookup service."""
+from __future__ import annotations
+
+import pytest
+
+from emulator_helpers import KINDS, SITE1, Lab, RunningLab, TinyTlsServer, load_lab_config, write_config
+
+
+@pytest.fixture(scope="session")
+def cert_dir(tmp_path_factory):
+    return str(tmp_path_factory.mktemp("certs"))
+
+
+@pytest.fixture
+def lab_factory(tmp_path, cert_dir):
+    """``start(appliances=SITE1, state_dir=None, **defaults)`` -> RunningLab; everything stops at teardown."""
+    started = []
+
+    def start(appliances=None, state_dir=None, **defaults):
+        cfg = write_config(tmp_path / ("lab-%d.yml" % len(started)), [dict(a) for a in (appliances or SITE1)], **defaults)
+        config = load_lab_config(str(cfg), state_dir=str(state_dir or tmp_path / "state"), run_dir=str(tmp_path / "run"))
+        lab = Lab(config, KINDS, cert_dir=cert_dir).start()
+        started.append(lab)
+        lab.wait_ready()
+        return RunningLab(lab)
+
+    yield start
+    for lab in started:
+        lab.stop()
+
+
+@pytest.fixture
+def lab(lab_factory):
+    return lab_factory()
+
+
+@pytest.fixture(scope="session")
+def lookup_service(cert_dir):
+    server = TinyTlsServer(cert_dir)
+    yield server
+    server.stop()
