@@ -178,7 +178,8 @@ port_in_use() { # IP PORT
 }
 
 ensure_cert() { # NAME IP
-    local dir="$(inst_dir "$1")" ip="$2"
+    local dir ip="$2"
+    dir="$(inst_dir "$1")"
     if [ -f "$dir/cert.pem" ] && [ -f "$dir/key.pem" ] \
         && openssl x509 -in "$dir/cert.pem" -noout -ext subjectAltName 2>/dev/null | grep -q "IP Address:$ip\$" \
         && openssl x509 -in "$dir/cert.pem" -noout -checkend 86400 >/dev/null 2>&1; then
@@ -223,21 +224,23 @@ cmd_start() {
 
     cmd_build
 
+    port_in_use "$ip" "$port" && die "$ip:$port is already in use by another process"
     dir="$(inst_dir "$name")"
     rm -f "$f"
     rm -rf "$dir/tmp"
     mkdir -p "$dir/tmp"
     chmod 700 "$dir"
-    port_in_use "$ip" "$port" && die "$ip:$port is already in use by another process"
     ensure_cert "$name" "$ip"
     ( umask 077; printf '%s' "$VCSIM_PASSWORD" > "$dir/password" )
     rm -f "$dir/pid"
 
+    local extra=()
+    read -r -a extra <<<"${VCSIM_ARGS:-}"
     log "starting $name at https://$ip:$port/sdk"
     TMPDIR="$dir/tmp" setsid "$BIN" -listen "$ip:$port" \
         -cert "$dir/cert.pem" -key "$dir/key.pem" \
         -username "$VCSIM_USER" -password-file "$dir/password" \
-        -pidfile "$dir/pid" ${VCSIM_ARGS:-} \
+        -pidfile "$dir/pid" "${extra[@]}" \
         </dev/null >"$dir/vcsim.log" 2>&1 &
     local launcher=$!
 
@@ -254,7 +257,7 @@ cmd_start() {
     pid="$(cat "$dir/pid" 2>/dev/null || true)"
     if ! pid_is_ours "$pid" || ! soap_ready "$ip:$port"; then
         tail -n 20 "$dir/vcsim.log" >&2 || true
-        [ -n "$pid" ] && kill "$pid" 2>/dev/null || true
+        if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; fi
         die "$name did not answer on https://$ip:$port/sdk within ${START_TIMEOUT}s (log: $dir/vcsim.log)"
     fi
 
