@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Generate appliance-like OVA/OVF packages for the cloudmove.vcda lab.
 
 The packages look like the appliances the collection deploys (same kinds of
@@ -254,7 +253,7 @@ def make_vmdk(raw, vmdk):
     if not qemu_img:
         raise MakeOvaError("qemu-img not found (apt-get install qemu-utils)")
     proc = subprocess.run([qemu_img, "convert", "-f", "raw", "-O", "vmdk", "-o", "subformat=streamOptimized",
-                           raw, vmdk], stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True)
+                           raw, vmdk], stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, check=False)
     if proc.returncode != 0:
         raise MakeOvaError("qemu-img convert failed: %s" % proc.stderr.strip())
 
@@ -587,8 +586,8 @@ def build(kind="vcda", disks=None, fill="zero", fmt="ova", out=None, name=None, 
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                 epilog="\n\n".join(__doc__.split("\n\n")[1:]),
+    summary, _sep, details = __doc__.partition("\n\n")
+    ap = argparse.ArgumentParser(description=summary, epilog=details,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--kind", choices=sorted(KINDS), default="vcda", help="appliance kind (default: vcda)")
     ap.add_argument("--disks", help="comma separated disk capacities, e.g. 512M,2G (default per kind)")

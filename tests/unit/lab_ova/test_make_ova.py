@@ -275,12 +275,12 @@ def test_same_arguments_reuse_the_output(tmp_path):
 def test_cli(tmp_path):
     out = str(tmp_path / "cli.ova")
     proc = subprocess.run([sys.executable, SCRIPT, "--kind", "onprem", "--disks", "1M", "--out", out, "--json"],
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True)
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, check=False)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["path"] == out
     proc = subprocess.run([sys.executable, SCRIPT, "--out", out, "--disks", "1M", "--kind", "onprem"],
-                          stdout=subprocess.PIPE, universal_newlines=True)
+                          stdout=subprocess.PIPE, universal_newlines=True, check=False)
     assert proc.stdout.strip() == out
     proc = subprocess.run([sys.executable, SCRIPT, "--disks", "12Q", "--out", out],
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True)
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, check=False)
     assert proc.returncode == 1 and "invalid disk size" in proc.stderr
