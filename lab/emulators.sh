@@ -27,11 +27,16 @@ PID_FILE=$RUN_DIR/emulators.pid
 RUN_FILE=$RUN_DIR/emulators.json
 LOG_FILE=$RUN_DIR/emulators.log
 
+alive() { # PID: running, and not a zombie waiting to be reaped
+  kill -0 "$1" 2>/dev/null || return 1
+  ! grep -qs '^State:[[:space:]]*Z' "/proc/$1/status"
+}
+
 running_pid() {
   local pid
   [ -f "$PID_FILE" ] || return 1
   pid=$(cat "$PID_FILE" 2>/dev/null) || return 1
-  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 1
+  [ -n "$pid" ] && alive "$pid" || return 1
   echo "$pid"
 }
 
@@ -59,7 +64,7 @@ start() {
   echo "$pid" >"$PID_FILE"
   deadline=$((SECONDS + ${EMULATORS_START_TIMEOUT:-30}))
   until [ -f "$RUN_FILE" ]; do
-    if ! kill -0 "$pid" 2>/dev/null; then
+    if ! alive "$pid"; then
       echo "emulators failed to start; last lines of $LOG_FILE:" >&2
       tail -n 20 "$LOG_FILE" >&2
       rm -f "$PID_FILE"
@@ -85,11 +90,11 @@ stop() {
     return 0
   fi
   kill -TERM "$pid"
-  for i in $(seq 1 50); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.2
+  for i in $(seq 1 100); do
+    alive "$pid" || break
+    sleep 0.1
   done
-  if kill -0 "$pid" 2>/dev/null; then
+  if alive "$pid"; then
     echo "emulators (pid $pid) ignored SIGTERM; killing" >&2
     kill -KILL "$pid" 2>/dev/null || true
   fi

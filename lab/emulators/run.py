@@ -13,11 +13,13 @@ import sys
 import threading
 
 from .common.config import load_lab_config
-from .common.server import Lab
-from .vcda import VcdaAppliance
 
-# One entry per emulator: lab.yml section name -> appliance class.
-KINDS = {"vcda": VcdaAppliance}
+
+def kinds():
+    """One entry per emulator: lab.yml section name -> appliance class (imported on demand, so
+    that ``--print-dirs`` stays quick)."""
+    from .vcda import VcdaAppliance
+    return {"vcda": VcdaAppliance}
 
 LAB_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -36,7 +38,8 @@ def main(argv=None) -> int:
     if args.print_dirs:
         print(config.state_dir, config.run_dir)
         return 0
-    lab = Lab(config, KINDS, cert_dir=args.cert_dir)
+    from .common.server import Lab
+    lab = Lab(config, kinds(), cert_dir=args.cert_dir)
     for kind in lab.skipped_kinds:
         print("note: no emulator for lab.yml section %r yet; its appliances are not served" % kind, file=sys.stderr)
     stop = threading.Event()

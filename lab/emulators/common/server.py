@@ -67,7 +67,7 @@ class ApplianceServer:
         self.httpd.log = lambda *args, **kwargs: None
         self.httpd.handle_error = lambda *args, **kwargs: None
         spec.port = self.httpd.port  # port 0 in the config means "any free port"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.2},
+        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05},
                                        name="serve-" + appliance.name, daemon=True)
 
     def start(self) -> None:

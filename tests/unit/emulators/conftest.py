@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from emulator_helpers import KINDS, SITE1, Lab, RunningLab, TinyTlsServer, load_lab_config, write_config
+from emulator_helpers import SITE1, Lab, RunningLab, TinyTlsServer, kinds, load_lab_config, write_config
 
 
 @pytest.fixture(scope="session")
@@ -20,7 +20,7 @@ def lab_factory(tmp_path, cert_dir):
     def start(appliances=None, state_dir=None, **defaults):
         cfg = write_config(tmp_path / ("lab-%d.yml" % len(started)), [dict(a) for a in (appliances or SITE1)], **defaults)
         config = load_lab_config(str(cfg), state_dir=str(state_dir or tmp_path / "state"), run_dir=str(tmp_path / "run"))
-        lab = Lab(config, KINDS, cert_dir=cert_dir).start()
+        lab = Lab(config, kinds(), cert_dir=cert_dir).start()
         started.append(lab)
         lab.wait_ready()
         return RunningLab(lab)

@@ -20,7 +20,7 @@ from lab.emulators.common import certs  # noqa: E402
 from lab.emulators.common.config import load_lab_config  # noqa: E402
 from lab.emulators.common.server import Lab  # noqa: E402
 from lab.emulators.common.tlsclient import PinnedHttpsClient  # noqa: E402
-from lab.emulators.run import KINDS  # noqa: E402
+from lab.emulators.run import kinds  # noqa: E402
 
 LAB_TOKEN = "test-lab-token"
 INITIAL_PASSWORD = "Vcda-Init-1!"
