@@ -21,6 +21,7 @@ def kinds():
     from .vcda import VcdaAppliance
     return {"vcda": VcdaAppliance}
 
+
 LAB_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 

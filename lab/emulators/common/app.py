@@ -105,7 +105,7 @@ def render_error(appliance: BaseAppliance, err: ApiError) -> Response:
 
 
 def json_response(status: int, payload: Any, content_type: str, headers=None) -> Response:
-    if status == 204 or payload is None and status in (202, 204):
+    if status == 204:
         resp = Response(status=status)
     else:
         resp = Response(json.dumps(payload), status=status, content_type=content_type)

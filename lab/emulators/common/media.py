@@ -43,7 +43,7 @@ def parse_accept(header: Optional[str]) -> List[Tuple[str, Dict[str, str]]]:
         if q > 0:
             ranges.append((q, index, mtype, params))
     ranges.sort(key=lambda r: (-r[0], r[1]))
-    return [(m, p) for _, _, m, p in ranges]
+    return [(mtype, params) for _q, _index, mtype, params in ranges]
 
 
 class VendorMediaPolicy:

@@ -123,7 +123,7 @@ class Lab:
                 client = PinnedHttpsClient(appliance.spec.url, thumbprint_pin=appliance.thumbprint, timeout=2.0,
                                            default_headers={"X-Lab-Token": self.config.token})
                 try:
-                    status, _, _ = client.request("GET", "/_lab/info")
+                    status = client.request("GET", "/_lab/info")[0]
                     if status == 200:
                         break
                 except TlsError:

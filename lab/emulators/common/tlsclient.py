@@ -47,7 +47,7 @@ def _client_context() -> ssl.SSLContext:
 
 def fetch_certificate(url: str, timeout: float = 3.0) -> bytes:
     """The DER certificate the TLS server at ``url`` presents."""
-    host, port, _ = split_https_url(url)
+    host, port = split_https_url(url)[:2]
     try:
         with socket.create_connection((host, port), timeout=timeout) as raw:
             with _client_context().wrap_socket(raw, server_hostname=host) as tls:

@@ -96,4 +96,3 @@ def endpoints(appliance):
                  schema=schemas.CHECK_ROOT_PASSWORD, flags=EXPIRED_OK),
         Endpoint("GET", "/diagnostics/about", about, flags=dict(EXPIRED_OK, admin=False)),
     ]
-

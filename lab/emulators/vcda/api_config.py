@@ -294,4 +294,3 @@ def control_ops(appliance):
     return {"remove-replicator": remove_replicator, "set-public-endpoint": set_public_endpoint,
             "expire-root-password": expire_root_password, "set-root-password": set_root_password,
             "regenerate-certificate": regenerate_certificate}
-

@@ -12,6 +12,7 @@ import uuid
 
 from ..common import certs
 from ..common.appliance import Endpoint
+from ..common.errors import ApiError
 from . import checks, inferred, schemas
 from .api_config import config_summary
 
@@ -51,8 +52,8 @@ def _replicator_view(appliance, rep, live=True):
     if live:
         try:
             checks.check_tls(rep["apiUrl"], rep["certThumbprint"], timeout=min(2.0, appliance.peer_timeout))
-        except Exception as exc:  # ApiError from the check: the replicator is unreachable or changed certificate
-            out["state"]["outgoingCommError"] = inferred.health_error(getattr(exc, "code", "GeneralServerFailure"), str(exc))
+        except ApiError as exc:  # the replicator is unreachable or presents another certificate
+            out["state"]["outgoingCommError"] = inferred.health_error(exc.code, exc.msg, *exc.error_args)
     return out
 
 

@@ -67,7 +67,8 @@ class VcdaAppliance(BaseAppliance):
         if state["rootPasswordExpired"]:
             return {"rootPasswordExpired": True, "secondsUntilExpiration": 0}
         max_age = float(self.spec.get("root_password_max_age_days", 365)) * DAY_SECONDS
-        left = int(max_age - (time.time() - state["rootPasswordChangedAt"] / 1000.0))
+        changed = (state.get("rootPasswordChangedAt") or now_ms()) / 1000.0
+        left = int(max_age - (time.time() - changed))
         return {"rootPasswordExpired": left <= 0, "secondsUntilExpiration": max(0, left)}
 
     @property

@@ -135,7 +135,7 @@ class Peer:
 
     def expect(self, status: int, reply) -> Any:
         """Return the body of a reply with ``status``; otherwise raise the matching ApiError."""
-        code, _, body = reply
+        code, body = reply[0], reply[2]
         if code == status:
             return body
         raise self.error(code, body)
@@ -160,7 +160,7 @@ class Peer:
 
     def password_expired(self) -> bool:
         for path in ("/config/root-password-expired", "/appliance/root-password-expired"):
-            code, _, body = self.call("GET", path)
+            code, _headers, body = self.call("GET", path)
             if code == 404:
                 continue
             if code != 200:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from emulator_helpers import SITE1, Lab, RunningLab, TinyTlsServer, kinds, load_lab_config, write_config
+from emulator_helpers import SITE1, Lab, RunningLab, TinyTlsServer, write_config
+
+from lab.emulators.common.config import load_lab_config
+from lab.emulators.run import kinds
 
 
 @pytest.fixture(scope="session")

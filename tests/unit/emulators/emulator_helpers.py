@@ -17,10 +17,8 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from lab.emulators.common import certs  # noqa: E402
-from lab.emulators.common.config import load_lab_config  # noqa: E402
 from lab.emulators.common.server import Lab  # noqa: E402
 from lab.emulators.common.tlsclient import PinnedHttpsClient  # noqa: E402
-from lab.emulators.run import kinds  # noqa: E402
 
 LAB_TOKEN = "test-lab-token"
 INITIAL_PASSWORD = "Vcda-Init-1!"
@@ -119,7 +117,7 @@ class TinyTlsServer:
 
     def __init__(self, cert_dir, name="ls"):
         cert_path, key_path = os.path.join(cert_dir, name + ".crt"), os.path.join(cert_dir, name + ".key")
-        cert_pem, _ = certs.load_or_create(cert_path, key_path, "127.0.0.1", ips=["127.0.0.1"])
+        cert_pem = certs.load_or_create(cert_path, key_path, "127.0.0.1", ips=["127.0.0.1"])[0]
         self.thumbprint = certs.thumbprint(certs.pem_to_der(cert_pem))
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Quiet)
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -160,11 +158,10 @@ def prepare_remote(cloud: Client, lab: RunningLab, name: str, ls: TinyTlsServer,
     false: done already) and set its lookup service."""
     url, thumb = lab.url(name), lab.thumbprint(name)
     if password:
-        ok(cloud.call("POST", "/config/%s/root-password" % group, {"apiUrl": url, "apiThumbprint": thumb,
-                                                                  "rootPassword": NEW_PASSWORD},
-                      headers={"Config-Secret": INITIAL_PASSWORD}), 204)
-    ok(cloud.call("POST", "/config/%s/lookup-service" % group, {"apiUrl": url, "apiThumbprint": thumb, "lsUrl": ls.url,
-                                                               "lsThumbprint": ls.thumbprint, "rootPassword": NEW_PASSWORD}))
+        change = {"apiUrl": url, "apiThumbprint": thumb, "rootPassword": NEW_PASSWORD}
+        ok(cloud.call("POST", "/config/%s/root-password" % group, change, headers={"Config-Secret": INITIAL_PASSWORD}), 204)
+    lookup = {"apiUrl": url, "apiThumbprint": thumb, "lsUrl": ls.url, "lsThumbprint": ls.thumbprint, "rootPassword": NEW_PASSWORD}
+    ok(cloud.call("POST", "/config/%s/lookup-service" % group, lookup))
 
 
 def replicator_body(lab: RunningLab, name="t-replicator", site="site1", **details):

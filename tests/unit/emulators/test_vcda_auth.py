@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import time
 
-from emulator_helpers import (INITIAL_PASSWORD, LICENSE_KEY, NEW_PASSWORD, SSO_PASSWORD, SSO_USER, VCD_PASSWORD, VCD_URL, VCD_USER,
-                      first_boot, ok)
+from emulator_helpers import (INITIAL_PASSWORD, LICENSE_KEY, NEW_PASSWORD, SSO_PASSWORD, SSO_USER, VCD_PASSWORD, VCD_URL,
+                              VCD_USER, first_boot, ok)
 
 CLOUD_ONLY = [{"name": "t-cloud", "type": "cloud", "site": "site1", "address": "127.0.1.11", "port": 0}]
 

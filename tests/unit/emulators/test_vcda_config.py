@@ -30,8 +30,9 @@ def test_strict_bodies(lab_factory):
     _error(cloud.call("POST", "/config/endpoints", {"apiPublicPort": True}), 400)
     _error(cloud.call("POST", "/config/telemetry", {"enabled": "yes"}), 400)
     _error(cloud.call("POST", "/config/telemetry", {"enabled": True, "environment": "LAB"}), 400)
-    nested = {"owner": "*", "site": "site1", "details": {"apiUrl": "https://x:8043", "apiThumbprint": "SHA-256:00",
-                                                          "rootPassword": "p", "ssoUser": "u", "ssoPassword": "p", "bogus": 1}}
+    details = {"apiUrl": "https://x:8043", "apiThumbprint": "SHA-256:00", "rootPassword": "p", "ssoUser": "u", "ssoPassword": "p",
+               "bogus": 1}
+    nested = {"owner": "*", "site": "site1", "details": details}
     assert "details.bogus" in _error(cloud.call("POST", "/replicators", nested), 400)["args"]
     # The flat replicator body ANS sends is not the documented form.
     flat = {"apiUrl": "https://x:8043", "apiThumbprint": "SHA-256:" + ":".join(["AA"] * 32), "rootPassword": "p",
@@ -145,8 +146,8 @@ def test_remote_and_own_certificates(lab):
     _error(cloud.call("POST", "/config/certificate", p12, headers={"Content-Type": "application/octet-stream", "Secret": "no"}), 400)
     _error(cloud.call("POST", "/config/certificate", p12, headers={"Content-Type": "application/json"}), 415,
            "UnsupportedMediaType")
-    new = ok(cloud.call("POST", "/config/certificate", p12, headers={"Content-Type": "application/octet-stream",
-                                                                      "Secret": "p12-secret"}))
+    upload = {"Content-Type": "application/octet-stream", "Secret": "p12-secret"}
+    new = ok(cloud.call("POST", "/config/certificate", p12, headers=upload))
     assert new["certificate"]["thumbPrint"] != old
     assert certs.thumbprint(certs.der_from_b64(new["encoded"])) == lab.thumbprint("t-cloud")
     # The server presents the new certificate from now on; a client pinning the old one is refused.

@@ -48,8 +48,7 @@ def test_health_47_is_a_post_task_with_live_errors(lab, lookup_service):
     remote = ok(cloud.call("GET", "/config/remote-certificate?url=%s" % lab.url("t-tunnel")))
     ok(cloud.call("POST", "/config/tunnels", {"url": lab.url("t-tunnel"), "certificate": remote["encoded"],
                                               "rootPassword": NEW_PASSWORD}))
-    health, _ = _wait_task(cloud, ok(cloud.call("POST", "/diagnostics/health"), 202))
-    health = health["result"]
+    health = _wait_task(cloud, ok(cloud.call("POST", "/diagnostics/health"), 202))[0]["result"]
     assert [health[k] for k in ("lsError", "vcdError", "tunnelError", "managerError")] == [None] * 4
     assert health["managerHealth"]["onlineReplicators"] == 1 and health["managerHealth"]["offlineReplicators"] == 0
     assert health["tunnelConnectivity"][0]["tunnelService"]["url"] == lab.url("t-tunnel")
