@@ -83,14 +83,14 @@ start() {
 }
 
 stop() {
-  local pid i
+  local pid
   if ! pid=$(running_pid); then
     echo "emulators not running"
     rm -f "$PID_FILE"
     return 0
   fi
   kill -TERM "$pid"
-  for i in $(seq 1 100); do
+  for _ in $(seq 1 100); do
     alive "$pid" || break
     sleep 0.1
   done
