@@ -66,7 +66,6 @@ class Call:
 
 class BaseAppliance:
     kind = "base"
-    session_header = "X-Session"
 
     def __init__(self, spec: ApplianceSpec, lab: LabConfig, cert_dir: Optional[str] = None):
         self.spec = spec

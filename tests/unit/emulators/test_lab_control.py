@@ -167,3 +167,23 @@ def test_emulators_script(tmp_path):
         stopped = run("stop")
     assert stopped.returncode == 0 and run("status").returncode == 3
     assert not (tmp_path / "run" / "emulators.json").exists()
+
+
+def test_lab_restart_password_and_state_replace(lab_factory):
+    lab = lab_factory([{"name": "t-cloud", "type": "cloud", "address": "127.0.1.11", "port": 0, "version": "4.6",
+                        "accept_versions": ["4.5"]}])
+    control = lab.client("t-cloud")
+    ok(control.lab("POST", "/_lab/ops/set-root-password", {"password": "Set-By-Lab-1!"}))
+    cloud = lab.client("t-cloud").login("Set-By-Lab-1!")
+    assert cloud.call("GET", "/config", accept="application/vnd.vmware.h4-v4.5+json").status == 200   # accept_versions
+    assert cloud.call("GET", "/config", accept="application/vnd.vmware.h4-v4.6+json").status == 200
+    assert cloud.call("GET", "/diagnostics/health").status == 202                                       # 4.6: GET task
+    saved = ok(control.lab("GET", "/_lab/state"))
+    ok(control.lab("POST", "/_lab/restart", {"seconds": 0.3}))
+    assert cloud.call("GET", "/config").status == 503
+    time.sleep(0.35)
+    assert cloud.call("GET", "/config").status == 401
+    cloud.login("Set-By-Lab-1!")
+    ok(cloud.call("POST", "/config/site", {"localSite": "site1"}))
+    ok(control.lab("PUT", "/_lab/state", saved))
+    assert ok(cloud.call("GET", "/config"))["localSite"] is None
