@@ -39,7 +39,7 @@ class VcdaAppliance(BaseAppliance):
         return {
             "instanceId": str(uuid.uuid4()),
             "bootTimestamp": now_ms(),
-            "rootPassword": str(self.spec.get("initial_root_password", "Vcda-Init-1!")),
+            "rootPassword": self.initial_root_password,
             "rootPasswordExpired": True,
             "rootPasswordChangedAt": None,
             "license": None,
@@ -57,6 +57,10 @@ class VcdaAppliance(BaseAppliance):
             "healthOverrides": {},
             "tasks": {},
         }
+
+    @property
+    def initial_root_password(self) -> str:
+        return str(self.spec.get("initial_root_password", "Vcda-Init-1!"))
 
     @property
     def state(self) -> Dict[str, Any]:
@@ -134,7 +138,7 @@ class VcdaAppliance(BaseAppliance):
     def describe(self) -> Dict[str, Any]:
         out = super().describe()
         out.update(site=self.spec.get("site"), version=self.features.version, serviceType=self.service_type,
-                   hostname=self.spec.get("hostname"), initialRootPassword=str(self.spec.get("initial_root_password", "Vcda-Init-1!")))
+                   hostname=self.spec.get("hostname"), initialRootPassword=self.initial_root_password)
         return out
 
     # ----- helpers shared by the API modules -------------------------------------------------
