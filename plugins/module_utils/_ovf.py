@@ -402,8 +402,7 @@ class RemoteSource(Source):
 
     def members(self, hrefs):
         if not self.sequential:
-            for item in super(RemoteSource, self).members(hrefs):
-                yield item
+            yield from super(RemoteSource, self).members(hrefs)
             return
         wanted = set(hrefs)
         for member in self._sequential_tar:

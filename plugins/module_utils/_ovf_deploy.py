@@ -284,4 +284,3 @@ class OvfDeployment(object):
                 raise TimeoutExpired("an IP address on %s from VMware Tools" % vm.name, timeout,
                                      getattr(guest, "toolsRunningStatus", None))
             poller.wait()
-

@@ -175,7 +175,7 @@ class OvfImporter(object):
             jobs.append((item.path, item, device_url))
         descriptor_sizes = dict((f["href"], f["size"]) for f in self.source.descriptor.files.values())
         total = 0
-        for href, item, _ in jobs:
+        for href, item, _device in jobs:
             size = self.source.size(href)
             declared = descriptor_sizes.get(href)
             if size is not None and declared is not None and size != declared:
@@ -268,8 +268,12 @@ class OvfImporter(object):
             headers["Content-Type"] = "application/x-vnd.vmware-streamVmdk"
         session = self._session(device_url, url)
         try:
-            response = session.request(method, url, data=body(), headers=headers,
-                                       timeout=(30, max(60, self.timeout)))
+            prepared = session.prepare_request(requests.Request(method, url, data=body(), headers=headers))
+            # A generator body makes requests announce chunked encoding; NFC wants a plain
+            # Content-Length body, sent in our large chunks.
+            prepared.headers.pop("Transfer-Encoding", None)
+            prepared.headers["Content-Length"] = str(size)
+            response = session.send(prepared, timeout=(30, max(60, self.timeout)))
         except requests.RequestException as exc:
             raise TaskFailed("upload of %s to %s failed after %d of %d bytes: %s" % (href, url, sent[0], size, exc))
         finally:

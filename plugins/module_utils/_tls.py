@@ -15,6 +15,7 @@ import ssl
 from ansible_collections.cloudmove.vcda.plugins.module_utils._errors import (
     ConnectionFailure,
     InputError,
+    TlsError,
 )
 
 _ALGORITHMS = {"SHA-256": (hashlib.sha256, 32), "SHA-1": (hashlib.sha1, 20)}
@@ -70,3 +71,25 @@ def same_thumbprint(left, right):
     if not left or not right:
         return False
     return normalize_thumbprint(left) == normalize_thumbprint(right)
+
+
+def pinned_ssl_context(host, port, thumbprint, timeout=10):
+    """An SSL context that trusts exactly the certificate ``host:port`` presents, if it matches.
+
+    The certificate is read once, its digest compared with the pin, and the context then
+    trusts that one certificate (hostname checks off: the pin is the identity). For clients
+    such as pyvmomi that open several connections and take only an SSL context.
+    """
+    der = fetch_certificate(host, port, timeout)
+    wanted = normalize_thumbprint(thumbprint)
+    algorithm = wanted.split(":", 1)[0]
+    actual = thumbprint_of_der(der, algorithm)
+    if actual != wanted:
+        raise TlsError("TLS certificate of %s:%s does not match the pinned thumbprint: expected %s, got %s"
+                       % (host, port, wanted, actual))
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_REQUIRED
+    context.verify_flags |= getattr(ssl, "VERIFY_X509_PARTIAL_CHAIN", 0)
+    context.load_verify_locations(cadata=ssl.DER_cert_to_PEM_cert(der))
+    return context

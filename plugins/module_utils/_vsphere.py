@@ -15,22 +15,23 @@ import time
 
 try:
     from pyVim.connect import SmartConnect, Disconnect
-    from pyVmomi import vim, vmodl
+    from pyVmomi import vim
     HAS_PYVMOMI = True
     PYVMOMI_IMPORT_ERROR = None
 except ImportError as exc:  # pragma: no cover - reported by the module base class
     HAS_PYVMOMI = False
     PYVMOMI_IMPORT_ERROR = exc
-    vim = vmodl = None
+    vim = None
 
 from ansible_collections.cloudmove.vcda.plugins.module_utils._errors import (
     ConnectionFailure,
+    InputError,
     NotFoundError,
     TaskFailed,
     TimeoutExpired,
     TlsError,
 )
-from ansible_collections.cloudmove.vcda.plugins.module_utils._tls import thumbprint_hex
+from ansible_collections.cloudmove.vcda.plugins.module_utils._tls import pinned_ssl_context
 
 
 def fault_message(fault):
@@ -75,16 +76,17 @@ class VsphereClient(object):
         self.port = int(port)
         self.validate_certs = validate_certs
         self.thumbprint = thumbprint
-        context = ssl.create_default_context()
-        kwargs = {}
         if thumbprint:
-            kwargs["thumbprint"] = thumbprint_hex(thumbprint)
-        elif not validate_certs:
-            context.check_hostname = False
-            context.verify_mode = ssl.CERT_NONE
+            context = pinned_ssl_context(hostname, self.port, thumbprint)
+        else:
+            context = ssl.create_default_context()
+            if not validate_certs:
+                context.check_hostname = False
+                context.verify_mode = ssl.CERT_NONE
         try:
             self.si = SmartConnect(host=hostname, user=username, pwd=password, port=self.port,
-                                   sslContext=context, connectionPoolTimeout=timeout, **kwargs)
+                                   sslContext=context, connectionPoolTimeout=timeout,
+                                   disableSslCertValidation=not validate_certs and not thumbprint)
         except ssl.SSLError as exc:
             raise TlsError(
                 "TLS certificate of vCenter %s:%s could not be verified (%s); pin a self-signed "
@@ -191,8 +193,8 @@ class VsphereClient(object):
         clusters = self._view(vim.ComputeResource, datacenter.hostFolder)
         if len(clusters) == 1:
             return clusters[0].resourcePool, None
-        raise NotFoundError("cluster", "(unset: give cluster, esxi_host or resource_pool)",
-                            [c.name for c in clusters], option="cluster")
+        raise InputError("cluster: datacenter '%s' has several compute resources; set cluster, esxi_host or "
+                         "resource_pool" % datacenter.name, "cluster", sorted(c.name for c in clusters))
 
     # --- tasks -----------------------------------------------------------------------------
     def wait_for_task(self, task, timeout=600, what=None, on_progress=None):

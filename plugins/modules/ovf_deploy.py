@@ -23,9 +23,11 @@ description:
     values are corrected in place.
   - Progress (percent, MB/s) is shown by the action plugin while the upload runs, and in vCenter's lease.
 author:
-  - cloudmove.vcda maintainers
+  - cloudmove.vcda maintainers (@cloudmove)
 extends_documentation_fragment:
   - cloudmove.vcda.vsphere
+  - cloudmove.vcda.attributes
+  - cloudmove.vcda.attributes.vsphere_group
 attributes:
   check_mode:
     support: full
@@ -33,9 +35,6 @@ attributes:
   diff_mode:
     support: full
     details: Values of password properties and of O(secret_properties) are masked.
-  action_group:
-    support: full
-    membership: [cloudmove.vcda.vsphere]
 options:
   name:
     description: Name of the virtual machine.
@@ -163,7 +162,7 @@ vm:
     moid: {description: Managed object id., type: str, sample: vm-42}
     name: {description: VM name., type: str}
     power_state: {description: poweredOn or poweredOff., type: str}
-    ip_address: {description: IP reported by VMware Tools, when known., type: str}
+    ip_address: {description: IP address reported by VMware Tools once known., type: str}
     deployment_option: {description: Deployment option., type: str, sample: cloud}
     properties: {description: OVF property values., type: dict}
     networks: {description: OVF network name to port group., type: dict}

@@ -1,0 +1,77 @@
+# cloudmove.vcda: the two commands a fresh machine needs are `make demo` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+ROOT := $(CURDIR)
+COLLECTIONS := $(ROOT)/tests/output/collections
+export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
+export ANSIBLE_ROLES_PATH := $(ROOT)/roles
+export ANSIBLE_FORCE_COLOR := 0
+export ANSIBLE_NOCOLOR := 1
+export PYTHONUNBUFFERED := 1
+
+APT_PACKAGES := golang-go golang-github-vmware-govmomi-dev qemu-utils openssl git
+.PHONY: help deps apt-deps pip-deps collection lab-up lab-down ovas sanity units integration test demo benchmark clean
+
+help:
+	@echo "make demo       set up everything, start the lab, run the main job twice, stop the lab"
+	@echo "make test       sanity + unit + integration tests (what CI runs)"
+	@echo "make benchmark  ovf_deploy upload speed and memory against community.vmware and curl"
+
+deps: apt-deps pip-deps collection
+
+apt-deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then echo "installing:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; fi
+
+pip-deps:
+	@$(PYTHON) -m pip install -q --disable-pip-version-check -r requirements-test.txt
+
+collection:
+	@mkdir -p $(COLLECTIONS)/ansible_collections/cloudmove
+	@ln -sfn $(ROOT) $(COLLECTIONS)/ansible_collections/cloudmove/vcda
+
+lab-up: deps
+	@bash lab/vcsim.sh start provider
+	@bash lab/vcsim.sh start tenant
+	@if [ -x lab/emulators.sh ] || [ -f lab/emulators.sh ]; then bash lab/emulators.sh start; fi
+
+lab-down:
+	-@if [ -f lab/emulators.sh ]; then bash lab/emulators.sh stop; fi
+	-@bash lab/vcsim.sh stop provider
+	-@bash lab/vcsim.sh stop tenant
+
+ovas: deps
+	@$(PYTHON) lab/ova/make_ova.py --kind vcda --disks 64M --format ova --out lab/build/ova/vcda-lab.ova
+	@$(PYTHON) lab/ova/make_ova.py --kind onprem --disks 64M --format ova --out lab/build/ova/vcda-onprem-lab.ova
+
+sanity: deps
+	@bash tests/sanity/run.sh
+
+units: deps
+	@$(PYTHON) -m pytest -q tests/unit
+
+integration: deps
+	@$(PYTHON) -m pytest -q tests/integration
+
+test: deps
+	@rc=0; \
+	bash tests/sanity/run.sh || rc=1; \
+	$(PYTHON) -m pytest -q tests/unit tests/integration || rc=1; \
+	exit $$rc
+
+demo: deps lab-up ovas
+	@rc=0; \
+	ansible-playbook -i playbooks/inventory/lab.yml playbooks/demo.yml || rc=1; \
+	if [ $$rc -eq 0 ]; then \
+	  echo "=== re-run: nothing should change ==="; \
+	  ansible-playbook -i playbooks/inventory/lab.yml playbooks/demo.yml | tee tests/output/demo-rerun.log || rc=1; \
+	  grep -Eq 'changed=0 .*failed=0' tests/output/demo-rerun.log || { echo "re-run reported changes"; rc=1; }; \
+	fi; \
+	$(MAKE) --no-print-directory lab-down; exit $$rc
+
+benchmark: deps lab-up
+	@$(PYTHON) benchmarks/ovf_upload/run.py
+
+clean: lab-down
+	rm -rf tests/output lab/build lab/run lab/state

@@ -1,0 +1,27 @@
+"""Runs every integration target (tests/integration/targets/NAME/tasks/main.yml) against the lab.
+
+A target is an Ansible role whose tasks assert the behaviour (the check mode -> apply -> check
+mode -> apply rhythm, bad input, drift); a failed assertion fails the play and this test.
+"""
+import os
+
+import pytest
+
+from conftest import TARGETS, OUTPUT
+
+NAMES = sorted(d for d in os.listdir(TARGETS)
+               if os.path.isfile(os.path.join(TARGETS, d, "tasks", "main.yml"))
+               and "disabled" not in open(os.path.join(TARGETS, d, "aliases")).read()
+               if os.path.exists(os.path.join(TARGETS, d, "aliases")))
+
+
+@pytest.mark.parametrize("target", NAMES)
+def test_target(target, playbook_runner):
+    playbook = os.path.join(OUTPUT, "target-%s.yml" % target)
+    with open(playbook, "w") as handle:
+        handle.write("- hosts: localhost\n  gather_facts: false\n  roles:\n    - %s\n" % target)
+    result = playbook_runner(playbook, extra=["-v"])
+    log = os.path.join(OUTPUT, "target-%s.log" % target)
+    with open(log, "w") as handle:
+        handle.write(result.stdout + result.stderr)
+    assert result.returncode == 0, "target %s failed (log: %s):\n%s" % (target, log, result.stdout[-6000:] + result.stderr[-3000:])
