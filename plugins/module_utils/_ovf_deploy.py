@@ -229,9 +229,9 @@ class OvfDeployment(object):
         wrong = dict((k, v) for k, v in fixable["properties"].items() if current["properties"].get(k) != v)
         changed = bool(wrong) or (fixable["power_state"] not in (None, live["power_state"]))
         if wrong:
-            self.warn("properties: %s differ%s from the request and %s corrected in place"
+            self.warn("properties: %s differ%s from the request; %s"
                       % (", ".join(sorted(wrong)), "s" if len(wrong) == 1 else "",
-                         "would be" if self.check_mode else "were"))
+                         "would be corrected in place" if self.check_mode else "corrected in place"))
         if changed and not self.check_mode:
             if wrong:
                 self.set_properties(vm, wrong)
@@ -264,13 +264,15 @@ class OvfDeployment(object):
     def power(self, vm, state):
         if str(vm.runtime.powerState) == state:
             return
+        what = "power %s of %s" % (state, vm.name)
         task = vm.PowerOnVM_Task() if state == "poweredOn" else vm.PowerOffVM_Task()
-        self.client.wait_for_task(task, self.p["timeout"], "power %s of %s" % (state, vm.name))
+        self.client.wait_for_task(task, self.p["timeout"], what)
 
     def destroy(self, vm):
         if str(vm.runtime.powerState) == "poweredOn":
             self.power(vm, "poweredOff")
-        self.client.wait_for_task(vm.Destroy_Task(), self.p["timeout"], "removal of %s" % vm.name)
+        what = "removal of %s" % vm.name  # read before the VM is gone
+        self.client.wait_for_task(vm.Destroy_Task(), self.p["timeout"], what)
 
     def wait_for_ip(self, vm):
         timeout = self.p["wait_for_ip_timeout"]

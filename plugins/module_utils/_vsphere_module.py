@@ -46,7 +46,7 @@ class VsphereModule(CloudmoveModule):
             self._client = _vsphere.VsphereClient(
                 params["hostname"], params["username"], params["password"], port=params["port"],
                 validate_certs=params["validate_certs"],
-                thumbprint=normalize_thumbprint(params["thumbprint"], "thumbprint"),
+                thumbprint=normalize_thumbprint(params["thumbprint"] or None, "thumbprint"),
             )
         return self._client
 

@@ -3,10 +3,14 @@
 The lab is started once per pytest session through the same scripts `make demo` uses, and
 stopped at the end when this session started it.
 """
+import functools
+import http.server
 import json
 import os
+import re
 import subprocess
 import sys
+import threading
 
 import pytest
 import yaml
@@ -62,14 +66,79 @@ def ovas():
     return paths
 
 
+class RangeHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves lab/build/ova; honours single byte ranges except under /norange/ (a plain server)."""
+
+    def log_message(self, *args):  # keep pytest output quiet
+        pass
+
+    def _plain(self):
+        return self.path.startswith("/norange/")
+
+    def translate_path(self, path):
+        if path.startswith("/norange/"):
+            path = path[len("/norange"):]
+        return super().translate_path(path)
+
+    def end_headers(self):
+        if not self._plain():
+            self.send_header("Accept-Ranges", "bytes")
+        super().end_headers()
+
+    def send_head(self):
+        match = re.match(r"bytes=(\d+)-(\d*)$", self.headers.get("Range", ""))
+        if self._plain() or not match:
+            return super().send_head()
+        path = self.translate_path(self.path)
+        if not os.path.isfile(path):
+            self.send_error(404)
+            return None
+        size = os.path.getsize(path)
+        start = int(match.group(1))
+        end = min(int(match.group(2)) if match.group(2) else size - 1, size - 1)
+        handle = open(path, "rb")
+        handle.seek(start)
+        self.send_response(206)
+        self.send_header("Content-Type", self.guess_type(path))
+        self.send_header("Content-Range", "bytes %d-%d/%d" % (start, end, size))
+        self.send_header("Content-Length", str(end - start + 1))
+        self.end_headers()
+        self._left = end - start + 1
+        return handle
+
+    def copyfile(self, source, outputfile):
+        left = getattr(self, "_left", None)
+        if left is None:
+            return super().copyfile(source, outputfile)
+        while left > 0:
+            chunk = source.read(min(left, 1 << 20))
+            if not chunk:
+                break
+            outputfile.write(chunk)
+            left -= len(chunk)
+        return None
+
+
 @pytest.fixture(scope="session")
-def lab_vars(vcsim, ovas):
+def ova_http(ovas):
+    """An HTTP server on loopback for remote-source tests: /NAME (ranges) and /norange/NAME."""
+    directory = os.path.join(ROOT, "lab", "build", "ova")
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(RangeHandler, directory=directory))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield "http://127.0.0.1:%d" % server.server_address[1]
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def lab_vars(vcsim, ovas, ova_http):
     """A vars file every target gets: connection facts of the lab and the generated sources."""
     os.makedirs(OUTPUT, exist_ok=True)
     data = {"lab_root": ROOT, "lab_output": OUTPUT}
     for name, facts in vcsim.items():
         data["vcsim_%s" % name] = facts
     data["ovas"] = ovas
+    data["ova_http_url"] = ova_http
     path = os.path.join(OUTPUT, "lab-vars.yml")
     with open(path, "w") as handle:
         yaml.safe_dump(data, handle)
