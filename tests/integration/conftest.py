@@ -27,7 +27,7 @@ def _sh(*args, **kwargs):
 
 def _running(name):
     return subprocess.run(["bash", "lab/vcsim.sh", "status", name], cwd=ROOT, capture_output=True,
-                          text=True).stdout.find("running") >= 0
+                          text=True, check=False).stdout.find("running") >= 0
 
 
 @pytest.fixture(scope="session")
@@ -44,7 +44,7 @@ def vcsim():
             facts[name] = json.load(handle)
     yield facts
     for name in started:
-        subprocess.run(["bash", "lab/vcsim.sh", "stop", name], cwd=ROOT)
+        subprocess.run(["bash", "lab/vcsim.sh", "stop", name], cwd=ROOT, check=False)
 
 
 @pytest.fixture(scope="session")
@@ -162,7 +162,7 @@ def run_playbook(playbook, extra_vars_file=None, extra=(), env=None, check=False
     cmd += list(extra)
     if check:
         cmd.append("--check")
-    return subprocess.run(cmd, cwd=ROOT, env=environ, capture_output=True, text=True)
+    return subprocess.run(cmd, cwd=ROOT, env=environ, capture_output=True, text=True, check=False)
 
 
 @pytest.fixture(scope="session")
