@@ -1,0 +1,72 @@
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from ansible_collections.cloudmove.vcda.plugins.module_utils import _ovf
+from ansible_collections.cloudmove.vcda.plugins.module_utils._ovf_deploy import OvfDeployment, progress_writer
+from ansible_collections.cloudmove.vcda.plugins.module_utils._errors import InputError
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
+
+
+@pytest.fixture(scope="module")
+def descriptor(tmp_path_factory):
+    out = tmp_path_factory.mktemp("ova") / "vcda.ova"
+    subprocess.run([sys.executable, os.path.join(ROOT, "lab", "ova", "make_ova.py"), "--kind", "vcda", "--disks", "1M",
+                    "--format", "ova", "--out", str(out)], check=True, stdout=subprocess.DEVNULL)
+    return _ovf.open_source(str(out)).descriptor
+
+
+def params(**kw):
+    base = dict(name="vm", state="present", deployment_option=None, properties={}, networks={}, secret_properties=[],
+                power_on=False)
+    base.update(kw)
+    return base
+
+
+@pytest.mark.parametrize("kw,option,accepted", [
+    (dict(deployment_option="huge"), "deployment_option", "cloud, replicator, tunnel, combined"),
+    (dict(properties={"nope": 1}), "properties", "guestinfo.cis.appliance.net.ip0"),
+    (dict(networks={"Other": "pg"}), "networks", "VM Network"),
+    (dict(secret_properties=["nope"]), "secret_properties", "guestinfo.cis.appliance.root.password"),
+])
+def test_validate_names_option_and_choices(descriptor, kw, option, accepted):
+    with pytest.raises(InputError) as err:
+        OvfDeployment(params(**kw), client=None).validate(descriptor)
+    assert err.value.option == option
+    assert str(err.value).startswith(option + ":")
+    assert accepted in str(err.value)
+
+
+def test_password_properties_become_secret(descriptor):
+    deployment = OvfDeployment(params(secret_properties=["guestinfo.cis.appliance.net.hostname"]), client=None)
+    deployment.validate(descriptor)
+    assert deployment.secret_keys == {"guestinfo.cis.appliance.net.hostname", "guestinfo.cis.appliance.root.password"}
+    masked = deployment.masked({"guestinfo.cis.appliance.root.password": "pw", "guestinfo.cis.appliance.net.ip0": "1.2.3.4",
+                                "guestinfo.cis.appliance.net.hostname": "h"})
+    assert masked == {"guestinfo.cis.appliance.root.password": "********", "guestinfo.cis.appliance.net.ip0": "1.2.3.4",
+                      "guestinfo.cis.appliance.net.hostname": "********"}
+
+
+def test_desired_defaults(descriptor):
+    desired = OvfDeployment(params(state="poweredon", properties={"guestinfo.cis.appliance.ssh.enabled": True}),
+                            client=None).desired(descriptor)
+    assert desired == {"deployment_option": "cloud", "properties": {"guestinfo.cis.appliance.ssh.enabled": "True"},
+                       "networks": {}, "power_state": "poweredOn"}
+    assert OvfDeployment(params(), client=None).desired(descriptor)["power_state"] is None
+    assert OvfDeployment(params(power_on=True), client=None).desired(descriptor)["power_state"] == "poweredOn"
+
+
+def test_progress_writer(tmp_path):
+    path = str(tmp_path / "p.json")
+    write = progress_writer(path, "vm1")
+    write(50, 100, 1.0)
+    assert json.load(open(path)) == {"name": "vm1", "done": 50, "total": 100, "elapsed": 1.0}
+    write(60, 100, 1.1)  # throttled: less than half a second later
+    assert json.load(open(path))["done"] == 50
+    write(100, 100, 1.2)  # the end is always written
+    assert json.load(open(path))["done"] == 100
+    assert progress_writer(None, "x") is None
