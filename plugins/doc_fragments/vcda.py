@@ -1,0 +1,64 @@
+# -*- coding: utf-8 -*-
+# Copyright: cloudmove.vcda contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+
+class ModuleDocFragment(object):
+    DOCUMENTATION = r"""
+options:
+  url:
+    description:
+      - Base URL of the Cloud Director Availability appliance API, without a path,
+        for example V(https://vcda.example.com:8046) (cloud management port) or V(https://replicator:8043).
+      - Taken from the E(VCDA_URL) environment variable when unset.
+    type: str
+    required: true
+  username:
+    description:
+      - User to log in as. With O(auth_type=local) the appliance's V(root); with O(auth_type=sso) a vSphere SSO
+        user (V(administrator@vsphere.local)); with O(auth_type=vcd) a Cloud Director user (V(admin@System)).
+      - Taken from E(VCDA_USERNAME) when unset.
+    type: str
+    default: root
+  password:
+    description:
+      - Password of O(username). Taken from E(VCDA_PASSWORD) when unset.
+    type: str
+    required: true
+  auth_type:
+    description:
+      - How to log in (C(POST /sessions) type V(localUser), V(ssoCredentials) or V(vcdCredentials)).
+    type: str
+    choices: [local, sso, vcd]
+    default: local
+  validate_certs:
+    description:
+      - Verify the appliance's TLS certificate against the system's trusted CAs.
+      - Prefer O(thumbprint) for a self-signed appliance; set V(false) only when you accept the risk.
+      - Taken from E(VCDA_VALIDATE_CERTS) when unset.
+    type: bool
+    default: true
+  thumbprint:
+    description:
+      - SHA-256 thumbprint of the appliance's certificate, for example V(SHA-256:AB:CD:...) or plain hex.
+      - When set, a certificate with exactly this thumbprint is trusted even if self-signed.
+      - Taken from E(VCDA_THUMBPRINT) when unset.
+    type: str
+  api_version:
+    description:
+      - API version for the C(application/vnd.vmware.h4-v<version>+json) media type, for example V(4.7).
+      - Detected from C(GET /diagnostics/about) when unset.
+    type: str
+  timeout:
+    description:
+      - Seconds each long operation (an API task, a wait) may take. Single requests time out after
+        at most 60 seconds.
+    type: int
+    default: 300
+requirements:
+  - requests
+"""

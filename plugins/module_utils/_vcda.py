@@ -1,0 +1,431 @@
+# -*- coding: utf-8 -*-
+# Copyright: cloudmove.vcda contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Client of the Cloud Director Availability (VCDA) REST API (contract: shared/api/vcda.md).
+
+Knows nothing of Ansible. On top of ``_http.HttpClient`` (TLS pinning, retries, typed errors):
+sessions (``X-VCAV-Auth``), the vendor media type with the API version detected from
+``GET /diagnostics/about``, ``Config-Secret``, the one task waiter, and the version table of the
+paths that differ between API generations. Inferred items come from ``_vcda_inferred``.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import base64
+import re
+import socket
+import ssl
+import time
+
+from ansible_collections.cloudmove.vcda.plugins.module_utils import _vcda_inferred as inferred
+from ansible_collections.cloudmove.vcda.plugins.module_utils._errors import (
+    ApiError,
+    CloudmoveError,
+    ConnectionFailure,
+    InputError,
+    TaskFailed,
+    TimeoutExpired,
+    TlsError,
+)
+from ansible_collections.cloudmove.vcda.plugins.module_utils._http import HttpClient
+from ansible_collections.cloudmove.vcda.plugins.module_utils._tls import (
+    fetch_certificate,
+    normalize_thumbprint,
+    thumbprint_of_der,
+)
+
+JSON_TYPE = "application/json"
+VENDOR_TYPE = "application/vnd.vmware.h4-v%s+json;charset=UTF-8"
+AUTH_HEADER = "X-VCAV-Auth"
+AUTH_TYPES = ("local", "sso", "vcd")
+TASK_DONE = ("SUCCEEDED", "FAILED", inferred.TASK_CANCELED)
+
+# The one table of what differs between API versions: key -> [(minimum version, value), ...],
+# newest first; the first row whose minimum is <= the appliance's version applies.
+VERSION_TABLE = {
+    # [C: TF HEAD vs 341aeef] 4.6+ /config/..., <=4.5 (and 3.x) /appliance/...
+    "root_password_expired": [((4, 6), "/config/root-password-expired"), ((0,), "/appliance/root-password-expired")],
+    # [C: TF 765692e] 4.6+ POST/GET /config/tunnels; <=4.5 POST /config/tunnel-service (read back from GET /config)
+    "tunnel_add": [((4, 6), "/config/tunnels"), ((0,), "/config/tunnel-service")],
+    "tunnel_list": [((4, 6), "/config/tunnels"), ((0,), None)],
+    # [S: DOC47] POST -> task; [S: DOC42/45] GET -> task ([I] 4.6); [C: PVC] 3.x GET -> data ([I] 4.0/4.1)
+    "health": [((4, 7), ("POST", "task")), (inferred.HEALTH_GET_TASK_FROM, ("GET", "task")), ((0,), ("GET", "data"))],
+    # [C] 3.x endpoints carry the tunnel address/port fields too
+    "endpoint_keys": [((4,), ("apiAddress", "apiPort", "apiPublicAddress", "apiPublicPort",
+                              "mgmtAddress", "mgmtPort", "mgmtPublicAddress", "mgmtPublicPort")),
+                      ((0,), ("apiAddress", "apiPort", "apiPublicAddress", "apiPublicPort",
+                              "mgmtAddress", "mgmtPort", "mgmtPublicAddress", "mgmtPublicPort",
+                              "tunnelAddress", "tunnelPort", "tunnelPublicAddress", "tunnelPublicPort"))],
+    # [I] unknowns.md §1: the 3.x call, tried on 4.x too
+    "reboot_services": [((0,), inferred.REBOOT_SERVICES_PATH)],
+}
+
+
+def parse_version(value):
+    """``"4.7"`` or a build version ``"4.7.0.23456789"`` -> ``(4, 7)``."""
+    match = re.match(r"^\s*(\d+)\.(\d+)", str(value or ""))
+    if not match:
+        raise InputError("api_version: '%s' is not a VCDA API version such as 4.7" % (value,), option="api_version")
+    return int(match.group(1)), int(match.group(2))
+
+
+def versioned(key, version):
+    """The value of ``key`` in ``VERSION_TABLE`` for ``version`` (a tuple or a string)."""
+    if not isinstance(version, tuple):
+        version = parse_version(version)
+    for minimum, value in VERSION_TABLE[key]:
+        if version >= minimum:
+            return value
+    raise KeyError(key)  # pragma: no cover - every row list ends with (0,)
+
+
+def login_body(auth_type, username, password):
+    """The ``POST /sessions`` body (vcda.md §1; ``vcdCredentials`` uses vcdUser/vcdPassword)."""
+    if auth_type == "local":
+        return {"type": "localUser", "localUser": username or "root", "localPassword": password}
+    if auth_type == "sso":
+        return {"type": "ssoCredentials", "username": username, "password": password}
+    if auth_type == "vcd":
+        return {"type": "vcdCredentials", "vcdUser": username, "vcdPassword": password}
+    raise InputError("auth_type: '%s' is not supported" % (auth_type,), option="auth_type", choices=AUTH_TYPES)
+
+
+def same_url(left, right):
+    """URLs equal up to case of scheme/host, a default port 443 and a trailing slash."""
+    def norm(url):
+        match = re.match(r"^(\w+)://([^/:]+)(?::(\d+))?(/.*)?$", (url or "").strip())
+        if not match:
+            return (url or "").strip().rstrip("/")
+        scheme, host, port, path = match.groups()
+        return "%s://%s:%s%s" % (scheme.lower(), host.lower(), port or "443", (path or "").rstrip("/"))
+    return norm(left) == norm(right)
+
+
+def der_thumbprint(encoded):
+    """SHA-256 thumbprint of a base64 DER certificate (``remote-certificate``'s ``encoded``)."""
+    if not encoded:
+        return None
+    try:
+        return thumbprint_of_der(base64.b64decode(encoded))
+    except (TypeError, ValueError):
+        return None
+
+
+def host_port(url, default_port=443):
+    match = re.match(r"^https://([^/:]+)(?::(\d+))?(?:/.*)?$", (url or "").strip(), re.IGNORECASE)
+    if not match:
+        return None, None
+    return match.group(1), int(match.group(2) or default_port)
+
+
+def verified_certificate(host, port, timeout=10):
+    """DER certificate of ``host:port`` after full verification against the system's CAs."""
+    context = ssl.create_default_context()
+    try:
+        with socket.create_connection((host, int(port)), timeout=timeout) as sock:
+            with context.wrap_socket(sock, server_hostname=host) as tls:
+                return tls.getpeercert(binary_form=True)
+    except ssl.SSLError as exc:
+        raise TlsError("TLS certificate of %s:%s could not be verified (%s); give its thumbprint instead" % (host, port, exc))
+    except OSError as exc:
+        raise ConnectionFailure("cannot reach %s:%s: %s" % (host, port, exc))
+
+
+def lookup_service_thumbprint(ls_url, thumbprint=None, vcenter_thumbprint=None, validate_certs=False, option="lookup_service"):
+    """The lookup service thumbprint: given, or computed from the certificate the lookup service presents
+    when that certificate is trusted (the vCenter pin matches, or it verifies against the system CAs)."""
+    if thumbprint:
+        return normalize_thumbprint(thumbprint, option + "_thumbprint")
+    host, port = host_port(ls_url)
+    if host is None:
+        raise InputError("%s_url: '%s' is not an https:// URL" % (option, ls_url), option=option + "_url")
+    if vcenter_thumbprint:
+        pin = normalize_thumbprint(vcenter_thumbprint, "vcenter_thumbprint")
+        actual = thumbprint_of_der(fetch_certificate(host, port))
+        if actual != pin:
+            raise TlsError("the certificate of %s:%s has the thumbprint %s, not the pinned vcenter_thumbprint %s"
+                           % (host, port, actual, pin))
+        return actual
+    if validate_certs:
+        return thumbprint_of_der(verified_certificate(host, port))
+    raise InputError("%s_thumbprint: give the lookup service thumbprint, or vcenter_thumbprint (a pin the "
+                     "certificate is checked against), or %s_validate_certs=true for a CA-signed certificate"
+                     % (option, option), option=option + "_thumbprint")
+
+
+class VcdaClient(object):
+    """One logged-in session with one VCDA appliance."""
+
+    def __init__(self, url, username="root", password=None, auth_type="local", validate_certs=True,
+                 thumbprint=None, api_version=None, timeout=300, request_timeout=60, http=None,
+                 sleep=time.sleep, clock=time.monotonic):
+        if auth_type not in AUTH_TYPES:
+            raise InputError("auth_type: '%s' is not supported" % (auth_type,), option="auth_type", choices=AUTH_TYPES)
+        self.url = url.rstrip("/")
+        self.username = username or "root"
+        self.password = password
+        self.auth_type = auth_type
+        self.timeout = timeout
+        self.http = http or HttpClient(self.url, validate_certs=validate_certs, thumbprint=thumbprint,
+                                       timeout=request_timeout, secret_headers=(AUTH_HEADER, "Config-Secret"))
+        self.sleep = sleep
+        self.clock = clock
+        self.version = parse_version(api_version) if api_version else None
+        self.token = None
+        self.session = None
+        self.about_info = None
+
+    # ----- sessions and media type ------------------------------------------------------------
+    @property
+    def accept(self):
+        if self.version is None:
+            return JSON_TYPE
+        return VENDOR_TYPE % ("%d.%d" % self.version)
+
+    @property
+    def api_version(self):
+        return "%d.%d" % self.version if self.version else None
+
+    def _headers(self, extra=None):
+        headers = {"Accept": self.accept}
+        if self.token:
+            headers[AUTH_HEADER] = self.token
+        headers.update(extra or {})
+        return headers
+
+    def login(self):
+        """``POST /sessions``; detects the API version from ``GET /diagnostics/about`` when unset."""
+        if self.password is None:
+            raise InputError("password: required to log in to %s" % self.url, option="password")
+        response = self.http.request("POST", "/sessions", json_body=login_body(self.auth_type, self.username, self.password),
+                                     headers={"Accept": self.accept}, expected=(200,), raw=True, retry_unsafe=True)
+        self.token = response.headers.get(AUTH_HEADER)
+        if not self.token:
+            raise ApiError("POST", self.http.url("/sessions"), response.status_code,
+                           "the login reply carries no %s header" % AUTH_HEADER)
+        try:
+            self.session = response.json()
+        except ValueError:
+            self.session = None
+        if self.version is None:
+            self.about_info = self.call("GET", "/diagnostics/about")
+            self.version = parse_version((self.about_info or {}).get("buildVersion"))
+        return self.session
+
+    def logout(self):
+        if not self.token:
+            return
+        try:
+            self.http.request("DELETE", inferred.LOGOUT_PATH, headers=self._headers(), retry_unsafe=False)
+        except CloudmoveError:
+            pass
+        self.token = None
+
+    def call(self, method, path, body=None, params=None, config_secret=None, expected=(200, 201, 202, 204),
+             idempotent=False, relogin=True):
+        """One API call with the session and media type; logs in again once on 401 (e.g. after a restart).
+
+        ``idempotent`` lets the HTTP client retry a POST that only sets configuration.
+        """
+        if self.token is None:
+            self.login()
+        extra = {"Config-Secret": config_secret} if config_secret else None
+        try:
+            return self.http.request(method, path, json_body=body, params=params, headers=self._headers(extra),
+                                     expected=expected, retry_unsafe=idempotent)
+        except ApiError as error:
+            if error.status == 401 and relogin and self.password is not None:
+                self.token = None
+                self.login()
+                return self.call(method, path, body, params, config_secret, expected, idempotent, relogin=False)
+            raise
+
+    def get(self, path, params=None):
+        return self.call("GET", path, params=params)
+
+    def get_or_none(self, path, params=None):
+        """``GET`` that answers None on 404 (an endpoint this version or appliance does not serve)."""
+        try:
+            return self.get(path, params=params)
+        except ApiError as error:
+            if error.status == 404:
+                return None
+            raise
+
+    def path(self, key):
+        if self.version is None:
+            self.login()
+        return versioned(key, self.version)
+
+    # ----- tasks ------------------------------------------------------------------------------
+    def wait_task(self, task, what="the task", timeout=None):
+        """Poll ``GET /tasks/{id}`` until the task ends (capped backoff); the result, or TaskFailed/TimeoutExpired."""
+        timeout = self.timeout if timeout is None else timeout
+        deadline = self.clock() + timeout
+        delay = 0.2
+        while task.get("state") not in TASK_DONE:
+            if self.clock() >= deadline:
+                raise TimeoutExpired(what, timeout, "%s %s%%" % (task.get("state"), task.get("progress", 0)))
+            self.sleep(min(delay, max(0.0, deadline - self.clock())))
+            delay = min(delay * 1.5, 2.0)
+            task = self.get("/tasks/%s" % task["id"])
+        if task["state"] != "SUCCEEDED":
+            error = task.get("error") or {}
+            message = error.get("msg") if isinstance(error, dict) else str(error)
+            code = error.get("code") if isinstance(error, dict) else None
+            raise TaskFailed("%s (task %s) %s%s: %s" % (what, task.get("id"), task["state"],
+                                                        " %s" % code if code else "", message or "no error message"))
+        return task.get("result")
+
+    @staticmethod
+    def is_task(body):
+        return isinstance(body, dict) and "workflowInfo" in body and body.get("state") in (
+            "QUEUED", "RUNNING") + TASK_DONE
+
+    def maybe_wait(self, body, what):
+        """Bodies that are tasks are waited for; anything else is returned as is."""
+        return self.wait_task(body, what) if self.is_task(body) else body
+
+    # ----- reads ------------------------------------------------------------------------------
+    def about(self):
+        if self.about_info is None:
+            self.about_info = self.get("/diagnostics/about")
+        return self.about_info
+
+    def appliance_type(self):
+        return inferred.SERVICE_TYPES.get(self.about().get("serviceType"), "unknown")
+
+    def config(self):
+        return self.get("/config")
+
+    def password_status(self):
+        return self.get(self.path("root_password_expired"))
+
+    def license(self):
+        return self.get("/license")
+
+    def endpoints(self):
+        return self.get("/config/endpoints")
+
+    def telemetry(self):
+        return self.get("/config/telemetry")
+
+    def replicators(self):
+        body = self.get("/replicators")
+        if isinstance(body, dict):
+            for key in inferred.REPLICATORS_LIST_KEYS:
+                if isinstance(body.get(key), list):
+                    return body[key]
+        return body or []
+
+    def find_replicator(self, api_url):
+        for item in self.replicators():
+            if same_url(item.get("apiUrl"), api_url):
+                return item
+        return None
+
+    def tunnels(self):
+        """Configured tunnels as ``[{"id","url","certificate"}]`` on both path generations."""
+        path = self.path("tunnel_list")
+        if path:
+            body = self.get(path) or {}
+            return list(body.get(inferred.TUNNELS_LIST_KEY) or [])
+        config = self.config() or {}
+        if config.get("tunnelUrl"):
+            return [{"id": None, "url": config["tunnelUrl"], "certificate": config.get("tunnelCertificate")}]
+        return []
+
+    def remote_certificate(self, url):
+        body = self.get("/config/remote-certificate", params={"url": url}) or {}
+        return {"thumbprint": normalize_thumbprint((body.get("certificate") or {}).get("thumbPrint")),
+                "encoded": body.get("encoded")}
+
+    def health(self, timeout=None):
+        """System health data on every version (POST task, GET task or GET data)."""
+        method, mode = self.path("health")
+        body = self.call(method, "/diagnostics/health", idempotent=True)
+        if mode == "task" or self.is_task(body):
+            return self.wait_task(body, "the health check", timeout)
+        return body
+
+    # ----- writes -----------------------------------------------------------------------------
+    def change_root_password(self, current, new):
+        self.call("POST", "/config/root-password", {"rootPassword": new}, config_secret=current, expected=(200, 204))
+
+    def set_lookup_service(self, url, thumbprint, sso_user=None, sso_password=None, dry_run=False):
+        body = {"url": url, "thumbprint": thumbprint}
+        if sso_user:
+            body["ssoAdminCredentials"] = {"ssoUser": sso_user, "ssoPassword": sso_password}
+        path = "/config/check-lookup-service" if dry_run else "/config/lookup-service"
+        return self.call("POST", path, body, idempotent=True)
+
+    def set_remote_lookup_service(self, group, api_url, api_thumbprint, root_password, ls_url, ls_thumbprint):
+        """Lookup service of a replicator or tunnel through the manager (``group``: replicators|tunnels)."""
+        body = {"apiUrl": api_url, "apiThumbprint": api_thumbprint, "lsUrl": ls_url, "lsThumbprint": ls_thumbprint,
+                "rootPassword": root_password}
+        return self.call("POST", "/config/%s/lookup-service" % group, body, idempotent=True)
+
+    def set_site(self, name, description, config_secret=None):
+        body = {"localSite": name, "localSiteDescription": description}
+        return self.call("POST", "/config/site", body, config_secret=config_secret, idempotent=True)
+
+    def set_endpoints(self, values):
+        keys = self.path("endpoint_keys")
+        return self.call("POST", "/config/endpoints", dict((k, values.get(k)) for k in keys), idempotent=True)
+
+    def set_vcloud(self, url, username, password, thumbprint=None, dry_run=False):
+        body = {"vcdUrl": url, "vcdUsername": username, "vcdPassword": password, "vcdThumbprint": thumbprint}
+        return self.call("POST", "/config/check-vcloud" if dry_run else "/config/vcloud", body, idempotent=True)
+
+    def set_license(self, key):
+        return self.call("POST", "/license", {"key": key}, idempotent=True)
+
+    def set_telemetry(self, enabled, environment=None):
+        return self.call("POST", "/config/telemetry", {"enabled": enabled, "environment": environment}, idempotent=True)
+
+    def add_replicator(self, site, details, owner="*", description=None):
+        body = {"owner": owner, "site": site, "description": description, "replicatorId": None, "details": details}
+        return self.maybe_wait(self.call("POST", "/replicators", body), "registering the replicator")
+
+    def reset_replicator_cookie(self, replicator_id, details):
+        return self.maybe_wait(self.call("POST", "/replicators/%s/reset-cookie" % replicator_id, details),
+                               "repairing the replicator")
+
+    def delete_replicator(self, replicator_id):
+        return self.maybe_wait(self.call("DELETE", "/replicators/%s" % replicator_id), "unregistering the replicator")
+
+    def add_tunnel(self, url, certificate, root_password):
+        body = {"url": url, "certificate": certificate, "rootPassword": root_password}
+        return self.maybe_wait(self.call("POST", self.path("tunnel_add"), body, idempotent=True), "configuring the tunnel")
+
+    def reboot_services(self):
+        """[I] Restart the appliance's services; InputError-free: raises ApiError, see unsupported_status()."""
+        return self.call("POST", self.path("reboot_services"), expected=(200, 202, 204))
+
+
+def health_problems(health):
+    """Names and messages of the red items of a health result (empty when all green)."""
+    problems = []
+    if not isinstance(health, dict):
+        return problems
+
+    def walk(prefix, obj):
+        for key in sorted(obj):
+            value = obj[key]
+            if key.endswith(inferred.HEALTH_ERROR_SUFFIX) and value:
+                if isinstance(value, dict):
+                    text = "%s %s" % (value.get("code") or "", value.get("msg") or "")
+                else:
+                    text = str(value)
+                problems.append("%s%s: %s" % (prefix, key, text.strip()))
+            elif isinstance(value, dict) and key == "managerHealth":
+                walk("%s." % key, value)
+    walk("", health)
+    for parent, key in inferred.HEALTH_OFFLINE_COUNTERS:
+        holder = health.get(parent) if parent else health
+        if isinstance(holder, dict) and holder.get(key):
+            name = "%s.%s" % (parent, key) if parent else key
+            problems.append("%s: %s" % (name, holder[key]))
+    return problems

@@ -1,0 +1,183 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: cloudmove.vcda contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: vcda_lookup_service
+short_description: Register the vSphere lookup service with a Cloud Director Availability appliance
+version_added: 0.2.0
+description:
+  - Registers the lookup service (URL and certificate thumbprint) of the management vCenter with a cloud
+    (Replication Manager and vApp Replication Manager) or on-premises appliance, or, through the manager,
+    with a replicator or tunnel appliance (C(POST /config/replicators/lookup-service),
+    C(POST /config/tunnels/lookup-service)).
+  - Runs the C(check-lookup-service) dry run first (also in check mode) and reports its error.
+  - The thumbprint is given, or computed from the certificate the lookup service presents when that
+    certificate is trusted (O(vcenter_thumbprint) matches, or O(lookup_service_validate_certs=true) verifies it).
+author:
+  - cloudmove.vcda maintainers (@cloudmove)
+extends_documentation_fragment:
+  - cloudmove.vcda.vcda
+  - cloudmove.vcda.attributes
+  - cloudmove.vcda.attributes.vcda_group
+attributes:
+  check_mode:
+    support: full
+    details: Runs the dry-run check of the lookup service and predicts the change.
+  diff_mode:
+    support: full
+options:
+  appliance_type:
+    description:
+      - V(cloud) or V(onprem) configures the appliance at O(url) itself.
+      - V(replicator) or V(tunnel) configures the appliance at O(remote_url) through the manager at O(url);
+        the current state is read from O(remote_url) directly.
+    type: str
+    choices: [cloud, replicator, tunnel, onprem]
+    default: cloud
+  lookup_service_url:
+    description: URL of the lookup service, for example V(https://vcenter.example.com/lookupservice/sdk).
+    type: str
+    required: true
+  lookup_service_thumbprint:
+    description: SHA-256 thumbprint of the lookup service certificate.
+    type: str
+  vcenter_thumbprint:
+    description:
+      - Pin of the vCenter (or PSC) certificate that serves the lookup service. When O(lookup_service_thumbprint)
+        is unset, the certificate presented at O(lookup_service_url) is read and used only if it matches this pin.
+    type: str
+  lookup_service_validate_certs:
+    description:
+      - When O(lookup_service_thumbprint) and O(vcenter_thumbprint) are unset, verify the lookup service
+        certificate against the system CAs and use its thumbprint.
+    type: bool
+    default: false
+  sso_user:
+    description: vSphere SSO administrator sent with the lookup service (O(appliance_type=onprem) only).
+    type: str
+  sso_password:
+    description: Password of O(sso_user).
+    type: str
+  remote_url:
+    description: API URL of the replicator or tunnel, for example V(https://replicator:8043). Required for those types.
+    type: str
+  remote_thumbprint:
+    description: SHA-256 thumbprint of the replicator's or tunnel's certificate. Required for those types.
+    type: str
+  remote_password:
+    description: Root password of the replicator or tunnel. Required for those types.
+    type: str
+"""
+
+EXAMPLES = r"""
+- name: Lookup service of the cloud appliance
+  cloudmove.vcda.vcda_lookup_service:
+    url: https://127.0.1.11:8046
+    thumbprint: "{{ cloud_thumbprint }}"
+    password: "{{ vcda_root_password }}"
+    lookup_service_url: https://127.0.0.1:8989/lookupservice/sdk
+    vcenter_thumbprint: "{{ vcenter_thumbprint }}"
+
+- name: Lookup service of the replicator, through the manager
+  cloudmove.vcda.vcda_lookup_service:
+    url: https://127.0.1.11:8046
+    thumbprint: "{{ cloud_thumbprint }}"
+    password: "{{ vcda_root_password }}"
+    appliance_type: replicator
+    remote_url: https://127.0.1.12:8043
+    remote_thumbprint: "{{ replicator_thumbprint }}"
+    remote_password: "{{ vcda_root_password }}"
+    lookup_service_url: https://127.0.0.1:8989/lookupservice/sdk
+    lookup_service_thumbprint: "{{ vcenter_thumbprint }}"
+"""
+
+RETURN = r"""
+lookup_service:
+  description: The lookup service registered after the run (or in check mode, as it would be).
+  returned: always
+  type: dict
+  contains:
+    lsUrl: {description: Lookup service URL., type: str}
+    lsThumbprint: {description: Its certificate thumbprint., type: str}
+"""
+
+from ansible_collections.cloudmove.vcda.plugins.module_utils._core import Reconciler
+from ansible_collections.cloudmove.vcda.plugins.module_utils._errors import ApiError, CloudmoveError
+from ansible_collections.cloudmove.vcda.plugins.module_utils._tls import normalize_thumbprint
+from ansible_collections.cloudmove.vcda.plugins.module_utils._vcda import lookup_service_thumbprint, same_url
+from ansible_collections.cloudmove.vcda.plugins.module_utils._vcda_module import VcdaModule
+
+REMOTE = ("replicator", "tunnel")
+
+
+def run(mod):
+    p = mod.params
+    kind = p["appliance_type"]
+    thumbprint = lookup_service_thumbprint(p["lookup_service_url"], p["lookup_service_thumbprint"],
+                                           p["vcenter_thumbprint"], p["lookup_service_validate_certs"])
+    desired = {"lsUrl": p["lookup_service_url"], "lsThumbprint": thumbprint}
+    if kind in REMOTE:
+        remote = mod.client(p["remote_url"], p["remote_password"], thumbprint=p["remote_thumbprint"],
+                            option_prefix="remote_")
+        config = remote.config() or {}
+    else:
+        config = mod.vcda.config() or {}
+    live = None
+    if config.get("lsUrl"):
+        live = {"lsUrl": p["lookup_service_url"] if same_url(config["lsUrl"], p["lookup_service_url"]) else config["lsUrl"],
+                "lsThumbprint": normalize_thumbprint(config.get("lsThumbprint")) if config.get("lsThumbprint") else None}
+    sso = p["sso_user"] if kind == "onprem" else None
+
+    def apply(_live, _delta):
+        if mod.check_mode:
+            return None
+        if kind in REMOTE:
+            mod.vcda.set_remote_lookup_service(kind + "s", p["remote_url"], normalize_thumbprint(p["remote_thumbprint"]),
+                                               p["remote_password"], desired["lsUrl"], thumbprint)
+        else:
+            mod.vcda.set_lookup_service(desired["lsUrl"], thumbprint, sso, p["sso_password"])
+        return None
+
+    def checked(*args):
+        try:
+            mod.vcda.set_lookup_service(desired["lsUrl"], thumbprint, sso, p["sso_password"], dry_run=True)
+        except ApiError as error:
+            raise CloudmoveError("the lookup service check (POST /config/check-lookup-service) of %s with thumbprint %s "
+                                 "failed: HTTP %s %s: %s" % (desired["lsUrl"], thumbprint, error.status, error.code or "",
+                                                            error.api_message or error))
+        return apply(*args)
+
+    reconciler = Reconciler(check_mode=False)
+    outcome = reconciler.present(live, desired, create=lambda d: checked(None, d), update=checked)
+    return mod.outcome_result(outcome, lookup_service=outcome.after)
+
+
+def main():
+    module = VcdaModule(
+        dict(
+            appliance_type=dict(type="str", default="cloud", choices=["cloud", "replicator", "tunnel", "onprem"]),
+            lookup_service_url=dict(type="str", required=True),
+            lookup_service_thumbprint=dict(type="str"),
+            vcenter_thumbprint=dict(type="str"),
+            lookup_service_validate_certs=dict(type="bool", default=False),
+            sso_user=dict(type="str"),
+            sso_password=dict(type="str", no_log=True),
+            remote_url=dict(type="str"),
+            remote_thumbprint=dict(type="str"),
+            remote_password=dict(type="str", no_log=True),
+        ),
+        required_if=[("appliance_type", "replicator", ("remote_url", "remote_thumbprint", "remote_password")),
+                     ("appliance_type", "tunnel", ("remote_url", "remote_thumbprint", "remote_password"))],
+        required_together=[("sso_user", "sso_password")],
+    )
+    module.run(run)
+
+
+if __name__ == "__main__":
+    main()

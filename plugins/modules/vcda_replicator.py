@@ -1,0 +1,165 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: cloudmove.vcda contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: vcda_replicator
+short_description: Register a replicator with a Cloud Director Availability manager
+version_added: 0.2.0
+description:
+  - Registers a replicator appliance with the Replication Manager at O(url) (C(POST /replicators), nested body form),
+    recognised by its API URL.
+  - When the replicator's certificate changed (O(replicator_thumbprint) differs from the registered one), the
+    registration is repaired (C(POST /replicators/{id}/reset-cookie)).
+  - O(state=absent) unregisters it.
+  - The replicator's lookup service must be configured first (M(cloudmove.vcda.vcda_lookup_service)).
+author:
+  - cloudmove.vcda maintainers (@cloudmove)
+extends_documentation_fragment:
+  - cloudmove.vcda.vcda
+  - cloudmove.vcda.attributes
+  - cloudmove.vcda.attributes.vcda_group
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+    details: No root or SSO password is shown.
+options:
+  replicator_url:
+    description: API URL of the replicator, for example V(https://replicator.example.com:8043).
+    type: str
+    required: true
+  replicator_thumbprint:
+    description: SHA-256 thumbprint of the replicator's certificate. Required with O(state=present).
+    type: str
+  replicator_password:
+    description: Root password of the replicator. Required with O(state=present).
+    type: str
+  sso_user:
+    description: vSphere SSO administrator of the manager's lookup service. Required with O(state=present).
+    type: str
+  sso_password:
+    description: Password of O(sso_user). Required with O(state=present).
+    type: str
+  owner:
+    description: V(*) for a multi-tenant replicator, V(<org>@<site>) for one dedicated to an organization.
+    type: str
+    default: '*'
+  description:
+    description: Description of the replicator. Set at registration; a different live value is reported as a warning.
+    type: str
+  site:
+    description: Site of the replicator. Defaults to the manager's local site.
+    type: str
+  state:
+    description: V(present) registers (or repairs), V(absent) unregisters.
+    type: str
+    choices: [present, absent]
+    default: present
+"""
+
+EXAMPLES = r"""
+- name: Register the replicator of site1
+  cloudmove.vcda.vcda_replicator:
+    url: https://127.0.1.11:8046
+    thumbprint: "{{ cloud_thumbprint }}"
+    password: "{{ vcda_root_password }}"
+    replicator_url: https://127.0.1.12:8043
+    replicator_thumbprint: "{{ replicator_thumbprint }}"
+    replicator_password: "{{ vcda_root_password }}"
+    sso_user: administrator@vsphere.local
+    sso_password: "{{ sso_password }}"
+    description: site1 replicator
+"""
+
+RETURN = r"""
+replicator:
+  description: The registered replicator (C(id), C(apiUrl), C(certThumbprint), C(owner), C(site), C(description), C(state)).
+  returned: when registered (or would be, in check mode)
+  type: dict
+action:
+  description: What was done (V(register), V(repair), V(unregister)) or null.
+  returned: always
+  type: str
+"""
+
+from ansible_collections.cloudmove.vcda.plugins.module_utils._core import Outcome
+from ansible_collections.cloudmove.vcda.plugins.module_utils._errors import InputError
+from ansible_collections.cloudmove.vcda.plugins.module_utils._tls import normalize_thumbprint
+from ansible_collections.cloudmove.vcda.plugins.module_utils._vcda_module import VcdaModule
+
+VIEW = ("apiUrl", "certThumbprint", "owner", "site", "description")
+
+
+def _view(item):
+    if not item:
+        return {}
+    view = dict((k, item.get(k)) for k in VIEW)
+    if view.get("certThumbprint"):
+        view["certThumbprint"] = normalize_thumbprint(view["certThumbprint"])
+    return view
+
+
+def run(mod):
+    p = mod.params
+    client = mod.vcda
+    live = client.find_replicator(p["replicator_url"])
+    if p["state"] == "absent":
+        if live is None:
+            return mod.outcome_result(Outcome(False, {}, {}), action=None)
+        if not mod.check_mode:
+            client.delete_replicator(live["id"])
+        return mod.outcome_result(Outcome(True, _view(live), {}), action="unregister")
+    thumbprint = normalize_thumbprint(p["replicator_thumbprint"], "replicator_thumbprint")
+    details = {"apiUrl": p["replicator_url"], "apiThumbprint": thumbprint, "rootPassword": p["replicator_password"],
+               "ssoUser": p["sso_user"], "ssoPassword": p["sso_password"]}
+    if live is None:
+        site = p["site"] or (client.config() or {}).get("localSite")
+        if not site:
+            raise InputError("site: the manager has no site yet; configure it first (vcda_cloud_site site_name)",
+                             option="site")
+        wanted = {"apiUrl": p["replicator_url"], "certThumbprint": thumbprint, "owner": p["owner"], "site": site,
+                  "description": p["description"]}
+        item = wanted
+        if not mod.check_mode:
+            item = client.add_replicator(site, details, p["owner"], p["description"]) or client.find_replicator(
+                p["replicator_url"]) or wanted
+        return mod.outcome_result(Outcome(True, {}, _view(item)), replicator=_view(item) and item, action="register")
+    for key in ("owner", "description", "site"):
+        if p[key] is not None and live.get(key) != p[key]:
+            mod.warn("%s: the registered replicator has %s '%s', not '%s'; unregister it (state=absent) and register "
+                     "again to change it" % (key, key, live.get(key), p[key]))
+    if normalize_thumbprint(live.get("certThumbprint")) == thumbprint:
+        return mod.outcome_result(Outcome(False, _view(live), _view(live)), replicator=live, action=None)
+    item = dict(live, certThumbprint=thumbprint)
+    if not mod.check_mode:
+        item = client.reset_replicator_cookie(live["id"], details) or client.find_replicator(p["replicator_url"]) or item
+    return mod.outcome_result(Outcome(True, _view(live), _view(item)), replicator=item, action="repair")
+
+
+def main():
+    module = VcdaModule(
+        dict(
+            replicator_url=dict(type="str", required=True),
+            replicator_thumbprint=dict(type="str"),
+            replicator_password=dict(type="str", no_log=True),
+            sso_user=dict(type="str"),
+            sso_password=dict(type="str", no_log=True),
+            owner=dict(type="str", default="*"),
+            description=dict(type="str"),
+            site=dict(type="str"),
+            state=dict(type="str", default="present", choices=["present", "absent"]),
+        ),
+        required_if=[("state", "present", ("replicator_thumbprint", "replicator_password", "sso_user", "sso_password"))],
+    )
+    module.run(run)
+
+
+if __name__ == "__main__":
+    main()
