@@ -130,14 +130,36 @@ def ova_http(ovas):
     server.shutdown()
 
 
+def _emulators_running():
+    return subprocess.run(["bash", "lab/emulators.sh", "status"], cwd=ROOT, capture_output=True).returncode == 0
+
+
 @pytest.fixture(scope="session")
-def lab_vars(vcsim, ovas, ova_http):
+def vcda_lab():
+    """The VCDA emulators, first boot again (reset), started for this session: lab/run/emulators.json.
+
+    Stopped at the end when this session started them.
+    """
+    was_running = _emulators_running()
+    _sh("bash", "lab/emulators.sh", "reset", stdout=subprocess.DEVNULL)
+    if not _emulators_running():
+        _sh("bash", "lab/emulators.sh", "start", stdout=subprocess.DEVNULL)
+    with open(os.path.join(RUN, "emulators.json")) as handle:
+        facts = json.load(handle)
+    yield facts
+    if not was_running:
+        subprocess.run(["bash", "lab/emulators.sh", "stop"], cwd=ROOT, stdout=subprocess.DEVNULL)
+
+
+@pytest.fixture(scope="session")
+def lab_vars(vcsim, ovas, ova_http, vcda_lab):
     """A vars file every target gets: connection facts of the lab and the generated sources."""
     os.makedirs(OUTPUT, exist_ok=True)
     data = {"lab_root": ROOT, "lab_output": OUTPUT}
     for name, facts in vcsim.items():
         data["vcsim_%s" % name] = facts
     data["ovas"] = ovas
+    data["vcda_lab"] = vcda_lab
     data["ova_http_url"] = ova_http
     path = os.path.join(OUTPUT, "lab-vars.yml")
     with open(path, "w") as handle:
