@@ -13,7 +13,10 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import os
+import select
 import signal
+import stat
 import threading
 import time
 
@@ -217,16 +220,40 @@ class OvfImporter(object):
                 while thread.is_alive():
                     thread.join(0.5)
         finally:
-            self.cancel.set() if errors else None
+            if errors:
+                self.cancel.set()
             progress.report()
         self._stop_ticker = True
+        if getattr(self, "cancel_reason", None):
+            raise Interrupted("the import was cancelled: %s; the lease was aborted and the partial VM removed"
+                              % self.cancel_reason)
         if errors:
             raise errors[0]
         progress.report()
 
+    @staticmethod
+    def _controller_gone():
+        """True when our stdout is a pipe nobody reads any more (the Ansible worker died).
+
+        Ansible does not forward Ctrl-C or a job runner's cancel to the module process; the
+        closed result pipe is how the module learns that nobody waits for it.
+        """
+        try:
+            if not stat.S_ISFIFO(os.fstat(1).st_mode):
+                return False
+            poller = select.poll()
+            poller.register(1, select.POLLOUT)
+            return any(ev & (select.POLLERR | select.POLLHUP) for _fd, ev in poller.poll(0))
+        except (OSError, ValueError):
+            return False
+
     def _keepalive(self, lease, progress):
         last = 0.0
         while not self.cancel.is_set() and not getattr(self, "_stop_ticker", False):
+            if self._controller_gone():
+                self.cancel_reason = "the controller stopped waiting for the module (its output pipe closed)"
+                self.cancel.set()
+                break
             now = time.monotonic()
             if now - last >= self.keepalive:
                 last = now

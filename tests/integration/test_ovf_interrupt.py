@@ -1,0 +1,124 @@
+"""A signal (SIGTERM from a job runner, SIGINT) during an upload aborts the lease and leaves no VM.
+
+The module runs as Ansible runs it (a Python process reading its arguments from a JSON file),
+so the test can signal exactly that process.
+"""
+import json
+import os
+import signal
+import ssl
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from conftest import OUTPUT, ROOT
+
+NAME = "it-ovf-signal"
+
+
+def _uploads(lab_url):
+    context = ssl._create_unverified_context()  # lab-only endpoint of the local simulator
+    with urllib.request.urlopen(lab_url + "/nfc/uploads", context=context) as resp:
+        return [lease for lease in json.load(resp)["leases"] if lease.get("vm_name") == NAME]
+
+
+def _vm_exists(facts, remove=False):
+    sys.path.insert(0, os.path.join(OUTPUT, "collections"))
+    from ansible_collections.cloudmove.vcda.plugins.module_utils._vsphere import VsphereClient
+    client = VsphereClient(facts["hostname"], facts["username"], facts["password"], facts["port"],
+                           thumbprint=facts["thumbprint"])
+    try:
+        vm = client.vm_in_folder(client.datacenter("DC0").vmFolder, NAME)
+        if vm is not None and remove:
+            client.wait_for_task(vm.Destroy_Task())
+        return vm is not None
+    finally:
+        client.close()
+
+
+def _progress(path):
+    try:
+        with open(path) as handle:
+            return json.load(handle)
+    except (OSError, ValueError):
+        return {}
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_signal_mid_upload_leaves_nothing(signum, vcsim, ovas, ova_http):
+    facts = vcsim["provider"]
+    _vm_exists(facts, remove=True)  # a failed earlier run may have left one
+    earlier = set(lease["lease"] for lease in _uploads(facts["lab_url"]))
+    args = {"ANSIBLE_MODULE_ARGS": {
+        "hostname": facts["hostname"], "port": facts["port"], "username": facts["username"],
+        "password": facts["password"], "thumbprint": facts["thumbprint"], "name": NAME, "cluster": "DC0_C0",
+        "source": "%s/slow/%s" % (ova_http, os.path.basename(ovas["vcda_big_ova"])),
+    }}
+    args_file = os.path.join(OUTPUT, "ovf-signal-args.json")
+    with open(args_file, "w") as handle:
+        json.dump(args, handle)
+    progress = os.path.join(OUTPUT, "ovf-signal-progress.json")
+    if os.path.exists(progress):
+        os.unlink(progress)
+    env = dict(os.environ, PYTHONPATH=os.path.join(OUTPUT, "collections"), CLOUDMOVE_PROGRESS_FILE=progress)
+    proc = subprocess.Popen([sys.executable, "-m", "ansible_collections.cloudmove.vcda.plugins.modules.ovf_deploy",
+                             args_file], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            doc = _progress(progress)
+            if doc.get("done", 0) > 16 << 20:
+                break
+            time.sleep(0.2)
+        else:
+            raise AssertionError("the upload never started")
+        assert _vm_exists(facts), "the VM exists while it is being imported"
+        assert _progress(progress)["done"] < _progress(progress)["total"]
+        proc.send_signal(signum)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    result = json.loads(out)
+    assert proc.returncode == 1 and result["failed"], out + err
+    assert "interrupted" in result["msg"] and "partial VM removed" in result["msg"]
+    assert facts["password"] not in out
+    assert not _vm_exists(facts)
+    leases = [lease for lease in _uploads(facts["lab_url"]) if lease["lease"] not in earlier]
+    assert len(leases) == 1 and leases[0]["state"] == "error", leases
+    assert not leases[0]["devices"]["disk-0.vmdk"]["complete"]
+
+
+def test_controller_gone_mid_upload_leaves_nothing(vcsim, ovas, ova_http):
+    """Ansible does not forward Ctrl-C to module processes: a closed result pipe must stop the import."""
+    facts = vcsim["provider"]
+    _vm_exists(facts, remove=True)
+    args = {"ANSIBLE_MODULE_ARGS": {
+        "hostname": facts["hostname"], "port": facts["port"], "username": facts["username"],
+        "password": facts["password"], "thumbprint": facts["thumbprint"], "name": NAME, "cluster": "DC0_C0",
+        "source": "%s/slow/%s" % (ova_http, os.path.basename(ovas["vcda_big_ova"])),
+    }}
+    args_file = os.path.join(OUTPUT, "ovf-gone-args.json")
+    with open(args_file, "w") as handle:
+        json.dump(args, handle)
+    progress = os.path.join(OUTPUT, "ovf-gone-progress.json")
+    if os.path.exists(progress):
+        os.unlink(progress)
+    env = dict(os.environ, PYTHONPATH=os.path.join(OUTPUT, "collections"), CLOUDMOVE_PROGRESS_FILE=progress)
+    proc = subprocess.Popen([sys.executable, "-m", "ansible_collections.cloudmove.vcda.plugins.modules.ovf_deploy",
+                             args_file], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while _progress(progress).get("done", 0) <= 16 << 20:
+            assert time.monotonic() < deadline, "the upload never started"
+            time.sleep(0.2)
+        proc.stdout.close()  # the worker that read the module's result is gone
+        proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert _progress(progress)["done"] < _progress(progress)["total"]
+    assert not _vm_exists(facts)
