@@ -47,34 +47,41 @@ def _progress(path):
         return {}
 
 
-@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
-def test_signal_mid_upload_leaves_nothing(signum, vcsim, ovas, ova_http):
-    facts = vcsim["provider"]
-    _vm_exists(facts, remove=True)  # a failed earlier run may have left one
-    earlier = set(lease["lease"] for lease in _uploads(facts["lab_url"]))
+def _start_module(facts, ovas, ova_http, tag, **popen):
+    """Run ovf_deploy as Ansible does (arguments in a JSON file) on a slowly served OVA."""
     args = {"ANSIBLE_MODULE_ARGS": {
         "hostname": facts["hostname"], "port": facts["port"], "username": facts["username"],
         "password": facts["password"], "thumbprint": facts["thumbprint"], "name": NAME, "cluster": "DC0_C0",
         "source": "%s/slow/%s" % (ova_http, os.path.basename(ovas["vcda_big_ova"])),
     }}
-    args_file = os.path.join(OUTPUT, "ovf-signal-args.json")
+    args_file = os.path.join(OUTPUT, "ovf-%s-args.json" % tag)
     with open(args_file, "w") as handle:
         json.dump(args, handle)
-    progress = os.path.join(OUTPUT, "ovf-signal-progress.json")
+    progress = os.path.join(OUTPUT, "ovf-%s-progress.json" % tag)
     if os.path.exists(progress):
         os.unlink(progress)
     env = dict(os.environ, PYTHONPATH=os.path.join(OUTPUT, "collections"), CLOUDMOVE_PROGRESS_FILE=progress)
     proc = subprocess.Popen([sys.executable, "-m", "ansible_collections.cloudmove.vcda.plugins.modules.ovf_deploy",
-                             args_file], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                             args_file], cwd=ROOT, env=env, **popen)
+    return proc, progress
+
+
+def _wait_until_uploading(progress):
+    deadline = time.monotonic() + 60
+    while _progress(progress).get("done", 0) <= 16 << 20:
+        assert time.monotonic() < deadline, "the upload never started"
+        time.sleep(0.2)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_signal_mid_upload_leaves_nothing(signum, vcsim, ovas, ova_http):
+    facts = vcsim["provider"]
+    _vm_exists(facts, remove=True)  # a failed earlier run may have left one
+    earlier = set(lease["lease"] for lease in _uploads(facts["lab_url"]))
+    proc, progress = _start_module(facts, ovas, ova_http, "signal", stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                   text=True)
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            doc = _progress(progress)
-            if doc.get("done", 0) > 16 << 20:
-                break
-            time.sleep(0.2)
-        else:
-            raise AssertionError("the upload never started")
+        _wait_until_uploading(progress)
         assert _vm_exists(facts), "the VM exists while it is being imported"
         assert _progress(progress)["done"] < _progress(progress)["total"]
         proc.send_signal(signum)
@@ -96,25 +103,9 @@ def test_controller_gone_mid_upload_leaves_nothing(vcsim, ovas, ova_http):
     """Ansible does not forward Ctrl-C to module processes: a closed result pipe must stop the import."""
     facts = vcsim["provider"]
     _vm_exists(facts, remove=True)
-    args = {"ANSIBLE_MODULE_ARGS": {
-        "hostname": facts["hostname"], "port": facts["port"], "username": facts["username"],
-        "password": facts["password"], "thumbprint": facts["thumbprint"], "name": NAME, "cluster": "DC0_C0",
-        "source": "%s/slow/%s" % (ova_http, os.path.basename(ovas["vcda_big_ova"])),
-    }}
-    args_file = os.path.join(OUTPUT, "ovf-gone-args.json")
-    with open(args_file, "w") as handle:
-        json.dump(args, handle)
-    progress = os.path.join(OUTPUT, "ovf-gone-progress.json")
-    if os.path.exists(progress):
-        os.unlink(progress)
-    env = dict(os.environ, PYTHONPATH=os.path.join(OUTPUT, "collections"), CLOUDMOVE_PROGRESS_FILE=progress)
-    proc = subprocess.Popen([sys.executable, "-m", "ansible_collections.cloudmove.vcda.plugins.modules.ovf_deploy",
-                             args_file], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    proc, progress = _start_module(facts, ovas, ova_http, "gone", stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     try:
-        deadline = time.monotonic() + 60
-        while _progress(progress).get("done", 0) <= 16 << 20:
-            assert time.monotonic() < deadline, "the upload never started"
-            time.sleep(0.2)
+        _wait_until_uploading(progress)
         proc.stdout.close()  # the worker that read the module's result is gone
         proc.wait(timeout=60)
     finally:
