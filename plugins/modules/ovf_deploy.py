@@ -17,7 +17,9 @@ description:
   - Disks are streamed in large chunks, several in parallel (O(upload_workers)), and never read whole into
     memory; an OVA member is read in place from the tar file.
   - The import lease is kept alive with progress updates; on any failure or interrupt it is aborted and the
-    half-imported VM removed, so a re-run starts clean.
+    half-imported VM removed, so a re-run starts clean. Interrupts include SIGTERM/SIGINT to the module and
+    the controller going away (Ctrl-C on C(ansible-playbook) or a cancelled AWX job close the module's result
+    pipe, which the module watches, since Ansible does not forward the signal to module processes).
   - A VM named O(name) in O(folder) counts as deployed. Differences between the request and the deployed
     deployment option or network mapping are reported in C(diff) and as warnings; differing property
     values are corrected in place.

@@ -3,6 +3,7 @@
 The module runs as Ansible runs it (a Python process reading its arguments from a JSON file),
 so the test can signal exactly that process.
 """
+import glob
 import json
 import os
 import signal
@@ -113,3 +114,52 @@ def test_controller_gone_mid_upload_leaves_nothing(vcsim, ovas, ova_http):
             proc.kill()
     assert _progress(progress)["done"] < _progress(progress)["total"]
     assert not _vm_exists(facts)
+
+
+PLAY = """
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - cloudmove.vcda.ovf_deploy:
+        hostname: "{{ vcsim_provider.hostname }}"
+        port: "{{ vcsim_provider.port }}"
+        username: "{{ vcsim_provider.username }}"
+        password: "{{ vcsim_provider.password }}"
+        thumbprint: "{{ vcsim_provider.thumbprint }}"
+        name: %s
+        cluster: DC0_C0
+        source: "{{ ova_http_url }}/slow/{{ ovas.vcda_big_ova | basename }}"
+""" % NAME
+
+
+def test_ctrl_c_of_ansible_playbook_leaves_nothing(vcsim, lab_vars):
+    """Ctrl-C on ansible-playbook (SIGINT to its process group, as a terminal sends it)."""
+    facts = vcsim["provider"]
+    _vm_exists(facts, remove=True)
+    playbook = os.path.join(OUTPUT, "ovf-ctrl-c.yml")
+    with open(playbook, "w") as handle:
+        handle.write(PLAY)
+    before = set(glob.glob("/tmp/cloudmove-ovf-progress-*.json"))
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(OUTPUT, "collections"),
+               ANSIBLE_PYTHON_INTERPRETER=sys.executable)
+    proc = subprocess.Popen(["ansible-playbook", "-i", "localhost,", "-c", "local", playbook, "-e", "@" + lab_vars],
+                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        progress = None
+        while progress is None or _progress(progress).get("done", 0) <= 16 << 20:
+            assert time.monotonic() < deadline, "the upload never started"
+            time.sleep(0.2)
+            new = set(glob.glob("/tmp/cloudmove-ovf-progress-*.json")) - before
+            progress = progress or (sorted(new)[0] if new else None)
+        os.killpg(proc.pid, signal.SIGINT)
+        out = proc.communicate(timeout=60)[0]
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert "User interrupted execution" in out
+    deadline = time.monotonic() + 30
+    while _vm_exists(facts):  # the module notices its closed result pipe within a second
+        assert time.monotonic() < deadline, "the partial VM was left behind:\n" + out[-2000:]
+        time.sleep(0.5)
