@@ -19,7 +19,9 @@ def kinds():
     """One entry per emulator: lab.yml section name -> appliance class (imported on demand, so
     that ``--print-dirs`` stays quick)."""
     from .vcda import VcdaAppliance
-    return {"vcda": VcdaAppliance}
+    from .vcd import VcdAppliance
+    from .nsx import NsxEdgeAppliance
+    return {"vcda": VcdaAppliance, "vcd": VcdAppliance, "nsx": NsxEdgeAppliance}
 
 
 LAB_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

@@ -18,9 +18,10 @@ from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 from .appliance import BaseAppliance, Call, Endpoint
+from . import xmlbody
 from .control import LAB_PREFIX, make_control_blueprint
 from .errors import ApiError, ValidationError
-from .media import JSON
+from .media import JSON, parse_media_type
 
 _SECRET_QUERY_WORDS = ("password", "secret", "token")
 
@@ -59,16 +60,22 @@ def create_app(appliance: BaseAppliance) -> Flask:
     def _after(response):
         if not request.path.startswith(LAB_PREFIX):
             raw = request.get_data(cache=True)
-            body = None
+            body, names = None, None
             if raw and (request.mimetype or "").endswith("json"):
                 try:
                     body = json.loads(raw)
                 except ValueError:
                     body = None
+            elif raw and (request.mimetype or "").endswith("xml"):
+                try:
+                    root = xmlbody.parse(raw)
+                    names = [xmlbody.local(root.tag)] + ["%s.%s" % (xmlbody.local(root.tag), n) for n in xmlbody.element_names(root)]
+                except ValidationError:
+                    names = None
             query = {k: ["***" if any(w in k.lower() for w in _SECRET_QUERY_WORDS) else v for v in request.args.getlist(k)]
                      for k in request.args}
             appliance.reqlog.add(request.method, request.path, query, request.headers, body, response.status_code,
-                                 g.get("started", time.time()), fault=g.get("fault"), body_bytes=len(raw))
+                                 g.get("started", time.time()), fault=g.get("fault"), body_bytes=len(raw), names=names)
         return response
 
     @app.errorhandler(ApiError)
@@ -97,6 +104,9 @@ def create_app(appliance: BaseAppliance) -> Flask:
 
 
 def render_error(appliance: BaseAppliance, err: ApiError) -> Response:
+    custom = appliance.error_response(err, request)
+    if custom is not None:
+        return custom
     try:
         mimetype = appliance.media.response_type(request.headers.get("Accept"))
     except ApiError:
@@ -119,10 +129,12 @@ def _view(appliance: BaseAppliance, endpoint: Endpoint):
         call = Call(appliance=appliance, request=request, endpoint=endpoint)
         if endpoint.auth:
             call.principal, call.token = appliance.authenticate(request, endpoint)
-        call.media = appliance.media.response_type(request.headers.get("Accept"))
+        call.media = (endpoint.media or appliance.media).response_type(request.headers.get("Accept"))
         appliance.authorize(call)
         if endpoint.body == "json":
             call.body = _json_body(appliance, endpoint)
+        elif endpoint.body == "xml":
+            call.body = _xml_body(appliance, endpoint)
         elif endpoint.body == "binary":
             if endpoint.content_types and request.mimetype not in endpoint.content_types:
                 raise ApiError(415, "UnsupportedMediaType", "Content type '%s' is not supported; send %s." % (
@@ -138,9 +150,24 @@ def _view(appliance: BaseAppliance, endpoint: Endpoint):
     return view
 
 
+def _xml_body(appliance: BaseAppliance, endpoint: Endpoint):
+    raw = request.get_data(cache=True)
+    mtype = parse_media_type(request.headers.get("Content-Type") or "")[0]
+    if endpoint.content_types and mtype not in endpoint.content_types:
+        raise ApiError(415, "UnsupportedMediaType", "Content type '%s' is not supported; send %s." % (
+            request.content_type or "", " or ".join(endpoint.content_types)), [request.content_type or ""])
+    if not raw.strip():
+        raise appliance.bad_input(ValidationError("A request body is required."))
+    try:
+        root = xmlbody.parse(raw)
+        return endpoint.schema.validate(root) if endpoint.schema is not None else root
+    except ValidationError as exc:
+        raise appliance.bad_input(exc) from None
+
+
 def _json_body(appliance: BaseAppliance, endpoint: Endpoint):
     raw = request.get_data(cache=True)
-    appliance.media.check_request_type(request.headers.get("Content-Type"))
+    (endpoint.media or appliance.media).check_request_type(request.headers.get("Content-Type"))
     if not raw.strip():
         raise appliance.bad_input(ValidationError("A request body is required."))
     try:

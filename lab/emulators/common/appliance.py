@@ -34,7 +34,11 @@ class Endpoint:
     """One API operation.
 
     ``body``: ``none`` (no body expected; one sent is ignored), ``json`` (required JSON body,
-    validated with ``schema``), ``binary`` (raw bytes, ``content_types`` lists what is allowed).
+    validated with ``schema``), ``xml`` (required XML body parsed with lxml, validated with
+    ``schema``, an ``xmlbody.XmlSchema``; ``content_types`` lists the media types allowed),
+    ``binary`` (raw bytes, ``content_types`` lists what is allowed).
+    ``media``: a media policy for this endpoint instead of the appliance's (APIs that mix XML
+    and JSON families, e.g. vCD ``/api`` and ``/cloudapi``).
     ``flags`` carries appliance-specific markers read by ``authorize`` (e.g. which calls stay
     allowed while the root password is expired).
     """
@@ -46,6 +50,7 @@ class Endpoint:
     schema: Any = None
     content_types: tuple = ()
     flags: Dict[str, Any] = field(default_factory=dict)
+    media: Any = None
 
 
 @dataclass
@@ -118,6 +123,13 @@ class BaseAppliance:
 
     def control_ops(self) -> Dict[str, Callable[[Any], Any]]:
         return {}
+
+    def control_routes(self, blueprint) -> None:
+        """Register extra lab-only routes on the ``/_lab`` blueprint (token-checked like the rest)."""
+
+    def error_response(self, err: ApiError, request) -> Optional[Any]:
+        """A complete error Response for APIs whose errors are not JSON (None: the JSON ``error_body``)."""
+        return None
 
     def describe(self) -> Dict[str, Any]:
         """What ``emulators.json`` and ``GET /_lab/info`` say about the appliance."""

@@ -134,4 +134,5 @@ def make_control_blueprint(appliance) -> Blueprint:
             raise ApiError(404, "NotFound", "No lab operation %r; see GET /_lab/ops." % name, [name])
         return reply(ops[name](body(required=False)))
 
+    appliance.control_routes(bp)
     return bp

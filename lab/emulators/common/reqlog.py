@@ -1,7 +1,8 @@
 """Request log: what clients sent, never the secrets they sent.
 
 Each entry keeps the method, path, query, the request headers minus credentials, and the
-*names* of the JSON body fields (dotted paths, ``[]`` for array items) but none of their values.
+*names* of the JSON body fields (dotted paths, ``[]`` for array items) or XML body elements
+(dotted local names) but none of their values.
 """
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from typing import Any, Dict, List
 
 SECRET_HEADERS = frozenset({
     "x-vcav-auth", "config-secret", "authorization", "secret", "x-lab-token", "cookie",
-    "proxy-authorization", "x-vcloud-authorization", "on-prem-auth",
+    "proxy-authorization", "x-vcloud-authorization", "on-prem-auth", "x-vmware-vcloud-access-token",
 })
 
 
@@ -44,7 +45,7 @@ class RequestLog:
         self._lock = threading.Lock()
 
     def add(self, method: str, path: str, query: Dict[str, List[str]], headers, body: Any, status: int,
-            started: float, fault: str = None, body_bytes: int = 0) -> Dict[str, Any]:
+            started: float, fault: str = None, body_bytes: int = 0, names: List[str] = None) -> Dict[str, Any]:
         entry = {
             "seq": next(self._seq),
             "time": started,
@@ -52,7 +53,7 @@ class RequestLog:
             "path": path,
             "query": query,
             "headers": redact_headers(headers),
-            "bodyFields": field_names(body),
+            "bodyFields": names if names is not None else field_names(body),
             "bodyBytes": body_bytes,
             "status": status,
             "durationMs": int((time.time() - started) * 1000),

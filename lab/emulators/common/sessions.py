@@ -18,10 +18,13 @@ class SessionStore:
         self._lock = threading.Lock()
         self._sessions: Dict[str, Dict[str, Any]] = {}
 
-    def create(self, principal: Dict[str, Any]) -> str:
-        token = secrets.token_hex(24)
+    def create(self, principal: Dict[str, Any], token: Optional[str] = None, aliases=()) -> str:
+        """A new session; ``token`` (default: random) and every alias in ``aliases`` name it."""
+        token = token or secrets.token_hex(24)
+        entry = {"principal": principal, "last_used": self._clock(), "names": [token] + list(aliases)}
         with self._lock:
-            self._sessions[token] = {"principal": principal, "last_used": self._clock()}
+            for name in entry["names"]:
+                self._sessions[name] = entry
         return token
 
     def get(self, token: Optional[str]) -> Optional[Dict[str, Any]]:
@@ -34,21 +37,28 @@ class SessionStore:
             if entry is None:
                 return None
             if now - entry["last_used"] > self.idle_timeout:
-                del self._sessions[token]
+                for name in entry.get("names", [token]):
+                    self._sessions.pop(name, None)
                 return None
             entry["last_used"] = now
             return entry["principal"]
 
     def delete(self, token: str) -> bool:
         with self._lock:
-            return self._sessions.pop(token, None) is not None
+            entry = self._sessions.pop(token, None)
+            for name in (entry or {}).get("names", []):
+                self._sessions.pop(name, None)
+            return entry is not None
 
     def clear(self) -> int:
         with self._lock:
-            count = len(self._sessions)
+            count = self._count()
             self._sessions.clear()
             return count
 
+    def _count(self) -> int:
+        return len({id(e) for e in self._sessions.values()})
+
     def count(self) -> int:
         with self._lock:
-            return len(self._sessions)
+            return self._count()

@@ -84,6 +84,18 @@ class PinnedHttpsClient:
                 headers: Optional[Dict[str, str]] = None) -> Tuple[int, Dict[str, str], Any]:
         """``(status, headers, parsed JSON body or None)``; TlsError on connection or pin failure.
         ``body``: a JSON-able value (sent as application/json), or bytes/str sent as they are."""
+        status, resp_headers, raw = self.request_raw(method, path, body, headers)
+        parsed = None
+        if raw:
+            try:
+                parsed = json.loads(raw)
+            except ValueError:
+                parsed = None
+        return status, resp_headers, parsed
+
+    def request_raw(self, method: str, path: str, body: Any = None,
+                    headers: Optional[Dict[str, str]] = None) -> Tuple[int, Dict[str, str], bytes]:
+        """Like ``request`` but the body comes back as bytes (XML APIs)."""
         conn = http.client.HTTPSConnection(self.host, self.port, timeout=self.timeout, context=_client_context())
         try:
             try:
@@ -106,12 +118,6 @@ class PinnedHttpsClient:
             except (OSError, http.client.HTTPException) as exc:
                 raise TlsError("connect", "request %s %s to %s:%d failed: %s" % (method, path, self.host, self.port, exc)) from None
             resp_headers = {k.lower(): v for k, v in resp.getheaders()}
-            parsed = None
-            if raw:
-                try:
-                    parsed = json.loads(raw)
-                except ValueError:
-                    parsed = None
-            return resp.status, resp_headers, parsed
+            return resp.status, resp_headers, raw
         finally:
             conn.close()

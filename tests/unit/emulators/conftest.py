@@ -43,3 +43,22 @@ def lookup_service(cert_dir):
     server = TinyTlsServer(cert_dir)
     yield server
     server.stop()
+
+
+@pytest.fixture
+def vcd_lab_factory(tmp_path, cert_dir):
+    """``start(vcd=VCD, nsx=None, vcda=None, state_dir=None, vcd_defaults=None)`` -> RunningLab with vCD/NSX sections."""
+    from vcd_helpers import write_vcd_config  # pylint: disable=import-outside-toplevel
+    started = []
+
+    def start(vcd=None, nsx=None, vcda=None, state_dir=None, vcd_defaults=None):
+        cfg = write_vcd_config(tmp_path / ("vcd-lab-%d.yml" % len(started)), vcd, nsx, vcda, vcd_defaults)
+        config = load_lab_config(str(cfg), state_dir=str(state_dir or tmp_path / "state"), run_dir=str(tmp_path / "run"))
+        lab = Lab(config, kinds(), cert_dir=cert_dir).start()
+        started.append(lab)
+        lab.wait_ready()
+        return RunningLab(lab)
+
+    yield start
+    for lab in started:
+        lab.stop()

@@ -1,0 +1,6 @@
+"""Placeholder."""
+from ..common.appliance import BaseAppliance
+
+
+class NsxEdgeAppliance(BaseAppliance):
+    kind = "nsx"
