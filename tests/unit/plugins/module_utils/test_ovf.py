@@ -51,6 +51,30 @@ def test_limited_reader_stops_at_member_end():
     assert reader.read(1) == b""
 
 
+class _ReadOnly(object):
+    """A raw stream without readinto (as some HTTP bodies are)."""
+
+    def __init__(self, data):
+        self._data = io.BytesIO(data)
+
+    def read(self, n=-1):
+        return self._data.read(n)
+
+
+@pytest.mark.parametrize("raw", [io.BytesIO, _ReadOnly])
+def test_limited_reader_readinto_stops_at_member_end(raw):
+    stream = raw(b"0123456789")
+    stream.read(2)
+    reader = _ovf.LimitedReader(stream, 5)
+    buf = bytearray(b"xxxxxxxx")
+    assert reader.readinto(buf) == 5
+    assert bytes(buf) == b"23456xxx"
+    assert reader.readinto(buf) == 0
+    # what the uploads do: BufferedReader reads whole chunks straight into its result
+    buffered = io.BufferedReader(_ovf.LimitedReader(raw(b"abcdefghij"), 9), 4)
+    assert [buffered.read(4) for _i in range(4)] == [b"abcd", b"efgh", b"i", b""]
+
+
 def test_ovf_directory_source(tmp_path):
     subprocess.run([sys.executable, os.path.join(ROOT, "lab", "ova", "make_ova.py"), "--kind", "vcda", "--disks", "1M",
                     "--format", "ovf", "--out", str(tmp_path / "d")], check=True, stdout=subprocess.DEVNULL)
