@@ -138,8 +138,10 @@ class VcdAppliance(BaseAppliance):
         return {"majorErrorCode": err.status, "minorErrorCode": err.code, "message": err.msg,
                 "stackTrace": "com.vmware.vcloud.api.presentation.service.%sException: %s" % (err.code.title().replace("_", ""), err.msg)}
 
-    def error_response(self, err: ApiError, request) -> Response:
+    def error_response(self, err: ApiError, request) -> Optional[Response]:
         path = request.path
+        if path.startswith("/_lab/"):
+            return None
         if path.startswith("/cloudapi") or path.startswith("/oauth"):
             mtype = "application/json"
             try:

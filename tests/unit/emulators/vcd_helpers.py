@@ -6,6 +6,7 @@ import base64
 import json
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 import yaml
 from lxml import etree
@@ -62,7 +63,7 @@ class VcdClient:
             all_headers["Accept"] = accept
         all_headers.update(headers or {})
         client = PinnedHttpsClient(self.url, thumbprint_pin=self.thumbprint, timeout=10)
-        status, resp_headers, data = client.request_raw(method, path, body, all_headers)
+        status, resp_headers, data = client.request_raw(method, quote(path, safe="/?=&:;,*@()!$'"), body, all_headers)
         return status, resp_headers, data
 
     def xml(self, method, path, body=None, content_type=None, headers=None, accept=XML_ACCEPT):
