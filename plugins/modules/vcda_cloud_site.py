@@ -12,7 +12,7 @@ module: vcda_cloud_site
 short_description: Configure the cloud site of a Cloud Director Availability cloud appliance
 version_added: 0.2.0
 description:
-  - Configures the vApp Replication Manager of a Cloud Director Availability cloud appliance, as its setup wizard does:
+  - Configures the vApp Replication Manager of a Cloud Director Availability cloud appliance, as its setup wizard does -
     site name and description, public API and management endpoints, the Cloud Director endpoint, the licence key
     and telemetry (CEIP).
   - Only the options you set are managed; unset options are left alone.

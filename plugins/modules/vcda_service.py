@@ -91,7 +91,7 @@ healthy:
   returned: always
   type: bool
 problems:
-  description: The red health items, C(name: code message).
+  description: The red health items, each as C(<name>) colon C(<code> <message>).
   returned: always
   type: list
   elements: str

@@ -1,0 +1,280 @@
+"""VcdaClient: request/response mapping per endpoint, the version table, the task waiter (no network)."""
+import json
+import os
+
+import pytest
+import requests
+from requests.adapters import BaseAdapter
+
+from ansible_collections.cloudmove.vcda.plugins.module_utils import _vcda
+from ansible_collections.cloudmove.vcda.plugins.module_utils._errors import (
+    ApiError, InputError, TaskFailed, TimeoutExpired)
+
+FIXTURES = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "vcda")
+TP = "SHA-256:" + ":".join(["AB", "CD", "EF", "01", "23", "45", "67", "89"] * 4)
+
+
+def fixture(name):
+    with open(os.path.join(FIXTURES, name + ".json")) as handle:
+        return json.load(handle)
+
+
+class FakeAdapter(BaseAdapter):
+    """Answers from a script of (status, body, headers); records (method, path, query, headers, body)."""
+
+    def __init__(self, script):
+        super(FakeAdapter, self).__init__()
+        self.script = list(script)
+        self.calls = []
+
+    def send(self, request, **kwargs):
+        url = requests.utils.urlparse(request.url)
+        body = json.loads(request.body) if request.body else None
+        self.calls.append((request.method, url.path, url.query, dict(request.headers), body))
+        status, payload, headers = self.script.pop(0)
+        resp = requests.Response()
+        resp.status_code = status
+        resp.headers.update({"Content-Type": "application/json"})
+        resp.headers.update(headers or {})
+        resp._content = json.dumps(payload).encode() if payload is not None else b""
+        resp.url = request.url
+        resp.request = request
+        return resp
+
+    def close(self):
+        pass
+
+
+class Clock(object):
+    def __init__(self):
+        self.now = 0.0
+        self.sleeps = []
+
+    def __call__(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+LOGIN = (200, fixture("session"), {"X-VCAV-Auth": "tok-1"})
+ABOUT = (200, fixture("about"), None)
+
+
+def make(script, api_version=None, auth_type="local", username="root", timeout=30):
+    clock = Clock()
+    client = _vcda.VcdaClient("https://vcda.example:8046", username=username, password="Secret-1!", auth_type=auth_type,
+                              thumbprint=TP, api_version=api_version, timeout=timeout, sleep=clock.sleep, clock=clock)
+    adapter = FakeAdapter(script)
+    client.http.session.mount("https://", adapter)
+    client.http.sleep = clock.sleep
+    return client, adapter, clock
+
+
+# ----- sessions, media type, version detection -------------------------------------------------
+def test_login_detects_version_and_switches_to_the_vendor_type():
+    client, adapter, _ = make([LOGIN, ABOUT, (200, fixture("config_cloud"), None)])
+    assert client.config()["localSite"] == "site1"
+    (m1, p1, _, h1, b1), (m2, p2, _, h2, _), (m3, p3, _, h3, _) = adapter.calls
+    assert (m1, p1) == ("POST", "/sessions")
+    assert b1 == {"type": "localUser", "localUser": "root", "localPassword": "Secret-1!"}
+    assert h1["Accept"] == "application/json"
+    assert (m2, p2, h2["X-VCAV-Auth"]) == ("GET", "/diagnostics/about", "tok-1")
+    assert h3["Accept"] == "application/vnd.vmware.h4-v4.7+json;charset=UTF-8"
+    assert client.api_version == "4.7"
+
+
+def test_given_api_version_skips_detection():
+    client, adapter, _ = make([LOGIN, (200, fixture("config_cloud"), None)], api_version="4.5")
+    client.config()
+    assert adapter.calls[0][3]["Accept"] == "application/vnd.vmware.h4-v4.5+json;charset=UTF-8"
+    assert [c[1] for c in adapter.calls] == ["/sessions", "/config"]
+
+
+@pytest.mark.parametrize("auth_type,username,body", [
+    ("sso", "administrator@vsphere.local",
+     {"type": "ssoCredentials", "username": "administrator@vsphere.local", "password": "Secret-1!"}),
+    ("vcd", "admin@System", {"type": "vcdCredentials", "vcdUser": "admin@System", "vcdPassword": "Secret-1!"}),
+])
+def test_login_bodies_per_auth_type(auth_type, username, body):
+    client, adapter, _ = make([LOGIN], api_version="4.7", auth_type=auth_type, username=username)
+    client.login()
+    assert adapter.calls[0][4] == body
+
+
+def test_login_without_token_header_is_an_error():
+    client, _, _ = make([(200, fixture("session"), None)], api_version="4.7")
+    with pytest.raises(ApiError, match="X-VCAV-Auth"):
+        client.login()
+
+
+def test_expired_session_logs_in_again_once():
+    client, adapter, _ = make([LOGIN, (401, {"code": "NotAuthenticated", "msg": "expired"}, None),
+                               (200, {"sessions": 1}, {"X-VCAV-Auth": "tok-2"}), (200, fixture("license"), None)],
+                              api_version="4.7")
+    assert client.license()["isLicensed"]
+    assert adapter.calls[-1][3]["X-VCAV-Auth"] == "tok-2"
+
+
+def test_config_secret_header_on_root_password_change():
+    client, adapter, _ = make([LOGIN, (204, None, None)], api_version="4.7")
+    client.change_root_password("Old-Pass-1!", "New-Pass-2!")
+    method, path, _, headers, body = adapter.calls[1]
+    assert (method, path, body) == ("POST", "/config/root-password", {"rootPassword": "New-Pass-2!"})
+    assert headers["Config-Secret"] == "Old-Pass-1!"
+
+
+def test_api_errors_carry_the_vcda_message():
+    client, _, _ = make([LOGIN, (403, fixture("error_forbidden"), None)], api_version="4.7")
+    with pytest.raises(ApiError) as info:
+        client.config()
+    assert info.value.status == 403 and info.value.code == "Forbidden" and "Permission denied." in str(info.value)
+
+
+# ----- version table ------------------------------------------------------------------------
+@pytest.mark.parametrize("version,expected", [("4.7", "/config/root-password-expired"),
+                                              ("4.6", "/config/root-password-expired"),
+                                              ("4.5", "/appliance/root-password-expired"),
+                                              ("3.5", "/appliance/root-password-expired")])
+def test_root_password_expired_path(version, expected):
+    assert _vcda.versioned("root_password_expired", version) == expected
+
+
+@pytest.mark.parametrize("version,expected", [("4.7", ("POST", "task")), ("4.6", ("GET", "task")),
+                                              ("4.2", ("GET", "task")), ("4.1", ("GET", "data")),
+                                              ("3.5", ("GET", "data"))])
+def test_health_mode(version, expected):
+    assert _vcda.versioned("health", version) == expected
+
+
+def test_tunnel_paths_and_endpoint_keys():
+    assert _vcda.versioned("tunnel_add", "4.6") == "/config/tunnels"
+    assert _vcda.versioned("tunnel_add", "4.5") == "/config/tunnel-service"
+    assert _vcda.versioned("tunnel_list", "4.5") is None
+    assert "tunnelPort" in _vcda.versioned("endpoint_keys", "3.5")
+    assert "tunnelPort" not in _vcda.versioned("endpoint_keys", "4.7")
+
+
+def test_parse_version_rejects_garbage():
+    assert _vcda.parse_version("4.7.0.23456789") == (4, 7)
+    with pytest.raises(InputError):
+        _vcda.parse_version("latest")
+
+
+# ----- endpoints: request/response mapping ------------------------------------------------------
+def test_password_status_uses_the_version_path():
+    client, adapter, _ = make([LOGIN, (200, {"rootPasswordExpired": True, "secondsUntilExpiration": 0}, None)],
+                              api_version="4.5")
+    assert client.password_status()["rootPasswordExpired"] is True
+    assert adapter.calls[1][1] == "/appliance/root-password-expired"
+
+
+def test_replicators_list_and_find_by_url():
+    client, adapter, _ = make([LOGIN, (200, fixture("replicators"), None), (200, {"items": fixture("replicators")}, None)],
+                              api_version="4.7")
+    assert client.find_replicator("https://REPL:8043/")["id"] == "r-1"
+    assert client.replicators()[0]["id"] == "r-1"
+
+
+def test_add_replicator_sends_the_nested_body():
+    item = fixture("replicators")[0]
+    client, adapter, _ = make([LOGIN, (200, item, None)], api_version="4.7")
+    details = {"apiUrl": "https://repl:8043", "apiThumbprint": TP, "rootPassword": "r", "ssoUser": "u", "ssoPassword": "p"}
+    assert client.add_replicator("site1", details, "*", "repl")["id"] == "r-1"
+    assert adapter.calls[1][4] == {"owner": "*", "site": "site1", "description": "repl", "replicatorId": None,
+                                   "details": details}
+
+
+def test_tunnels_on_both_generations():
+    client, adapter, _ = make([LOGIN, (200, fixture("tunnels"), None)], api_version="4.7")
+    assert client.tunnels() == [{"id": "t-1", "url": "https://tunnel:8047", "certificate": "MIIB"}]
+    client, adapter, _ = make([LOGIN, (200, fixture("config_cloud"), None)],
+                              api_version="4.5")
+    assert client.tunnels()[0]["url"] == "https://tunnel:8047"
+    assert adapter.calls[1][1] == "/config"
+
+
+def test_add_tunnel_path_by_version():
+    client, adapter, _ = make([LOGIN, (200, fixture("config_cloud"), None)], api_version="4.5")
+    client.add_tunnel("https://tunnel:8047", "MIIB", "pw")
+    assert adapter.calls[1][1] == "/config/tunnel-service"
+    assert adapter.calls[1][4] == {"url": "https://tunnel:8047", "certificate": "MIIB", "rootPassword": "pw"}
+
+
+def test_remote_certificate_normalises_the_thumbprint():
+    client, adapter, _ = make([LOGIN, (200, fixture("remote_certificate"), None)], api_version="4.7")
+    assert client.remote_certificate("https://tunnel:8047") == {"thumbprint": TP, "encoded": "MIIB"}
+    assert adapter.calls[1][2] == "url=https%3A%2F%2Ftunnel%3A8047"
+
+
+def test_lookup_service_dry_run_and_sso():
+    client, adapter, _ = make([LOGIN, (204, None, None), (200, {"lsUrl": "https://vc", "lsThumbprint": TP}, None)],
+                              api_version="4.7")
+    client.set_lookup_service("https://vc/lookupservice/sdk", TP, dry_run=True)
+    client.set_lookup_service("https://vc/lookupservice/sdk", TP, "admin", "pw")
+    assert adapter.calls[1][1] == "/config/check-lookup-service"
+    assert adapter.calls[2][4]["ssoAdminCredentials"] == {"ssoUser": "admin", "ssoPassword": "pw"}
+
+
+def test_configuration_posts_are_retried_but_registration_is_not():
+    client, adapter, _ = make([LOGIN, (503, None, {"Retry-After": "0"}), (200, {"enabled": True}, None)],
+                              api_version="4.7")
+    client.set_telemetry(True)
+    assert len(adapter.calls) == 3
+    client, adapter, _ = make([LOGIN, (503, None, None)], api_version="4.7")
+    with pytest.raises(ApiError):
+        client.add_replicator("site1", {}, "*", None)
+    assert len(adapter.calls) == 2
+
+
+# ----- tasks and health -------------------------------------------------------------------------
+def test_health_47_is_a_post_task_waited_for():
+    client, adapter, clock = make([LOGIN, (202, fixture("task_queued"), None), (200, fixture("task_running"), None),
+                                   (200, fixture("task_succeeded"), None)], api_version="4.7")
+    health = client.health()
+    assert health["managerHealth"]["onlineReplicators"] == 1
+    assert [(c[0], c[1]) for c in adapter.calls[1:]] == [("POST", "/diagnostics/health"), ("GET", "/tasks/a1b2c3"),
+                                                        ("GET", "/tasks/a1b2c3")]
+    assert clock.sleeps == [0.2, 0.30000000000000004]
+
+
+def test_health_35_is_data():
+    client, adapter, _ = make([LOGIN, (200, fixture("health_red"), None)], api_version="3.5")
+    assert client.health()["vcdError"]["code"] == "RemoteAuthenticationFailure"
+    assert adapter.calls[1][0] == "GET"
+
+
+def test_failed_task_raises_its_message():
+    client, _, _ = make([LOGIN, (202, fixture("task_queued"), None), (200, fixture("task_failed"), None)],
+                        api_version="4.7")
+    with pytest.raises(TaskFailed, match="GeneralServerFailure: Replicator unreachable."):
+        client.health()
+
+
+def test_task_timeout_reports_the_last_state():
+    script = [LOGIN, (202, fixture("task_queued"), None)] + [(200, fixture("task_running"), None)] * 20
+    client, _, clock = make(script, api_version="4.7", timeout=5)
+    with pytest.raises(TimeoutExpired, match="RUNNING 40%"):
+        client.health()
+    assert max(clock.sleeps) <= 2.0 and clock.now <= 5.01
+
+
+def test_health_problems_names_red_items():
+    assert _vcda.health_problems(fixture("task_succeeded")["result"]) == []
+    problems = _vcda.health_problems(fixture("health_red"))
+    assert problems == ["vcdError: RemoteAuthenticationFailure Authentication to https://vcd/api failed.",
+                        "managerHealth.offlineReplicators: 1"]
+
+
+# ----- helpers ----------------------------------------------------------------------------------
+def test_same_url():
+    assert _vcda.same_url("https://Repl:443/", "https://repl")
+    assert not _vcda.same_url("https://repl:8043", "https://repl:8044")
+
+
+def test_lookup_service_thumbprint_given_or_refused():
+    assert _vcda.lookup_service_thumbprint("https://vc/lookupservice/sdk", TP.replace("SHA-256:", "").lower()) == TP
+    with pytest.raises(InputError) as info:
+        _vcda.lookup_service_thumbprint("https://vc/lookupservice/sdk")
+    assert info.value.option == "lookup_service_thumbprint"
