@@ -153,7 +153,7 @@ def _view(appliance: BaseAppliance, endpoint: Endpoint):
 def _xml_body(appliance: BaseAppliance, endpoint: Endpoint):
     raw = request.get_data(cache=True)
     mtype = parse_media_type(request.headers.get("Content-Type") or "")[0]
-    if endpoint.content_types and mtype not in endpoint.content_types:
+    if endpoint.content_types and mtype not in [c.lower() for c in endpoint.content_types]:
         raise ApiError(415, "UnsupportedMediaType", "Content type '%s' is not supported; send %s." % (
             request.content_type or "", " or ".join(endpoint.content_types)), [request.content_type or ""])
     if not raw.strip():
