@@ -4,11 +4,14 @@
   given thumbprint/certificate (``check_tls``), then, for peers, their VCDA API (``Peer``);
 - SSO credentials: ``check_sso_credentials`` (against ``sso.users`` in lab.yml: the lab's
   lookup service cannot authenticate anyone by itself);
-- Cloud Director: ``check_vcloud`` and ``vcd_login``, against ``vcda.vcloud_directors`` in
-  lab.yml until a vCD emulator exists; then only these two functions change.
+- Cloud Director: ``check_vcloud`` and ``vcd_login``. When a vCD emulator of the lab (lab.yml
+  section ``vcd``) serves the URL, they really connect to it (certificate compared with the
+  thumbprint when one is given) and log in with ``POST /api/sessions``; otherwise they check the
+  ``vcda.vcloud_directors`` stand-ins of lab.yml.
 """
 from __future__ import annotations
 
+import base64
 from typing import Any, Dict, Optional, Tuple
 from urllib.parse import urlsplit
 
@@ -78,8 +81,41 @@ def _vcd_instance(lab, url: str) -> Optional[Dict[str, Any]]:
     return None
 
 
+VCD_LOGIN_ACCEPT = "application/*+xml;version=33.0"
+
+
+def _vcd_emulator(lab, url: str):
+    """The spec of the lab's vCD emulator serving ``url`` (its ``/api`` base), or None."""
+    for spec in lab.appliances:
+        if spec.kind == "vcd" and _norm_url(spec.url + "/api") == _norm_url(url):
+            return spec
+    return None
+
+
+def _real_vcd_login(url: str, username: str, password: str, thumbprint: Optional[str], timeout: float = 5.0) -> bool:
+    """Log in to a real (emulated) vCD: True on 200, False on 401; ApiError when unreachable or the pin fails."""
+    pin = certs.normalize_thumbprint(thumbprint) if thumbprint else None
+    try:
+        client = PinnedHttpsClient(url, thumbprint_pin=pin, timeout=timeout)
+        auth = base64.b64encode(("%s:%s" % (username, password)).encode()).decode()
+        status = client.request_raw("POST", "/sessions", None, {"Authorization": "Basic " + auth, "Accept": VCD_LOGIN_ACCEPT})[0]
+    except TlsError as exc:
+        raise tls_error(url, exc, thumbprint) from None
+    if status in (401, 403):
+        return False
+    if status != 200:
+        raise inferred.server_failure("%s answered HTTP %d to the login" % (url, status), url)
+    return True
+
+
 def check_vcloud(lab, url: str, username: str, password: str, thumbprint: Optional[str]) -> None:
     """POST /config/vcloud and check-vcloud: URL reachable, certificate trusted, system admin credentials."""
+    if _vcd_emulator(lab, url) is not None:
+        if not _real_vcd_login(url, username, password, thumbprint):
+            raise inferred.remote_authentication_failure(url)
+        if not username.lower().endswith("@system"):
+            raise inferred.bad_input("The Cloud Director user must be a system administrator (user@System).", username)
+        return
     inst = _vcd_instance(lab, url)
     if inst is None:
         raise inferred.unreachable(url, "no Cloud Director answers at this URL")
@@ -102,6 +138,12 @@ def vcd_login(lab, vcloud: Optional[Dict[str, Any]], user: str, password: str) -
     is configured with accepts the credentials, else None."""
     if not vcloud or "@" not in user:
         return None
+    if _vcd_emulator(lab, vcloud["vcdUrl"]) is not None:
+        try:
+            found = _real_vcd_login(vcloud["vcdUrl"], user, password, vcloud.get("vcdThumbprint"))
+        except ApiError:
+            return None
+        return (user, user.rsplit("@", 1)[1]) if found else None
     inst = _vcd_instance(lab, vcloud["vcdUrl"])
     if inst is None or str((inst.get("users") or {}).get(user, object())) != password:
         return None
