@@ -11,7 +11,7 @@ from ..common.appliance import BaseAppliance, Call, Endpoint
 from ..common.errors import ApiError, ValidationError
 from ..common.media import VendorMediaPolicy
 from ..common.tasks import now_ms
-from . import api_auth, api_config, api_health, api_peers, inferred
+from . import api_auth, api_config, api_health, api_peers, api_policies, api_sites, inferred
 from .versions import Features
 
 TYPES = ("cloud", "replicator", "tunnel", "onprem")
@@ -56,6 +56,9 @@ class VcdaAppliance(BaseAppliance):
             "pendingRestart": False,
             "healthOverrides": {},
             "tasks": {},
+            "sites": [],                 # paired sites (api_sites)
+            "policies": None,            # None: only the built-in default policy (api_policies)
+            "policyAssignments": {},     # org -> policy id; absent = default
         }
 
     @property
@@ -128,12 +131,14 @@ class VcdaAppliance(BaseAppliance):
 
     def endpoints(self) -> List[Endpoint]:
         eps: List[Endpoint] = []
-        for module in (api_auth, api_config, api_peers, api_health):
+        for module in (api_auth, api_config, api_peers, api_health, api_sites, api_policies):
             eps.extend(module.endpoints(self))
         return eps
 
     def control_ops(self):
-        return api_config.control_ops(self)
+        ops = api_config.control_ops(self)
+        ops.update(api_sites.control_ops(self))
+        return ops
 
     def describe(self) -> Dict[str, Any]:
         out = super().describe()

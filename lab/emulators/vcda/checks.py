@@ -227,3 +227,19 @@ class Peer:
         if not config.get("lsUrl"):
             raise inferred.prerequisite_missing(what, "configure the lookup service of %s" % self.url)
         return config
+
+
+def vcd_orgs(lab, vcloud: Optional[Dict[str, Any]]):
+    """The organization names of the Cloud Director a cloud site is configured with (``vcloud`` =
+    its ``/config/vcloud``), System excluded. The one place that knows where org lists come from:
+    the vCD emulator's appliance in lab.yml (section ``vcd``, its ``orgs``) when one serves that
+    URL, else the org suffixes of the users of the ``vcda.vcloud_directors`` stand-in."""
+    if not vcloud or not vcloud.get("vcdUrl"):
+        return []
+    wanted = _norm_url(vcloud["vcdUrl"])
+    for spec in lab.appliances:
+        if spec.kind == "vcd" and _norm_url(spec.url + "/api") == wanted:
+            return sorted(str(o["name"]) for o in spec.get("orgs") or [])
+    inst = _vcd_instance(lab, vcloud["vcdUrl"]) or {}
+    orgs = {user.rsplit("@", 1)[1] for user in (inst.get("users") or {}) if "@" in user}
+    return sorted(o for o in orgs if o.lower() != "system")

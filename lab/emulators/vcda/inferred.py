@@ -157,3 +157,81 @@ def health_error(code, msg, *args):
 
 def not_configured(what):
     return health_error("NotConfigured", "%s is not configured." % what)
+
+
+# ===== issue 4: site pairing, policies, on-premises appliance ==================================
+# Everything below is [I] unless tagged otherwise (the contract, vcda.md §3-§4 and unknowns.md §2,
+# gives the paths and bodies of pairing and policies but no error texts; nothing for on-prem).
+
+# [I] Site-to-site channel of the lab. Real sites talk to each other through their tunnels with a
+# protocol that is not public; the lab stands it in with these unauthenticated HTTPS calls, which
+# the other emulated appliance really answers. The caller proves who it is by its certificate:
+# the callee connects back to the caller's URL and checks the thumbprint. NOT a VCDA API.
+SITE_LINK_PATH = "/_site-link/sites"
+
+# [I] task workflow types and result types of the pairing calls (TF only polls the state).
+PAIR_WORKFLOW, REPAIR_WORKFLOW, UNPAIR_WORKFLOW = "pairSite", "repairSite", "unpairSite"
+SITE_RESULT_TYPE = "Site"
+POLICY_ASSIGN_WORKFLOW = "assignPolicy"
+
+# [I] the built-in policy: vcda.md §4 says its id is ``default`` and it forbids replication; the
+# numbers are inferred.
+DEFAULT_POLICY_ID = "default"
+DEFAULT_POLICY_4X = {"displayName": "default", "allowIncomingProtections": False, "allowIncomingMigrations": False,
+                     "allowOutgoingProtections": False, "allowOutgoingMigrations": False,
+                     "allowOutgoingOnpremProtections": False, "allowOutgoingOnpremMigrations": False,
+                     "allowAdvancedRetentionRules": False, "allowCustomSlaSettings": False,
+                     "allowNotificationConfiguration": False, "maxIncoming": 0, "maxInstances": 24,
+                     "maxPinnedInstances": 0, "minRpo": 15, "onpremDataCap": -1}
+DEFAULT_POLICY_3X = {"displayName": "default", "allowIncoming": False, "allowOutgoing": False, "maxIncoming": 0,
+                     "maxInstances": 24, "minRpo": 15}
+# Ranges: workflows.md B.2 (instances 1-24, RPO 5 minutes to 24 hours) [S: admin guide]; the
+# others [I]: pinned instances 0..maxInstances, onpremDataCap in GB with <0 = unlimited.
+MIN_RPO, MAX_RPO = 5, 1440
+MIN_INSTANCES, MAX_INSTANCES = 1, 24
+# [I] the policy API generation: 4.1+ the split direction flags, 4.0 and 3.x allowIncoming/allowOutgoing.
+SPLIT_POLICY_FROM = (4, 1)
+# [I] ``GET /policies/{id}/status`` [C: PSC path] answers the org names assigned to the policy.
+POLICY_STATUS_KEYS = ("id", "displayName", "orgs", "usage")
+
+
+def same_certificate(local_site, remote_url, thumbprint):
+    """[I] Pairing two sites that present the same certificate (a wildcard certificate on both).
+    The admin guide says this cannot work; the code and text are inferred."""
+    return bad_input("Cannot pair with %s: it presents the same certificate as the local site %s (thumbprint %s). "
+                     "Paired sites need different certificates; a wildcard certificate cannot be used on both sites."
+                     % (remote_url, local_site, thumbprint), remote_url, thumbprint)
+
+
+def already_paired(site):
+    return bad_input("Site '%s' is already paired. Use PUT /sites/%s to repair it." % (site, site), site)
+
+
+def remote_site_name_mismatch(given, actual, url):
+    return bad_input("The site at %s is '%s', not '%s'." % (url, actual, given), given, actual, url)
+
+
+def cannot_pair_with_self(site):
+    return bad_input("Site '%s' cannot be paired with itself." % site, site)
+
+
+def policy_name_taken(name):
+    return bad_input("A policy with display name '%s' already exists." % name, name)
+
+
+def default_policy_protected(action):
+    return bad_input("The default policy cannot be %s." % action, DEFAULT_POLICY_ID)
+
+
+def out_of_range(field, value, low, high):
+    return bad_input("Field '%s' must be between %s and %s, got %s." % (field, low, high, value), field, value)
+
+
+def org_not_found(org):
+    """[I] code patterned on the documented ``SiteNotFound``."""
+    return _err(404, "OrgNotFound", "Organization '%s' was not found." % org, org)
+
+
+def comm_error(msg, *args):
+    """[I] the error object of ``state.incomingCommError``/``outgoingCommError`` of a paired site."""
+    return health_error("SiteCommunicationError", msg, *args)

@@ -111,3 +111,28 @@ TUNNEL = Schema({"url": Str(**URL), "certificate": Str(required=True), "rootPass
 # [I] what the cloud sends a replicator it registers (3.x-era POST /config/manager, contract §2 "Misc").
 SET_MANAGER = Schema({"managerUrl": Str(**URL), "managerCertificate": Str(required=True), "ssoUsername": Str(required=True),
                       "ssoPassword": Str(required=True)})
+
+# ----- §3 site pairing --------------------------------------------------------------------
+# Cloud body [C: TF PairCloudSiteData]; ``site`` optional as in the VSDR UpdateSiteRequest [S].
+PAIR_SITE = Schema({"site": Str(nullable=True, check=_site_name), "apiUrl": Str(**URL), "apiThumbprint": Str(**THUMBPRINT),
+                    "description": Str(nullable=True, allow_empty=True)})
+REPAIR_SITE = Schema({"apiUrl": Str(**URL), "apiThumbprint": Str(**THUMBPRINT), "description": Str(nullable=True, allow_empty=True)})
+# [I] the lab's site-to-site channel (inferred.SITE_LINK_PATH): the caller's identity.
+SITE_LINK = Schema({"site": Str(required=True, check=_site_name), "description": Str(nullable=True, allow_empty=True),
+                    "apiUrl": Str(**URL), "apiPublicUrl": Str(nullable=True), "apiThumbprint": Str(**THUMBPRINT),
+                    "apiVersion": Str(nullable=True), "buildVersion": Str(nullable=True), "kind": Str(nullable=True),
+                    "owner": Str(nullable=True), "allowAccessFromCloud": Bool(nullable=True)})
+
+# ----- §4 policies ------------------------------------------------------------------------
+_FLAG = dict(required=True)
+# 4.x NewReplicationPolicyRequest [S: DOC41/DOC47]: every field, all required (the clients send all).
+POLICY_4X = Schema({"displayName": Str(required=True), "allowIncomingProtections": Bool(**_FLAG),
+                    "allowIncomingMigrations": Bool(**_FLAG), "allowOutgoingProtections": Bool(**_FLAG),
+                    "allowOutgoingMigrations": Bool(**_FLAG), "allowOutgoingOnpremProtections": Bool(**_FLAG),
+                    "allowOutgoingOnpremMigrations": Bool(**_FLAG), "allowAdvancedRetentionRules": Bool(**_FLAG),
+                    "allowCustomSlaSettings": Bool(**_FLAG), "allowNotificationConfiguration": Bool(**_FLAG),
+                    "maxIncoming": Int(required=True), "maxInstances": Int(required=True),
+                    "maxPinnedInstances": Int(required=True), "minRpo": Int(required=True), "onpremDataCap": Int(required=True)})
+# 4.0 / 3.x [S: DOC 4.0; C: PSC New-vCAVTenantPolicy].
+POLICY_3X = Schema({"displayName": Str(required=True), "allowIncoming": Bool(**_FLAG), "allowOutgoing": Bool(**_FLAG),
+                    "maxIncoming": Int(required=True), "maxInstances": Int(required=True), "minRpo": Int(required=True)})

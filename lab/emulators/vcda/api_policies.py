@@ -1,0 +1,179 @@
+"""Contract §4, replication policies of a cloud site: ``GET/POST /policies``,
+``GET/PUT/DELETE /policies/{id}``, ``GET /policies/{id}/status`` [C: PSC path, I: body] and
+``PATCH /policies/{id}/orgs/{org}`` (assignment: 202, no body).
+
+Per site: policies and assignments live in this appliance's state only (they are not shared with
+paired sites). The built-in ``default`` policy forbids replication; an org has exactly one
+policy, ``default`` until another is assigned; assigning moves the org. Org names are checked
+against the organizations of the Cloud Director this site is configured with
+(``checks.vcd_orgs``). API 4.1+ bodies carry the split direction flags, 4.0 and 3.x
+``allowIncoming``/``allowOutgoing`` [I boundary].
+"""
+from __future__ import annotations
+
+import copy
+import uuid
+
+from ..common.appliance import Endpoint
+from . import api_sites, checks, inferred, schemas
+
+
+def split_directions(appliance):
+    return appliance.features.v >= inferred.SPLIT_POLICY_FROM
+
+
+def _default(appliance):
+    body = inferred.DEFAULT_POLICY_4X if split_directions(appliance) else inferred.DEFAULT_POLICY_3X
+    return dict(copy.deepcopy(body), id=inferred.DEFAULT_POLICY_ID)
+
+
+def policies(appliance, state=None):
+    state = state or appliance.state
+    return state.get("policies") or {inferred.DEFAULT_POLICY_ID: _default(appliance)}
+
+
+def assignments(state):
+    return state.get("policyAssignments") or {}
+
+
+def _check_site_param(call):
+    """``?site=``: the local site (or absent). A paired remote site's policies are not emulated."""
+    site = call.request.args.get("site")
+    appliance = call.appliance
+    if not site or site == appliance.local_site():
+        return
+    if api_sites.find_record(appliance, site) is None:
+        raise inferred.site_not_found(site)
+    raise inferred.bad_input("Lab: ?site= for the remote site '%s' is not emulated; call that site directly." % site, site)
+
+
+def view(appliance, policy, state=None):
+    state = state or appliance.state
+    out = dict(policy)
+    out["orgs"] = sum(1 for pid in assignments(state).values() if pid == policy["id"])
+    return out
+
+
+def _find(appliance, policy_id, state=None):
+    found = policies(appliance, state).get(policy_id)
+    if found is None:
+        raise inferred.entity_not_found("Policy", policy_id)
+    return found
+
+
+def _validate(appliance, body, policy_id=None):
+    checks_ = [("minRpo", inferred.MIN_RPO, inferred.MAX_RPO), ("maxInstances", inferred.MIN_INSTANCES, inferred.MAX_INSTANCES)]
+    for field, low, high in checks_:
+        if not low <= body[field] <= high:
+            raise inferred.out_of_range(field, body[field], low, high)
+    if "maxPinnedInstances" in body and not 0 <= body["maxPinnedInstances"] <= body["maxInstances"]:
+        raise inferred.out_of_range("maxPinnedInstances", body["maxPinnedInstances"], 0, body["maxInstances"])
+    if not body["displayName"].strip():
+        raise inferred.bad_input("Field 'displayName' must not be empty.", "displayName")
+    for other in policies(appliance).values():
+        if other["id"] != policy_id and other["displayName"].lower() == body["displayName"].lower():
+            raise inferred.policy_name_taken(body["displayName"])
+    if policy_id == inferred.DEFAULT_POLICY_ID and body["displayName"] != "default":
+        raise inferred.default_policy_protected("renamed")
+
+
+def _save(appliance, policy):
+    with appliance.store.edit() as state:
+        current = policies(appliance, state)
+        current[policy["id"]] = policy
+        state["policies"] = current
+    return view(appliance, policy)
+
+
+def list_policies(call):
+    _check_site_param(call)
+    appliance = call.appliance
+    args = call.request.args
+    try:
+        offset, limit = int(args.get("offset", 0)), int(args.get("limit", 100))
+    except ValueError:
+        raise inferred.bad_input("offset and limit must be integers.") from None
+    state = appliance.state
+    items = sorted(policies(appliance, state).values(), key=lambda p: (p["id"] != inferred.DEFAULT_POLICY_ID, p["displayName"]))
+    return {"items": [view(appliance, p, state) for p in items[offset:offset + limit]], "total": len(items)}
+
+
+def get_policy(call, policy_id):
+    _check_site_param(call)
+    return view(call.appliance, _find(call.appliance, policy_id))
+
+
+def create_policy(call):
+    _check_site_param(call)
+    _validate(call.appliance, call.body)
+    return _save(call.appliance, dict(call.body, id=str(uuid.uuid4())))
+
+
+def update_policy(call, policy_id):
+    _check_site_param(call)
+    _find(call.appliance, policy_id)
+    _validate(call.appliance, call.body, policy_id)
+    return _save(call.appliance, dict(call.body, id=policy_id))
+
+
+def delete_policy(call, policy_id):
+    _check_site_param(call)
+    appliance = call.appliance
+    _find(appliance, policy_id)
+    if policy_id == inferred.DEFAULT_POLICY_ID:
+        raise inferred.default_policy_protected("deleted")
+    with appliance.store.edit() as state:
+        current = policies(appliance, state)
+        del current[policy_id]
+        state["policies"] = current
+        # [I] the orgs of a deleted policy fall back to the default policy
+        state["policyAssignments"] = {o: p for o, p in assignments(state).items() if p != policy_id}
+    return 204, None
+
+
+def policy_status(call, policy_id):
+    _check_site_param(call)
+    appliance = call.appliance
+    state = appliance.state
+    policy = _find(appliance, policy_id, state)
+    if policy_id == inferred.DEFAULT_POLICY_ID:
+        orgs = [o for o in checks.vcd_orgs(appliance.lab, state.get("vcloud")) if o not in assignments(state)]
+    else:
+        orgs = sorted(o for o, p in assignments(state).items() if p == policy_id)
+    return {"id": policy_id, "displayName": policy["displayName"], "orgs": orgs, "usage": {"replicatedVms": 0}}
+
+
+def assign_policy(call, policy_id, org):
+    _check_site_param(call)
+    appliance = call.appliance
+    state = appliance.state
+    _find(appliance, policy_id, state)
+    if not state.get("vcloud"):
+        raise inferred.prerequisite_missing("assign a policy", "configure Cloud Director (POST /config/vcloud)")
+    known = checks.vcd_orgs(appliance.lab, state.get("vcloud"))
+    match = [o for o in known if o.lower() == org.lower()]
+    if not match:
+        raise inferred.org_not_found(org)
+    with appliance.store.edit() as draft:
+        current = assignments(draft)
+        if policy_id == inferred.DEFAULT_POLICY_ID:
+            current.pop(match[0], None)
+        else:
+            current[match[0]] = policy_id
+        draft["policyAssignments"] = current
+    return 202, None  # [S] 202 with no body
+
+
+def endpoints(appliance):
+    if appliance.spec.type != "cloud":
+        return []
+    schema = schemas.POLICY_4X if split_directions(appliance) else schemas.POLICY_3X
+    return [
+        Endpoint("GET", "/policies", list_policies),
+        Endpoint("POST", "/policies", create_policy, body="json", schema=schema),
+        Endpoint("GET", "/policies/<policy_id>", get_policy),
+        Endpoint("PUT", "/policies/<policy_id>", update_policy, body="json", schema=schema),
+        Endpoint("DELETE", "/policies/<policy_id>", delete_policy),
+        Endpoint("GET", "/policies/<policy_id>/status", policy_status),
+        Endpoint("PATCH", "/policies/<policy_id>/orgs/<org>", assign_policy),
+    ]
