@@ -148,9 +148,9 @@ def run(mod):
         try:
             mod.vcda.set_lookup_service(desired["lsUrl"], thumbprint, sso, p["sso_password"], dry_run=True)
         except ApiError as error:
-            raise CloudmoveError("the lookup service check (POST /config/check-lookup-service) of %s with thumbprint %s "
-                                 "failed: HTTP %s %s: %s" % (desired["lsUrl"], thumbprint, error.status, error.code or "",
-                                                            error.api_message or error))
+            raise CloudmoveError(
+                "the lookup service check (POST /config/check-lookup-service) of %s with thumbprint %s failed: HTTP %s %s: %s"
+                % (desired["lsUrl"], thumbprint, error.status, error.code or "", error.api_message or error))
         return apply(*args)
 
     reconciler = Reconciler(check_mode=False)

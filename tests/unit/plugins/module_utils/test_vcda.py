@@ -74,9 +74,9 @@ def make(script, api_version=None, auth_type="local", username="root", timeout=3
 
 # ----- sessions, media type, version detection -------------------------------------------------
 def test_login_detects_version_and_switches_to_the_vendor_type():
-    client, adapter, _ = make([LOGIN, ABOUT, (200, fixture("config_cloud"), None)])
+    client, adapter, unused = make([LOGIN, ABOUT, (200, fixture("config_cloud"), None)])
     assert client.config()["localSite"] == "site1"
-    (m1, p1, _, h1, b1), (m2, p2, _, h2, _), (m3, p3, _, h3, _) = adapter.calls
+    (m1, p1, _q1, h1, b1), (m2, p2, _q2, h2, _b2), (_m3, _p3, _q3, h3, _b3) = adapter.calls
     assert (m1, p1) == ("POST", "/sessions")
     assert b1 == {"type": "localUser", "localUser": "root", "localPassword": "Secret-1!"}
     assert h1["Accept"] == "application/json"
@@ -86,7 +86,7 @@ def test_login_detects_version_and_switches_to_the_vendor_type():
 
 
 def test_given_api_version_skips_detection():
-    client, adapter, _ = make([LOGIN, (200, fixture("config_cloud"), None)], api_version="4.5")
+    client, adapter, unused = make([LOGIN, (200, fixture("config_cloud"), None)], api_version="4.5")
     client.config()
     assert adapter.calls[0][3]["Accept"] == "application/vnd.vmware.h4-v4.5+json;charset=UTF-8"
     assert [c[1] for c in adapter.calls] == ["/sessions", "/config"]
@@ -98,19 +98,19 @@ def test_given_api_version_skips_detection():
     ("vcd", "admin@System", {"type": "vcdCredentials", "vcdUser": "admin@System", "vcdPassword": "Secret-1!"}),
 ])
 def test_login_bodies_per_auth_type(auth_type, username, body):
-    client, adapter, _ = make([LOGIN], api_version="4.7", auth_type=auth_type, username=username)
+    client, adapter, unused = make([LOGIN], api_version="4.7", auth_type=auth_type, username=username)
     client.login()
     assert adapter.calls[0][4] == body
 
 
 def test_login_without_token_header_is_an_error():
-    client, _, _ = make([(200, fixture("session"), None)], api_version="4.7")
+    client, unused, unused = make([(200, fixture("session"), None)], api_version="4.7")
     with pytest.raises(ApiError, match="X-VCAV-Auth"):
         client.login()
 
 
 def test_expired_session_logs_in_again_once():
-    client, adapter, _ = make([LOGIN, (401, {"code": "NotAuthenticated", "msg": "expired"}, None),
+    client, adapter, unused = make([LOGIN, (401, {"code": "NotAuthenticated", "msg": "expired"}, None),
                                (200, {"sessions": 1}, {"X-VCAV-Auth": "tok-2"}), (200, fixture("license"), None)],
                               api_version="4.7")
     assert client.license()["isLicensed"]
@@ -118,15 +118,15 @@ def test_expired_session_logs_in_again_once():
 
 
 def test_config_secret_header_on_root_password_change():
-    client, adapter, _ = make([LOGIN, (204, None, None)], api_version="4.7")
+    client, adapter, unused = make([LOGIN, (204, None, None)], api_version="4.7")
     client.change_root_password("Old-Pass-1!", "New-Pass-2!")
-    method, path, _, headers, body = adapter.calls[1]
+    method, path, _query, headers, body = adapter.calls[1]
     assert (method, path, body) == ("POST", "/config/root-password", {"rootPassword": "New-Pass-2!"})
     assert headers["Config-Secret"] == "Old-Pass-1!"
 
 
 def test_api_errors_carry_the_vcda_message():
-    client, _, _ = make([LOGIN, (403, fixture("error_forbidden"), None)], api_version="4.7")
+    client, unused, unused = make([LOGIN, (403, fixture("error_forbidden"), None)], api_version="4.7")
     with pytest.raises(ApiError) as info:
         client.config()
     assert info.value.status == 403 and info.value.code == "Forbidden" and "Permission denied." in str(info.value)
@@ -164,14 +164,14 @@ def test_parse_version_rejects_garbage():
 
 # ----- endpoints: request/response mapping ------------------------------------------------------
 def test_password_status_uses_the_version_path():
-    client, adapter, _ = make([LOGIN, (200, {"rootPasswordExpired": True, "secondsUntilExpiration": 0}, None)],
+    client, adapter, unused = make([LOGIN, (200, {"rootPasswordExpired": True, "secondsUntilExpiration": 0}, None)],
                               api_version="4.5")
     assert client.password_status()["rootPasswordExpired"] is True
     assert adapter.calls[1][1] == "/appliance/root-password-expired"
 
 
 def test_replicators_list_and_find_by_url():
-    client, adapter, _ = make([LOGIN, (200, fixture("replicators"), None), (200, {"items": fixture("replicators")}, None)],
+    client, adapter, unused = make([LOGIN, (200, fixture("replicators"), None), (200, {"items": fixture("replicators")}, None)],
                               api_version="4.7")
     assert client.find_replicator("https://REPL:8043/")["id"] == "r-1"
     assert client.replicators()[0]["id"] == "r-1"
@@ -179,7 +179,7 @@ def test_replicators_list_and_find_by_url():
 
 def test_add_replicator_sends_the_nested_body():
     item = fixture("replicators")[0]
-    client, adapter, _ = make([LOGIN, (200, item, None)], api_version="4.7")
+    client, adapter, unused = make([LOGIN, (200, item, None)], api_version="4.7")
     details = {"apiUrl": "https://repl:8043", "apiThumbprint": TP, "rootPassword": "r", "ssoUser": "u", "ssoPassword": "p"}
     assert client.add_replicator("site1", details, "*", "repl")["id"] == "r-1"
     assert adapter.calls[1][4] == {"owner": "*", "site": "site1", "description": "repl", "replicatorId": None,
@@ -187,29 +187,29 @@ def test_add_replicator_sends_the_nested_body():
 
 
 def test_tunnels_on_both_generations():
-    client, adapter, _ = make([LOGIN, (200, fixture("tunnels"), None)], api_version="4.7")
+    client, adapter, unused = make([LOGIN, (200, fixture("tunnels"), None)], api_version="4.7")
     assert client.tunnels() == [{"id": "t-1", "url": "https://tunnel:8047", "certificate": "MIIB"}]
-    client, adapter, _ = make([LOGIN, (200, fixture("config_cloud"), None)],
+    client, adapter, unused = make([LOGIN, (200, fixture("config_cloud"), None)],
                               api_version="4.5")
     assert client.tunnels()[0]["url"] == "https://tunnel:8047"
     assert adapter.calls[1][1] == "/config"
 
 
 def test_add_tunnel_path_by_version():
-    client, adapter, _ = make([LOGIN, (200, fixture("config_cloud"), None)], api_version="4.5")
+    client, adapter, unused = make([LOGIN, (200, fixture("config_cloud"), None)], api_version="4.5")
     client.add_tunnel("https://tunnel:8047", "MIIB", "pw")
     assert adapter.calls[1][1] == "/config/tunnel-service"
     assert adapter.calls[1][4] == {"url": "https://tunnel:8047", "certificate": "MIIB", "rootPassword": "pw"}
 
 
 def test_remote_certificate_normalises_the_thumbprint():
-    client, adapter, _ = make([LOGIN, (200, fixture("remote_certificate"), None)], api_version="4.7")
+    client, adapter, unused = make([LOGIN, (200, fixture("remote_certificate"), None)], api_version="4.7")
     assert client.remote_certificate("https://tunnel:8047") == {"thumbprint": TP, "encoded": "MIIB"}
     assert adapter.calls[1][2] == "url=https%3A%2F%2Ftunnel%3A8047"
 
 
 def test_lookup_service_dry_run_and_sso():
-    client, adapter, _ = make([LOGIN, (204, None, None), (200, {"lsUrl": "https://vc", "lsThumbprint": TP}, None)],
+    client, adapter, unused = make([LOGIN, (204, None, None), (200, {"lsUrl": "https://vc", "lsThumbprint": TP}, None)],
                               api_version="4.7")
     client.set_lookup_service("https://vc/lookupservice/sdk", TP, dry_run=True)
     client.set_lookup_service("https://vc/lookupservice/sdk", TP, "admin", "pw")
@@ -218,11 +218,11 @@ def test_lookup_service_dry_run_and_sso():
 
 
 def test_configuration_posts_are_retried_but_registration_is_not():
-    client, adapter, _ = make([LOGIN, (503, None, {"Retry-After": "0"}), (200, {"enabled": True}, None)],
+    client, adapter, unused = make([LOGIN, (503, None, {"Retry-After": "0"}), (200, {"enabled": True}, None)],
                               api_version="4.7")
     client.set_telemetry(True)
     assert len(adapter.calls) == 3
-    client, adapter, _ = make([LOGIN, (503, None, None)], api_version="4.7")
+    client, adapter, unused = make([LOGIN, (503, None, None)], api_version="4.7")
     with pytest.raises(ApiError):
         client.add_replicator("site1", {}, "*", None)
     assert len(adapter.calls) == 2
@@ -234,19 +234,19 @@ def test_health_47_is_a_post_task_waited_for():
                                    (200, fixture("task_succeeded"), None)], api_version="4.7")
     health = client.health()
     assert health["managerHealth"]["onlineReplicators"] == 1
-    assert [(c[0], c[1]) for c in adapter.calls[1:]] == [("POST", "/diagnostics/health"), ("GET", "/tasks/a1b2c3"),
-                                                        ("GET", "/tasks/a1b2c3")]
+    assert [(c[0], c[1]) for c in adapter.calls[1:]] == [
+        ("POST", "/diagnostics/health"), ("GET", "/tasks/a1b2c3"), ("GET", "/tasks/a1b2c3")]
     assert clock.sleeps == [0.2, 0.30000000000000004]
 
 
 def test_health_35_is_data():
-    client, adapter, _ = make([LOGIN, (200, fixture("health_red"), None)], api_version="3.5")
+    client, adapter, unused = make([LOGIN, (200, fixture("health_red"), None)], api_version="3.5")
     assert client.health()["vcdError"]["code"] == "RemoteAuthenticationFailure"
     assert adapter.calls[1][0] == "GET"
 
 
 def test_failed_task_raises_its_message():
-    client, _, _ = make([LOGIN, (202, fixture("task_queued"), None), (200, fixture("task_failed"), None)],
+    client, unused, unused = make([LOGIN, (202, fixture("task_queued"), None), (200, fixture("task_failed"), None)],
                         api_version="4.7")
     with pytest.raises(TaskFailed, match="GeneralServerFailure: Replicator unreachable."):
         client.health()
@@ -254,7 +254,7 @@ def test_failed_task_raises_its_message():
 
 def test_task_timeout_reports_the_last_state():
     script = [LOGIN, (202, fixture("task_queued"), None)] + [(200, fixture("task_running"), None)] * 20
-    client, _, clock = make(script, api_version="4.7", timeout=5)
+    client, unused, clock = make(script, api_version="4.7", timeout=5)
     with pytest.raises(TimeoutExpired, match="RUNNING 40%"):
         client.health()
     assert max(clock.sleeps) <= 2.0 and clock.now <= 5.01
