@@ -404,6 +404,86 @@ class VcdaClient(object):
         """[I] Restart the appliance's services; InputError-free: raises ApiError, see unsupported_status()."""
         return self.call("POST", self.path("reboot_services"), expected=(200, 202, 204))
 
+    # ----- site pairing and policies (vcda.md §3-§4) ---------------------------------------------
+    def list_all(self, path, params=None, page=100):
+        """Every item of a ``{"items","total"}`` list (``offset``/``limit`` paging); a plain array as is."""
+        items, offset = [], 0
+        while True:
+            query = dict(params or {}, offset=offset, limit=page)
+            body = self.get(path, params=query)
+            if isinstance(body, list):
+                return body
+            chunk = list((body or {}).get("items") or [])
+            items.extend(chunk)
+            offset += len(chunk)
+            if not chunk or offset >= int((body or {}).get("total") or 0):
+                return items
+
+    def sites(self):
+        """``GET /sites``: the local site (``isLocal``) and the paired ones."""
+        return list(self.get("/sites") or [])
+
+    def local_site(self):
+        for item in self.sites():
+            if item.get("isLocal"):
+                return item
+        return None
+
+    def find_site(self, name=None, url=None):
+        """A paired (not local) site by name, else by ``apiUrl``/``apiPublicUrl``."""
+        for item in self.sites():
+            if item.get("isLocal"):
+                continue
+            if name and item.get("site") == name:
+                return item
+            if not name and url and (same_url(item.get("apiUrl"), url) or same_url(item.get("apiPublicUrl"), url)):
+                return item
+        return None
+
+    def pair_site(self, api_url, thumbprint, site=None, description=None):
+        body = {"site": site, "apiUrl": api_url, "apiThumbprint": thumbprint, "description": description}
+        return self.maybe_wait(self.call("POST", "/sites", body), "pairing with %s" % api_url)
+
+    def repair_site(self, site, api_url, thumbprint, description=None):
+        body = {"apiUrl": api_url, "apiThumbprint": thumbprint, "description": description}
+        return self.maybe_wait(self.call("PUT", "/sites/%s" % site, body, idempotent=True), "repairing site %s" % site)
+
+    def unpair_site(self, site):
+        return self.maybe_wait(self.call("DELETE", "/sites/%s" % site), "unpairing site %s" % site)
+
+    def policies(self):
+        return self.list_all("/policies")
+
+    def find_policy(self, display_name):
+        for item in self.policies():
+            if item.get("displayName") == display_name:
+                return item
+        return None
+
+    def policy_orgs(self, policy_id):
+        body = self.get(inferred.POLICY_STATUS_PATH % policy_id) or {}
+        return sorted(body.get(inferred.POLICY_STATUS_ORGS_KEY) or [])
+
+    def all_orgs(self):
+        """Every org the site knows: the union of the orgs of every policy (default included)."""
+        orgs = set()
+        for policy in self.policies():
+            orgs.update(self.policy_orgs(policy["id"]))
+        return sorted(orgs)
+
+    def create_policy(self, body):
+        return self.call("POST", "/policies", body)
+
+    def update_policy(self, policy_id, body):
+        return self.call("PUT", "/policies/%s" % policy_id, body, idempotent=True)
+
+    def delete_policy(self, policy_id):
+        return self.call("DELETE", "/policies/%s" % policy_id, expected=(200, 202, 204))
+
+    def assign_policy(self, policy_id, org):
+        """``PATCH /policies/{id}/orgs/{org}`` (202, no body); an org has one policy, so this moves it."""
+        return self.call("PATCH", "/policies/%s/orgs/%s" % (policy_id, org), expected=(200, 202, 204), idempotent=True)
+
 
 def health_problems(health):
     """Names and messages of the red items of a health result (empty when all green)."""
@@ -429,3 +509,14 @@ def health_problems(health):
             name = "%s.%s" % (parent, key) if parent else key
             problems.append("%s: %s" % (name, holder[key]))
     return problems
+
+
+def site_comm_errors(site):
+    """The non-null ``state.*CommError`` messages of a ``GET /sites`` entry (empty: healthy)."""
+    state = (site or {}).get("state") or {}
+    errors = []
+    for key in inferred.SITE_COMM_ERROR_KEYS:
+        value = state.get(key)
+        if value:
+            errors.append("%s: %s" % (key, value.get("msg") if isinstance(value, dict) else value))
+    return errors

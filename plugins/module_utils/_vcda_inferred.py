@@ -48,3 +48,38 @@ ONPREM_LOOKUP_SERVICE_SSO = True
 # [I] ``serviceType`` of ``GET /diagnostics/about`` per appliance type ("OnPrem" is inferred).
 SERVICE_TYPES = {"Cloud": "cloud", "Manager": "cloud", "Replicator": "replicator", "Tunnel": "tunnel",
                  "OnPrem": "onprem"}
+
+# ===== site pairing and policies (issue 4) ====================================================
+# [I] vcda.md §4 gives the 4.x policy body; that 4.1+ takes the split direction flags (and 4.0 / 3.x
+# ``allowIncoming``/``allowOutgoing``) is the boundary inferred from "4.0 / 3.x body used ...".
+POLICY_SPLIT_DIRECTIONS_FROM = (4, 1)
+# [C: PSC path] ``GET /policies/{id}/status``; [I] its ``orgs`` key: the org names assigned to the
+# policy (for ``default``: the orgs without another policy).
+POLICY_STATUS_PATH = "/policies/%s/status"
+POLICY_STATUS_ORGS_KEY = "orgs"
+# vcda.md §4: the default policy's id; [I] unassigning = assigning the default policy.
+DEFAULT_POLICY_ID = "default"
+# [I] ``maxIncoming`` < 0 means unlimited (vcda.md §4 says "<0 unlimited"); the value we send.
+UNLIMITED = -1
+# [I] the task of ``PUT /sites/{site}`` repairs both sides; the site entry of ``GET /sites`` carries
+# ``state.incomingCommError`` / ``outgoingCommError`` [C: TF, PSC]; any non-null value is a broken link.
+SITE_COMM_ERROR_KEYS = ("incomingCommError", "outgoingCommError")
+
+# ===== on-premises appliance (unknowns.md §2: NO public contract; every item below is [I]) ========
+# Setup: ``POST /config/site`` ``{"site"}`` and ``POST /config/lookup-service`` with
+# ``ssoAdminCredentials`` (unknowns.md §2 (a)). Pairing with the cloud follows §3's ``POST /sites``
+# (task), with the organization credentials in a ``credentials`` object shaped like the
+# ``POST /sessions/extend`` bodies (vcda.md §1).
+ONPREM_PAIR_PATH = "/sites"
+ONPREM_SITE_PATH = "/sites/%s"
+ONPREM_CREDENTIALS_TYPES = {"password": "credentials", "token": "vcdAccessToken"}
+# "Allow access from cloud": its own switch, readable and settable without pairing again.
+ONPREM_CLOUD_ACCESS_PATH = "/config/cloud-access"
+ONPREM_CLOUD_ACCESS_KEY = "allowAccessFromCloud"
+# Placement of workloads replicated from the cloud: vCenter MoRef ids as in VSDR FailoverPlacement,
+# read back with the names (``vmFolderName``...). Candidates (the names a tenant picks from).
+ONPREM_PLACEMENT_PATH = "/config/placement"
+ONPREM_PLACEMENT_CANDIDATES_PATH = "/config/placement/candidates"
+ONPREM_PLACEMENT_KEYS = {"folder": "vmFolder", "cluster": "cluster", "network": "network", "datastore": "datastore"}
+ONPREM_PLACEMENT_CANDIDATE_KEYS = {"folder": "vmFolders", "cluster": "clusters", "network": "networks",
+                                   "datastore": "datastores"}
