@@ -78,7 +78,7 @@ def _validate(call, edge, state, body, current=None):
         raise inferred.error(400, "DUPLICATE_NAME", "A tunnel named %s already exists." % body["name"], body["name"])
     stretched = []
     old_ids = {s["networkRef"]["id"]: s["tunnelId"] for s in (current or {}).get("stretchedNetworks") or []}
-    used = {t for t in old_ids.values()}
+    used = set(old_ids.values())
     for item in (body.get("stretchedNetworks") or []) + [{"networkRef": r, "tunnelId": None} for r in body.get("attachedNetworks") or []]:
         ref_id = item["networkRef"]["id"]
         net = state["networks"].get(ref_id.rsplit(":", 1)[-1]) if ref_id.startswith("urn:vcloud:network:") else None
@@ -170,7 +170,7 @@ def delete_tunnel(call, urn, tunnel_id):
 
 
 def tunnel_status(call, urn, tunnel_id):
-    from ..nsx import l2vpn  # pylint: disable=import-outside-toplevel  (nsx imports vcd)
+    from ..nsx import l2vpn  # pylint: disable=import-outside-toplevel
     edge, _state = _edge(call, urn, inferred.VIEW_L2VPN)
     return l2vpn.server_status(call.appliance, "urn:vcloud:gateway:" + edge["id"], _tunnel(edge, tunnel_id))
 

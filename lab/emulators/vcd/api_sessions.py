@@ -138,7 +138,7 @@ def current_session(call):
 
 # ----- organizations ---------------------------------------------------------------------------
 def _visible_orgs(call):
-    orgs = [o for o in call.appliance.state["orgs"].values()]
+    orgs = list(call.appliance.state["orgs"].values())
     if not call.principal["system"]:
         orgs = [o for o in orgs if o["id"] == call.principal["orgId"]]
     return sorted(orgs, key=lambda o: o["name"])
@@ -207,7 +207,7 @@ def query(call):
     root = vroot("QueryResultRecords", total=result["resultTotal"], page=result["page"], pageSize=result["pageSize"],
                  name=qtype, href=appliance.href(call.request.full_path.rstrip("?")), type=mtype)
     for item in result["values"]:
-        vsub(root, record, **{k: v for k, v in item.items()})
+        vsub(root, record, **item)
     return xml_response(200, root, mtype)
 
 
@@ -247,11 +247,10 @@ def get_task(call, task_id):
 
 
 def submit_task(call, work, operation: str, org_id: str, resource_type: str, resource_id: str):
-    """Start a vCD task (``work`` returns ``{"details": …}`` or None); 202 + Location."""
+    """Start a vCD task (``work`` returns ``{"details": …}`` or None); the task's public form."""
     user = "%s@%s" % (call.principal["user"], call.principal["org"])
-    task = call.appliance.tasks.submit(work, user=user, site=org_id, workflow_type=operation,
+    return call.appliance.tasks.submit(work, user=user, site=org_id, workflow_type=operation,
                                        resource_type=resource_type, resource_id=resource_id)
-    return task
 
 
 def endpoints(appliance):

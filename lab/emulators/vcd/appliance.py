@@ -181,12 +181,12 @@ class VcdAppliance(BaseAppliance):
     def describe(self) -> Dict[str, Any]:
         out = super().describe()
         state = self.state
-        out.update(site=self.spec.get("site"), version=self.version, apiVersions=self.versions,
-                   apiUrl=self.spec.url + "/api", systemAdmin={"user": "%s@%s" % (next(iter(self.spec.get("system_users") or {"administrator": 0})), SYSTEM),
-                                                             "password": str(next(iter((self.spec.get("system_users") or {"a": "VMware1!"}).values())))},
-                   orgs=[{"name": o["name"], "id": o["id"],
-                          "users": {"%s@%s" % (u, o["name"]): str(p) for spec in self.spec.get("orgs") or [] if spec["name"] == o["name"]
-                                    for u, p in (spec.get("users") or {}).items()}}
+        system_user, system_password = next(iter((self.spec.get("system_users") or {"administrator": "VMware1!"}).items()))
+        org_users = {o["name"]: {"%s@%s" % (u, o["name"]): str(p) for u, p in (o.get("users") or {}).items()}
+                     for o in self.spec.get("orgs") or []}
+        out.update(site=self.spec.get("site"), version=self.version, apiVersions=self.versions, apiUrl=self.spec.url + "/api",
+                   systemAdmin={"user": "%s@%s" % (system_user, SYSTEM), "password": str(system_password)},
+                   orgs=[{"name": o["name"], "id": o["id"], "users": org_users.get(o["name"], {})}
                          for o in state["orgs"].values() if o["name"] != SYSTEM],
                    edgeGateways=[{"name": e["name"], "id": "urn:vcloud:gateway:" + e["id"], "backing": e["backing"],
                                   "uplinkIps": e["uplinkIps"]} for e in state["edges"].values()])
