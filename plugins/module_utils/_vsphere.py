@@ -180,6 +180,32 @@ class VsphereClient(object):
                 return child
         return None
 
+    def distributed_switch(self, datacenter, name, option="switch"):
+        """A distributed virtual switch by name (or path) in the datacenter's network folder."""
+        return self._by_name(vim.DistributedVirtualSwitch, "distributed switch", name, datacenter.networkFolder,
+                             option)
+
+    def distributed_portgroup(self, switch, name):
+        """The port group ``name`` of ``switch``, or None."""
+        for portgroup in switch.portgroup:
+            if portgroup.name == name:
+                return portgroup
+        return None
+
+    def vm(self, datacenter, name, option="vm"):
+        """A virtual machine by name (or path) in the datacenter's VM folder."""
+        return self._by_name(vim.VirtualMachine, "virtual machine", name, datacenter.vmFolder, option)
+
+    def dv_ports(self, switch, port_keys=None, portgroup_keys=None):
+        """Ports of a distributed switch (``FetchDVPorts``), optionally only the given keys or port groups."""
+        criteria = vim.dvs.PortCriteria()
+        if port_keys:
+            criteria.portKey = list(port_keys)
+        if portgroup_keys:
+            criteria.portgroupKey = list(portgroup_keys)
+            criteria.inside = True
+        return list(switch.FetchDVPorts(criteria) or [])
+
     def placement(self, datacenter, cluster=None, esxi_host=None, resource_pool=None):
         """(resource pool, host) to create a VM in, from the options the user set."""
         if resource_pool:
