@@ -111,8 +111,8 @@ def test_login_without_token_header_is_an_error():
 
 def test_expired_session_logs_in_again_once():
     client, adapter, unused = make([LOGIN, (401, {"code": "NotAuthenticated", "msg": "expired"}, None),
-                               (200, {"sessions": 1}, {"X-VCAV-Auth": "tok-2"}), (200, fixture("license"), None)],
-                              api_version="4.7")
+                                    (200, {"sessions": 1}, {"X-VCAV-Auth": "tok-2"}), (200, fixture("license"), None)],
+                                   api_version="4.7")
     assert client.license()["isLicensed"]
     assert adapter.calls[-1][3]["X-VCAV-Auth"] == "tok-2"
 
@@ -165,14 +165,14 @@ def test_parse_version_rejects_garbage():
 # ----- endpoints: request/response mapping ------------------------------------------------------
 def test_password_status_uses_the_version_path():
     client, adapter, unused = make([LOGIN, (200, {"rootPasswordExpired": True, "secondsUntilExpiration": 0}, None)],
-                              api_version="4.5")
+                                   api_version="4.5")
     assert client.password_status()["rootPasswordExpired"] is True
     assert adapter.calls[1][1] == "/appliance/root-password-expired"
 
 
 def test_replicators_list_and_find_by_url():
     client, adapter, unused = make([LOGIN, (200, fixture("replicators"), None), (200, {"items": fixture("replicators")}, None)],
-                              api_version="4.7")
+                                   api_version="4.7")
     assert client.find_replicator("https://REPL:8043/")["id"] == "r-1"
     assert client.replicators()[0]["id"] == "r-1"
 
@@ -190,7 +190,7 @@ def test_tunnels_on_both_generations():
     client, adapter, unused = make([LOGIN, (200, fixture("tunnels"), None)], api_version="4.7")
     assert client.tunnels() == [{"id": "t-1", "url": "https://tunnel:8047", "certificate": "MIIB"}]
     client, adapter, unused = make([LOGIN, (200, fixture("config_cloud"), None)],
-                              api_version="4.5")
+                                   api_version="4.5")
     assert client.tunnels()[0]["url"] == "https://tunnel:8047"
     assert adapter.calls[1][1] == "/config"
 
@@ -210,7 +210,7 @@ def test_remote_certificate_normalises_the_thumbprint():
 
 def test_lookup_service_dry_run_and_sso():
     client, adapter, unused = make([LOGIN, (204, None, None), (200, {"lsUrl": "https://vc", "lsThumbprint": TP}, None)],
-                              api_version="4.7")
+                                   api_version="4.7")
     client.set_lookup_service("https://vc/lookupservice/sdk", TP, dry_run=True)
     client.set_lookup_service("https://vc/lookupservice/sdk", TP, "admin", "pw")
     assert adapter.calls[1][1] == "/config/check-lookup-service"
@@ -219,7 +219,7 @@ def test_lookup_service_dry_run_and_sso():
 
 def test_configuration_posts_are_retried_but_registration_is_not():
     client, adapter, unused = make([LOGIN, (503, None, {"Retry-After": "0"}), (200, {"enabled": True}, None)],
-                              api_version="4.7")
+                                   api_version="4.7")
     client.set_telemetry(True)
     assert len(adapter.calls) == 3
     client, adapter, unused = make([LOGIN, (503, None, None)], api_version="4.7")
@@ -247,7 +247,7 @@ def test_health_35_is_data():
 
 def test_failed_task_raises_its_message():
     client, unused, unused = make([LOGIN, (202, fixture("task_queued"), None), (200, fixture("task_failed"), None)],
-                        api_version="4.7")
+                                  api_version="4.7")
     with pytest.raises(TaskFailed, match="GeneralServerFailure: Replicator unreachable."):
         client.health()
 
