@@ -104,7 +104,7 @@ def test_login_bodies_per_auth_type(auth_type, username, body):
 
 
 def test_login_without_token_header_is_an_error():
-    client, unused, unused = make([(200, fixture("session"), None)], api_version="4.7")
+    client, unused_adapter, unused = make([(200, fixture("session"), None)], api_version="4.7")
     with pytest.raises(ApiError, match="X-VCAV-Auth"):
         client.login()
 
@@ -126,7 +126,7 @@ def test_config_secret_header_on_root_password_change():
 
 
 def test_api_errors_carry_the_vcda_message():
-    client, unused, unused = make([LOGIN, (403, fixture("error_forbidden"), None)], api_version="4.7")
+    client, unused_adapter, unused = make([LOGIN, (403, fixture("error_forbidden"), None)], api_version="4.7")
     with pytest.raises(ApiError) as info:
         client.config()
     assert info.value.status == 403 and info.value.code == "Forbidden" and "Permission denied." in str(info.value)
@@ -246,8 +246,8 @@ def test_health_35_is_data():
 
 
 def test_failed_task_raises_its_message():
-    client, unused, unused = make([LOGIN, (202, fixture("task_queued"), None), (200, fixture("task_failed"), None)],
-                                  api_version="4.7")
+    client, unused_adapter, unused = make([LOGIN, (202, fixture("task_queued"), None), (200, fixture("task_failed"), None)],
+                                          api_version="4.7")
     with pytest.raises(TaskFailed, match="GeneralServerFailure: Replicator unreachable."):
         client.health()
 
