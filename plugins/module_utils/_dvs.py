@@ -43,7 +43,8 @@ def _vlan_id(value, option, where):
     except (TypeError, ValueError):
         raise InputError("%s: %s must be a VLAN ID, got %r" % (option, where, value), option, VLAN_FORMS)
     if number < VLAN_MIN or number > VLAN_MAX:
-        raise InputError("%s: VLAN ID %d is out of range (%s)" % (option, number, where), option, VLAN_FORMS)
+        raise InputError("%s: VLAN ID %d is out of range %d-%d (in %s)" % (option, number, VLAN_MIN, VLAN_MAX, where),
+                         option, VLAN_FORMS)
     return number
 
 
@@ -81,19 +82,19 @@ def parse_vlan_ranges(value, option="vlan_trunk"):
                 if unknown or "start" not in item:
                     raise InputError("%s: a range needs 'start' and optionally 'end', got %r" % (option, item),
                                      option, VLAN_FORMS)
-                where = "range %r" % (item,)
+                where = "range %s-%s" % (item.get("start"), item.get("end", item.get("start")))
                 start = _vlan_id(item["start"], option, where)
                 end = _vlan_id(item["end"], option, where) if item.get("end") is not None else start
                 raw.append((start, end, "%d-%d" % (start, end)))
             elif isinstance(item, str):
                 raw.extend(_parse_text(item, option))
             elif isinstance(item, int) and not isinstance(item, bool):
-                number = _vlan_id(item, option, "element %r" % item)
+                number = _vlan_id(item, option, str(item))
                 raw.append((number, number, str(number)))
             else:
                 raise InputError("%s: cannot read %r as a VLAN range" % (option, item), option, VLAN_FORMS)
     elif isinstance(value, int) and not isinstance(value, bool):
-        number = _vlan_id(value, option, "value")
+        number = _vlan_id(value, option, str(value))
         raw.append((number, number, str(number)))
     else:
         raise InputError("%s: cannot read %r as VLAN ranges" % (option, value), option, VLAN_FORMS)
