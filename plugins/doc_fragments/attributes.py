@@ -43,3 +43,21 @@ attributes:
     support: N/A
     details: This module does not change anything.
 """
+
+    VCD_GROUP = r"""
+attributes:
+  action_group:
+    description: Use C(group/cloudmove.vcda.vcd) in C(module_defaults) to set defaults for this module.
+    support: full
+    membership:
+      - cloudmove.vcda.vcd
+"""
+
+    NSX_GROUP = r"""
+attributes:
+  action_group:
+    description: Use C(group/cloudmove.vcda.nsx) in C(module_defaults) to set defaults for this module.
+    support: full
+    membership:
+      - cloudmove.vcda.nsx
+"""

@@ -1,0 +1,202 @@
+# -*- coding: utf-8 -*-
+# Copyright: cloudmove.vcda contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Rights of organizations, rights bundles, global roles and tenant roles (contract vcd-nsx.md §2).
+
+- legacy ``OrgRights`` XML (``/api/admin/org/{uuid}/rights``: POST adds, PUT replaces);
+- OpenAPI ``rightsBundles``/``globalRoles``/``roles`` ``{id}/rights`` (POST adds, PUT replaces) and
+  ``{id}/tenants/publish`` for bundles and global roles; tenant roles through the tenant context.
+
+Rights are resolved by name against the catalog (``GET /cloudapi/1.0.0/rights``, every page);
+unknown names fail with the closest known ones. Knows nothing of Ansible.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.cloudmove.vcda.plugins.module_utils._core import reconcile_set
+from ansible_collections.cloudmove.vcda.plugins.module_utils._errors import InputError
+from ansible_collections.cloudmove.vcda.plugins.module_utils._vcd import (
+    OPENAPI,
+    VCLOUD_NS,
+    closest,
+    etree,
+    urn_uuid,
+)
+
+ORG_RIGHTS_TYPE = "application/vnd.vmware.admin.org.rights+xml"
+RIGHT_TYPE = "application/vnd.vmware.admin.right+xml"
+KINDS = {
+    "rights_bundle": ("rightsBundles", "rights bundle"),
+    "global_role": ("globalRoles", "global role"),
+    "role": ("roles", "role"),
+}
+
+
+# ----- pure helpers ---------------------------------------------------------------------------------
+def resolve(catalog, names, option="rights"):
+    """``{name: right urn}`` for ``names`` from the catalog (``[{"name","id"}]``).
+
+    InputError naming every unknown right with the closest known names.
+    """
+    by_name = dict((r["name"], r["id"]) for r in catalog)
+    unknown = [n for n in names if n not in by_name]
+    if unknown:
+        hints = []
+        for name in unknown:
+            near = closest(name, list(by_name))
+            hints.append("'%s'%s" % (name, " (did you mean %s?)" % " or ".join("'%s'" % c for c in near) if near else
+                                     " (no similar right)"))
+        raise InputError("%s: unknown right%s %s" % (option, "s" if len(unknown) > 1 else "", "; ".join(hints)),
+                         option=option)
+    return dict((n, by_name[n]) for n in names)
+
+
+def duplicates(names):
+    seen, dups = set(), []
+    for name in names:
+        if name in seen and name not in dups:
+            dups.append(name)
+        seen.add(name)
+    return dups
+
+
+def plan(live_names, wanted_names, state):
+    """``(to_add, to_remove, after)`` of a rights set; ``after`` sorted."""
+    to_add, to_remove = reconcile_set(live_names, wanted_names, state)
+    after = sorted((set(live_names) | set(to_add)) - set(to_remove))
+    return to_add, to_remove, after
+
+
+def org_rights_xml(base_url, refs):
+    """``<OrgRights>`` with one ``RightReference`` per ``(name, urn)`` in XSD order."""
+    root = etree.Element("{%s}OrgRights" % VCLOUD_NS, nsmap={None: VCLOUD_NS})
+    for name, urn in refs:
+        etree.SubElement(root, "{%s}RightReference" % VCLOUD_NS,
+                         href="%s/api/admin/right/%s" % (base_url.rstrip("/"), urn_uuid(urn)),
+                         name=name, type=RIGHT_TYPE)
+    return root
+
+
+def parse_org_rights(root):
+    """``{right uuid: name}`` of an ``OrgRights`` document (name from the reference, may be None)."""
+    out = {}
+    for ref in root.iter("{%s}RightReference" % VCLOUD_NS):
+        href = (ref.get("href") or "").rstrip("/")
+        out[href.rsplit("/", 1)[-1]] = ref.get("name")
+    return out
+
+
+def entity_refs(pairs):
+    """OpenAPI ``EntityReferences`` body from ``(name, urn)`` pairs."""
+    return {"values": [{"name": name, "id": urn} for name, urn in pairs]}
+
+
+# ----- targets ---------------------------------------------------------------------------------------
+class RightsService(object):
+    """Reads and changes the rights of one target through a logged-in ``VcdClient``."""
+
+    def __init__(self, client):
+        self.client = client
+        self._catalog = None
+
+    def catalog(self):
+        if self._catalog is None:
+            self._catalog = self.client.list_all(OPENAPI + "/rights")
+        return self._catalog
+
+    def names_by_uuid(self):
+        return dict((urn_uuid(r["id"]), r["name"]) for r in self.catalog())
+
+    # ---- legacy OrgRights
+    def org_rights(self, org):
+        root = self.client.xml("GET", "/api/admin/org/%s/rights" % urn_uuid(org["id"]))
+        known = self.names_by_uuid()
+        return sorted(name or known.get(uuid, uuid) for uuid, name in parse_org_rights(root).items())
+
+    def change_org_rights(self, org, pairs, replace):
+        body = org_rights_xml(self.client.url, pairs)
+        self.client.xml("PUT" if replace else "POST", "/api/admin/org/%s/rights" % urn_uuid(org["id"]), body,
+                        content_type=ORG_RIGHTS_TYPE)
+
+    # ---- OpenAPI bundles and roles
+    def find(self, kind, name, org=None, option=None):
+        path, label = KINDS[kind]
+        headers = self.context(org) if kind == "role" else None
+        return self.client.find_by_name(OPENAPI + "/" + path, name, label, option or kind, headers=headers)
+
+    def context(self, org):
+        if org is None:
+            return None
+        return self.client.tenant_context(org["id"], org["name"]) if self.client.provider else None
+
+    def item_rights(self, kind, item, org=None):
+        path = "%s/%s/%s/rights" % (OPENAPI, KINDS[kind][0], item["id"])
+        return sorted(r["name"] for r in self.client.list_all(path, headers=self.context(org)))
+
+    def change_item_rights(self, kind, item, pairs, replace, org=None):
+        path = "%s/%s/%s/rights" % (OPENAPI, KINDS[kind][0], item["id"])
+        self.client.json("PUT" if replace else "POST", path, entity_refs(pairs), headers=self.context(org))
+
+    def tenants(self, kind, item):
+        path = "%s/%s/%s/tenants" % (OPENAPI, KINDS[kind][0], item["id"])
+        return sorted(t["name"] for t in self.client.list_all(path))
+
+    def publish(self, kind, item, orgs):
+        path = "%s/%s/%s/tenants/publish" % (OPENAPI, KINDS[kind][0], item["id"])
+        self.client.json("POST", path, entity_refs((o["name"], o["id"]) for o in orgs))
+
+
+def reconcile(service, kind, target_name, rights, state, org=None, publish_to=None, check_mode=False):
+    """Grant/revoke ``rights`` on a target; publish bundles and global roles to ``publish_to``.
+
+    ``kind``: ``org`` (legacy OrgRights of ``org``), ``rights_bundle``, ``global_role`` or ``role``
+    (a tenant role of ``org``). Returns a dict with ``changed``, ``before``, ``after`` (each
+    ``{"rights": [...], "tenants": [...]}``), ``added``, ``removed``, ``published``.
+    """
+    dups = duplicates(rights)
+    if dups:
+        raise InputError("rights: listed more than once: %s" % ", ".join(dups), option="rights")
+    wanted = resolve(service.catalog(), rights)
+    item = None
+    if kind == "org":
+        live = service.org_rights(org)
+    else:
+        item = service.find(kind, target_name, org)
+        if kind == "role" and item.get("readOnly"):
+            raise InputError("role: '%s' in organization %s is read-only (a published global role or a system "
+                             "role); grant the rights to the global role instead (option global_role)"
+                             % (target_name, org["name"]), option="role")
+        live = service.item_rights(kind, item, org)
+    to_add, to_remove, after = plan(live, list(wanted), state)
+    all_refs = dict((r["name"], r["id"]) for r in service.catalog())
+    if not check_mode and (to_add or to_remove):
+        if to_remove:
+            pairs = [(n, all_refs[n]) for n in after if n in all_refs]
+            replace = True
+        else:
+            pairs = [(n, wanted[n]) for n in to_add]
+            replace = False
+        if kind == "org":
+            service.change_org_rights(org, pairs, replace)
+        else:
+            service.change_item_rights(kind, item, pairs, replace, org)
+    before_tenants = after_tenants = None
+    published = []
+    if kind in ("rights_bundle", "global_role") and publish_to is not None:
+        before_tenants = service.tenants(kind, item)
+        missing = [name for name in dict.fromkeys(publish_to) if name not in before_tenants]
+        orgs = [service.client.find_org(name, option="publish_to") for name in missing]
+        if orgs and not check_mode:
+            service.publish(kind, item, orgs)
+        published = [o["name"] for o in orgs]
+        after_tenants = sorted(set(before_tenants) | set(published))
+    before = {"rights": sorted(live)}
+    after_view = {"rights": after}
+    if before_tenants is not None:
+        before["tenants"], after_view["tenants"] = before_tenants, after_tenants
+    return {"changed": bool(to_add or to_remove or published), "before": before, "after": after_view,
+            "added": to_add, "removed": to_remove, "published": published,
+            "target": {"kind": kind, "name": target_name if kind != "org" else org["name"],
+                       "id": item["id"] if item else org["id"]}}
