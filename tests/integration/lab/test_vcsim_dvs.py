@@ -45,13 +45,14 @@ def add_trunk(content, name, **kwargs):
 
 def vm_on(content, name, portgroup):
     dvs = portgroup.config.distributedVirtualSwitch
-    nic = vim.vm.device.VirtualVmxnet3(key=-1, backing=vim.vm.device.VirtualEthernetCard.DistributedVirtualPortBackingInfo(
-        port=vim.dvs.PortConnection(switchUuid=dvs.uuid, portgroupKey=portgroup.key)))
+    backing = vim.vm.device.VirtualEthernetCard.DistributedVirtualPortBackingInfo(
+        port=vim.dvs.PortConnection(switchUuid=dvs.uuid, portgroupKey=portgroup.key))
+    nic = vim.vm.device.VirtualVmxnet3(key=-1, backing=backing)
     spec = vim.vm.ConfigSpec(name=name, guestId="otherGuest", files=vim.vm.FileInfo(vmPathName="[LocalDS_0]"),
                              deviceChange=[vim.vm.device.VirtualDeviceSpec(operation="add", device=nic)])
     dc = find(content, vim.Datacenter, "DC0")
-    WaitForTask(dc.vmFolder.CreateVM_Task(config=spec, pool=find(content, vim.ClusterComputeResource,
-                                                                  "DC0_C0").resourcePool))
+    pool = find(content, vim.ClusterComputeResource, "DC0_C0").resourcePool
+    WaitForTask(dc.vmFolder.CreateVM_Task(config=spec, pool=pool))
     vm = find(content, vim.VirtualMachine, name)
     return vm, [d for d in vm.config.hardware.device if isinstance(d, vim.vm.device.VirtualEthernetCard)][0]
 
