@@ -36,7 +36,13 @@ def login(call):
             user, org = found
             roles = ["ADMINISTRATORS"] if org.lower() == "system" else ["EVERYONE"]
             principal = {"user": user, "roles": roles, "org": org, "type": kind}
-    # ssoToken, vcdCookie, vcdAccessToken: the lab has nothing that could vouch for them yet.
+    elif kind == "vcdAccessToken" and appliance.spec.type == "cloud":
+        # [I] a VCD API token of lab.yml (vcda.vcloud_directors[].api_tokens) stands for the token
+        # exchange a real site does with its Cloud Director.
+        found = checks.vcd_token_login(appliance.lab, state["vcloud"], body["vcdAccessToken"], body.get("context"))
+        if found:
+            principal = {"user": found[0], "roles": ["EVERYONE"], "org": found[1], "type": kind}
+    # ssoToken, vcdCookie: the lab has nothing that could vouch for them yet.
     if principal is None:
         raise inferred.bad_credentials()
     token = appliance.sessions.create(principal)

@@ -164,6 +164,9 @@ def set_lookup_service(call):
         state["lookupService"] = ls
         if call.appliance.spec.type == "cloud":
             state["managerLookupService"] = dict(ls)  # the cloud appliance's Replication Manager uses it too
+        sso = call.body.get("ssoAdminCredentials")
+        if sso and call.appliance.spec.type == "onprem":  # kept to read the vCenter inventory (placement) [I]
+            state["lookupService"]["sso"] = {"user": sso["ssoUser"], "password": sso["ssoPassword"]}
     return {"lsUrl": ls["url"], "lsThumbprint": ls["thumbprint"]}
 
 

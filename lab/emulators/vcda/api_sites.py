@@ -218,8 +218,17 @@ def link_identity(call):
     return identity(call.appliance)
 
 
+def _any_record(appliance, site, state=None):
+    """A paired cloud site, or (on a cloud) a registered on-prem site."""
+    state = state or appliance.state
+    rec = find_record(appliance, site, state)
+    if rec is None:
+        rec = next((r for r in state.get("vcSites") or [] if r["site"] == site), None)
+    return rec
+
+
 def link_record(call, site):
-    rec = find_record(call.appliance, site)
+    rec = _any_record(call.appliance, site)
     if rec is None:
         raise inferred.site_not_found(site)
     return {"site": rec["site"], "apiThumbprint": rec["apiThumbprint"]}
@@ -243,13 +252,14 @@ def link_pair(call):
 
 def link_unpair(call, site):
     appliance = call.appliance
-    rec = find_record(appliance, site)
+    rec = _any_record(appliance, site)
     if rec is None:
         raise inferred.site_not_found(site)
     if (call.request.args.get("thumbprint") or "").upper() != rec["apiThumbprint"]:
         raise inferred.forbidden()
     with appliance.store.edit() as state:
         state["sites"] = [r for r in _records(state) if r["site"] != site]
+        state["vcSites"] = [r for r in state.get("vcSites") or [] if r["site"] != site]
     return 204, None
 
 

@@ -11,7 +11,7 @@ from ..common.appliance import BaseAppliance, Call, Endpoint
 from ..common.errors import ApiError, ValidationError
 from ..common.media import VendorMediaPolicy
 from ..common.tasks import now_ms
-from . import api_auth, api_config, api_health, api_peers, api_policies, api_sites, inferred
+from . import api_auth, api_config, api_health, api_onprem, api_peers, api_policies, api_sites, inferred
 from .versions import Features
 
 TYPES = ("cloud", "replicator", "tunnel", "onprem")
@@ -59,6 +59,10 @@ class VcdaAppliance(BaseAppliance):
             "sites": [],                 # paired sites (api_sites)
             "policies": None,            # None: only the built-in default policy (api_policies)
             "policyAssignments": {},     # org -> policy id; absent = default
+            "vcSites": [],               # cloud: registered on-prem sites (api_onprem)
+            "cloudSite": None,           # on-prem: the cloud site it is paired with
+            "allowAccessFromCloud": False,
+            "placement": None,           # on-prem: placement of workloads replicated from the cloud
         }
 
     @property
@@ -131,7 +135,7 @@ class VcdaAppliance(BaseAppliance):
 
     def endpoints(self) -> List[Endpoint]:
         eps: List[Endpoint] = []
-        for module in (api_auth, api_config, api_peers, api_health, api_sites, api_policies):
+        for module in (api_auth, api_config, api_peers, api_health, api_sites, api_policies, api_onprem):
             eps.extend(module.endpoints(self))
         return eps
 

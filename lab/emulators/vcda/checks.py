@@ -243,3 +243,19 @@ def vcd_orgs(lab, vcloud: Optional[Dict[str, Any]]):
     inst = _vcd_instance(lab, vcloud["vcdUrl"]) or {}
     orgs = {user.rsplit("@", 1)[1] for user in (inst.get("users") or {}) if "@" in user}
     return sorted(o for o in orgs if o.lower() != "system")
+
+
+def vcd_token_login(lab, vcloud: Optional[Dict[str, Any]], token: str, context: Optional[str]) -> Optional[Tuple[str, str]]:
+    """``vcdAccessToken`` login on a cloud appliance: ``(user, org)`` when ``token`` is one of the API
+    tokens lab.yml gives the Cloud Director this site uses (``api_tokens: {token: user@org}``) and
+    ``context`` (when given) names that org."""
+    if not vcloud:
+        return None
+    inst = _vcd_instance(lab, vcloud["vcdUrl"]) or {}
+    user = (inst.get("api_tokens") or {}).get(token)
+    if not user or "@" not in user:
+        return None
+    org = user.rsplit("@", 1)[1]
+    if context and context.lower() != org.lower():
+        return None
+    return user, org

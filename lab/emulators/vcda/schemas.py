@@ -136,3 +136,22 @@ POLICY_4X = Schema({"displayName": Str(required=True), "allowIncomingProtections
 # 4.0 / 3.x [S: DOC 4.0; C: PSC New-vCAVTenantPolicy].
 POLICY_3X = Schema({"displayName": Str(required=True), "allowIncoming": Bool(**_FLAG), "allowOutgoing": Bool(**_FLAG),
                     "maxIncoming": Int(required=True), "maxInstances": Int(required=True), "minRpo": Int(required=True)})
+
+# ----- on-prem appliance [I] (unknowns.md §2) ---------------------------------------------------
+# Credentials shaped like the POST /sessions/extend bodies (vcda.md §1).
+ONPREM_CREDENTIALS = OneOf("type", {
+    "credentials": Schema({"type": Str(required=True), "vcdUsername": Str(required=True), "vcdPassword": Str(required=True)}),
+    "vcdAccessToken": Schema({"type": Str(required=True), "vcdAccessToken": Str(required=True), "org": Str(nullable=True)}),
+})
+ONPREM_PAIR = Schema({"apiUrl": Str(**URL), "apiThumbprint": Str(**THUMBPRINT), "description": Str(nullable=True, allow_empty=True),
+                      "allowAccessFromCloud": Bool(required=True), "credentials": Obj(ONPREM_CREDENTIALS, required=True)})
+CLOUD_ACCESS = Schema({"allowAccessFromCloud": Bool(required=True)})
+
+
+def _moref(value):
+    if not re.match(r"^[a-z][a-z-]*-[a-z]*\d+$", value):
+        raise ValueError("expected a vCenter MoRef id such as group-v3 or datastore-54")
+
+
+_MOREF = dict(required=True, check=_moref)
+PLACEMENT = Schema({"vmFolder": Str(**_MOREF), "cluster": Str(**_MOREF), "network": Str(**_MOREF), "datastore": Str(**_MOREF)})
