@@ -1,0 +1,78 @@
+# -*- coding: utf-8 -*-
+# Copyright: cloudmove.vcda contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The on-premises appliance's calls on top of a ``VcdaClient``. Every path and body shape is
+INFERRED (unknowns.md §2) and comes from ``_vcda_inferred`` (``ONPREM_*``). Knows nothing of Ansible."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.cloudmove.vcda.plugins.module_utils import _vcda_inferred as inferred
+from ansible_collections.cloudmove.vcda.plugins.module_utils._errors import NotFoundError
+
+
+def set_site(client, name):
+    return client.call("POST", "/config/site", {"site": name}, idempotent=True)
+
+
+def cloud_site(client):
+    """The cloud site this appliance is paired with (a ``GET /sites`` entry), or None."""
+    for item in client.sites():
+        if not item.get("isLocal"):
+            return item
+    return None
+
+
+def credentials(user=None, password=None, token=None, org=None):
+    if token:
+        return {"type": inferred.ONPREM_CREDENTIALS_TYPES["token"], "vcdAccessToken": token, "org": org}
+    return {"type": inferred.ONPREM_CREDENTIALS_TYPES["password"], "vcdUsername": user, "vcdPassword": password}
+
+
+def pair(client, api_url, thumbprint, creds, allow_access, description=None, site=None):
+    body = {"apiUrl": api_url, "apiThumbprint": thumbprint, "description": description,
+            "allowAccessFromCloud": bool(allow_access), "credentials": creds}
+    if site:
+        reply = client.call("PUT", inferred.ONPREM_SITE_PATH % site, body, idempotent=True)
+    else:
+        reply = client.call("POST", inferred.ONPREM_PAIR_PATH, body)
+    return client.maybe_wait(reply, "pairing with the cloud site at %s" % api_url)
+
+
+def cloud_access(client):
+    return bool((client.get(inferred.ONPREM_CLOUD_ACCESS_PATH) or {}).get(inferred.ONPREM_CLOUD_ACCESS_KEY))
+
+
+def set_cloud_access(client, value):
+    return client.call("POST", inferred.ONPREM_CLOUD_ACCESS_PATH, {inferred.ONPREM_CLOUD_ACCESS_KEY: bool(value)},
+                       idempotent=True)
+
+
+def placement(client):
+    """``{"folder","cluster","network","datastore"}`` as ``{"id","name"}`` (None when unset)."""
+    body = client.get(inferred.ONPREM_PLACEMENT_PATH) or {}
+    out = {}
+    for option, key in inferred.ONPREM_PLACEMENT_KEYS.items():
+        out[option] = {"id": body.get(key), "name": body.get(key + "Name")} if body.get(key) else None
+    return out
+
+
+def resolve_placement(client, names):
+    """Names -> MoRef ids through the candidates the appliance lists; NotFoundError names what exists."""
+    candidates = client.get(inferred.ONPREM_PLACEMENT_CANDIDATES_PATH) or {}
+    out = {}
+    for option, name in names.items():
+        if name is None:
+            continue
+        items = candidates.get(inferred.ONPREM_PLACEMENT_CANDIDATE_KEYS[option]) or []
+        match = [i for i in items if i.get("name") == name or i.get("id") == name]
+        if not match:
+            raise NotFoundError(option, name, existing=sorted(i.get("name") for i in items), option="placement." + option)
+        out[option] = {"id": match[0]["id"], "name": match[0]["name"]}
+    return out
+
+
+def set_placement(client, resolved):
+    body = dict((inferred.ONPREM_PLACEMENT_KEYS[k], v["id"]) for k, v in resolved.items())
+    return client.call("POST", inferred.ONPREM_PLACEMENT_PATH, body, idempotent=True)
