@@ -71,6 +71,11 @@ def security(content, group, key, value):
     WaitForTask(portgroup.ReconfigureDVPortgroup_Task(spec))
 
 
+def policy_value(security_policy, attr):
+    policy = getattr(security_policy, attr, None) if security_policy is not None else None
+    return policy.value if policy is not None else None
+
+
 def show(content, group, vm_name=None):
     portgroup = find(content, vim.dvs.DistributedVirtualPortgroup, group)
     if portgroup is None:
@@ -84,9 +89,9 @@ def show(content, group, vm_name=None):
         "num_ports": portgroup.config.numPorts,
         "type": portgroup.config.type,
         "vlan": [[r.start, r.end] for r in vlan.vlanId] if isinstance(vlan.vlanId, list) else vlan.vlanId,
-        "promiscuous": security_policy.allowPromiscuous.value,
-        "forged_transmits": security_policy.forgedTransmits.value,
-        "mac_changes": security_policy.macChanges.value,
+        "promiscuous": policy_value(security_policy, "allowPromiscuous"),
+        "forged_transmits": policy_value(security_policy, "forgedTransmits"),
+        "mac_changes": policy_value(security_policy, "macChanges"),
         "vendor_config_override_allowed": portgroup.config.policy.vendorConfigOverrideAllowed,
     }
     if vm_name:
