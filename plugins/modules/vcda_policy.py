@@ -16,7 +16,7 @@ description:
     (C(/policies)), and assigns it to organizations (C(PATCH /policies/{id}/orgs/{org})).
   - Policies and their assignments are per site; they are not shared between paired sites. Run the module
     against every site that needs the policy.
-  - The built-in V(default) policy forbids replication. An organization has exactly one policy: assigning
+  - The built-in V(default) policy forbids replication. An organization has exactly one policy, so assigning
     this policy moves the organization from its previous one; O(orgs_state=exact) moves organizations that are
     not listed back to V(default).
   - Options left unset keep the live value; on creation they take the defaults given below.
