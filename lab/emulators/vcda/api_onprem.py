@@ -240,14 +240,12 @@ def set_placement(call):
         cluster = found["cluster"][0]
         mounted = {d._moId for d in cluster.datastore}  # pylint: disable=protected-access
         if body["datastore"] not in mounted:
-            raise inferred.bad_input("Field 'datastore': %s is not available to cluster %s." % (found["datastore"][1],
-                                                                                          found["cluster"][1]),
-                                     "datastore", body["datastore"])
+            msg = "Field 'datastore': %s is not available to cluster %s." % (found["datastore"][1], found["cluster"][1])
+            raise inferred.bad_input(msg, "datastore", body["datastore"])
         networks = {n._moId for n in cluster.network}  # pylint: disable=protected-access
         if body["network"] not in networks:
-            raise inferred.bad_input("Field 'network': %s is not available to cluster %s." % (found["network"][1],
-                                                                                        found["cluster"][1]),
-                                     "network", body["network"])
+            msg = "Field 'network': %s is not available to cluster %s." % (found["network"][1], found["cluster"][1])
+            raise inferred.bad_input(msg, "network", body["network"])
     finally:
         inv.close()
     placement = {}
@@ -265,8 +263,8 @@ def _vc_sites(state):
 
 
 def vc_site_view(rec):
-    return {k: rec.get(k) for k in ("site", "owner", "description", "apiThumbprint", "apiVersion", "buildVersion",
-                                     inferred.CLOUD_ACCESS_KEY)}
+    keys = ("site", "owner", "description", "apiThumbprint", "apiVersion", "buildVersion", inferred.CLOUD_ACCESS_KEY)
+    return {k: rec.get(k) for k in keys}
 
 
 def register_vc_site(call):

@@ -24,6 +24,9 @@ from . import checks, inferred, schemas
 from .api_config import endpoints_view
 
 
+VIEW_KEYS = ("site", "description", "apiUrl", "apiPublicUrl", "apiThumbprint", "apiVersion", "buildVersion")
+
+
 def public_url(appliance):
     if appliance.spec.type != "cloud":
         return appliance.spec.url
@@ -96,8 +99,7 @@ def comm_state(appliance, rec, timeout=2.0):
 
 
 def site_view(appliance, rec, live=True):
-    out = {k: rec.get(k) for k in ("site", "description", "apiUrl", "apiPublicUrl", "apiThumbprint", "apiVersion",
-                                    "buildVersion")}
+    out = {k: rec.get(k) for k in VIEW_KEYS}
     out["isLocal"] = False
     out["state"] = comm_state(appliance, rec) if live else {"incomingCommError": None, "outgoingCommError": None}
     return out
@@ -105,8 +107,7 @@ def site_view(appliance, rec, live=True):
 
 def local_view(appliance):
     ident = identity(appliance)
-    out = {k: ident[k] for k in ("site", "description", "apiUrl", "apiPublicUrl", "apiThumbprint", "apiVersion",
-                                  "buildVersion")}
+    out = {k: ident[k] for k in VIEW_KEYS}
     out.update(isLocal=True, state={"incomingCommError": None, "outgoingCommError": None})
     return out
 

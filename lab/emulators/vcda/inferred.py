@@ -236,6 +236,7 @@ def comm_error(msg, *args):
     """[I] the error object of ``state.incomingCommError``/``outgoingCommError`` of a paired site."""
     return health_error("SiteCommunicationError", msg, *args)
 
+
 # [I] on-prem appliance (unknowns.md §2: no contract). Paths follow the published conventions.
 ONPREM_PAIR_PATH = "/sites"                       # like §3, body with a ``credentials`` object
 ONPREM_CLOUD_ACCESS_PATH = "/config/cloud-access"  # {"allowAccessFromCloud": bool}
