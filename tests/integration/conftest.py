@@ -11,6 +11,7 @@ import re
 import subprocess
 import sys
 import threading
+import time
 
 import pytest
 import yaml
@@ -67,17 +68,19 @@ def ovas():
 
 
 class RangeHandler(http.server.SimpleHTTPRequestHandler):
-    """Serves lab/build/ova; honours single byte ranges except under /norange/ (a plain server)."""
+    """Serves lab/build/ova; honours single byte ranges except under /norange/ (a plain server)
+    and /slow/ (a plain server sending about 20 MB/s, for interrupting an upload midway)."""
 
     def log_message(self, *args):  # keep pytest output quiet
         pass
 
     def _plain(self):
-        return self.path.startswith("/norange/")
+        return self.path.startswith("/norange/") or self.path.startswith("/slow/")
 
     def translate_path(self, path):
-        if path.startswith("/norange/"):
-            path = path[len("/norange"):]
+        for prefix in ("/norange/", "/slow/"):
+            if path.startswith(prefix):
+                path = path[len(prefix) - 1:]
         return super().translate_path(path)
 
     def end_headers(self):
@@ -108,6 +111,13 @@ class RangeHandler(http.server.SimpleHTTPRequestHandler):
 
     def copyfile(self, source, outputfile):
         left = getattr(self, "_left", None)
+        if self.path.startswith("/slow/"):
+            while True:
+                chunk = source.read(1 << 20)
+                if not chunk:
+                    return None
+                outputfile.write(chunk)
+                time.sleep(0.05)
         if left is None:
             return super().copyfile(source, outputfile)
         while left > 0:

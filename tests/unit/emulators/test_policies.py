@@ -80,5 +80,5 @@ def test_3x_policy_body(lab_factory, lookup_service):
     configure_cloud(a, lookup_service)
     assert a.call("POST", "/policies", GOLD).status == 400
     old = ok(a.call("POST", "/policies", {"displayName": "Old", "allowIncoming": True, "allowOutgoing": False,
-                                           "maxIncoming": 10, "maxInstances": 3, "minRpo": 30}))
+                                          "maxIncoming": 10, "maxInstances": 3, "minRpo": 30}))
     assert old["allowIncoming"] is True and "allowIncomingProtections" not in old

@@ -79,7 +79,7 @@ def test_post_retry_when_caller_says_safe():
 
 
 def test_api_error_carries_method_url_status_and_api_message():
-    c, _ = client([(400, {"code": "BadUserInput", "msg": "Field 'foo' is unknown", "args": ["foo"]}, None)])
+    c, _adapter = client([(400, {"code": "BadUserInput", "msg": "Field 'foo' is unknown", "args": ["foo"]}, None)])
     with pytest.raises(ApiError) as exc:
         c.post("/config/site", {"foo": 1})
     e = exc.value
@@ -94,7 +94,7 @@ def test_json_body_sent_with_content_type():
 
 
 def test_ssl_error_without_pin_points_to_thumbprint():
-    c, _ = client([requests.exceptions.SSLError("self-signed certificate")])
+    c, _adapter = client([requests.exceptions.SSLError("self-signed certificate")])
     with pytest.raises(TlsError) as exc:
         c.get("/")
     assert "thumbprint" in str(exc.value)

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Changes behind the module's back for the vsphere_trunk_portgroup target (plain pyvmomi).
 
   lab_dvs.py VC_JSON vm-create NAME PG [PG...]   VM in DC0_C0 with one adapter per port group
