@@ -199,8 +199,9 @@ def reconcile_nsxt(client, gateway, spec, check_mode):
                 raise not_found("org VDC network routed by %s" % gateway["name"], name, list(routed),
                                 option="stretched_networks")
             networks[name] = routed[name]["id"]
-    desired = dict((k, spec.get(k)) for k in ("name", "description", "local_endpoint_ip", "remote_endpoint_ip",
-                                               "tunnel_interface", "initiation_mode", "enabled", "logging"))
+    keys = ("name", "description", "local_endpoint_ip", "remote_endpoint_ip", "tunnel_interface", "initiation_mode",
+            "enabled", "logging")
+    desired = dict((k, spec.get(k)) for k in keys)
     desired["stretched_networks"] = sorted(spec["stretched_networks"]) if spec.get("stretched_networks") is not None \
         else None
     desired = dict((k, v) for k, v in desired.items() if v is not None)

@@ -14,8 +14,8 @@ version_added: 0.3.0
 description:
   - Grants (or revokes) rights, given by name, to one target
     (workflow C.1 of data-center extension, contract C(vcd-nsx.md) section 2).
-  - With O(organization) alone, the organization's legacy rights (C(OrgRights),
-    C(/api/admin/org/{id}/rights): C(POST) adds, C(PUT) replaces). Cloud Director 9.5 and later govern
+  - With O(organization) alone, the organization's legacy rights (C(OrgRights) at
+    C(/api/admin/org/{id}/rights) - C(POST) adds, C(PUT) replaces). Cloud Director 9.5 and later govern
     organization rights through rights bundles; the legacy call is deprecated since API 38.1.
   - With O(rights_bundle) or O(global_role), the bundle's or global role's rights
     (C(/cloudapi/1.0.0/rightsBundles|globalRoles/{id}/rights)); O(publish_to) publishes it to organizations
@@ -43,7 +43,7 @@ attributes:
 options:
   rights:
     description:
-      - Names of rights, for example V(Organization vDC Gateway: Configure L2 VPN).
+      - "Names of rights, for example V(Organization vDC Gateway: Configure L2 VPN)."
       - With O(state=exact) an empty list removes every right.
     type: list
     elements: str
