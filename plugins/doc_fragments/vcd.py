@@ -37,8 +37,8 @@ options:
     default: System
   api_version:
     description:
-      - API version to speak, for example V(37.0); it must be offered by C(GET /api/versions).
-      - When unset, the newest version offered that this collection knows (up to 39.0).
+      - API version to speak, for example V(37.0); Cloud Director refuses versions it does not offer.
+      - When unset, the newest version offered by C(GET /api/versions) that this collection knows (up to 39.0).
     type: str
   validate_certs:
     description:

@@ -233,7 +233,7 @@ class VcdClient(object):
         self.sleep = sleep
         self.clock = clock
         self.wanted_version = parse_api_version(api_version) if api_version else None
-        self.version = None
+        self.version = self.wanted_version  # a given version skips discovery (the cell answers 406 if unknown)
         self.token = None
         self.legacy = False
         self.session = None
