@@ -176,5 +176,5 @@ def test_set_placement_posts_moref_ids_under_the_api_keys():
     onprem.set_placement(client, {"folder": {"id": "group-v4", "name": "vm"}, "cluster": {"id": "domain-c7", "name": "C"},
                                   "network": {"id": "network-14", "name": "VM Network"},
                                   "datastore": {"id": "datastore-12", "name": "LocalDS_0"}})
-    assert writes(adapter) == [("POST", "/config/placement", {"vmFolder": "group-v4", "cluster": "domain-c7",
-                                                               "network": "network-14", "datastore": "datastore-12"})]
+    expected = {"vmFolder": "group-v4", "cluster": "domain-c7", "network": "network-14", "datastore": "datastore-12"}
+    assert writes(adapter) == [("POST", "/config/placement", expected)]
