@@ -51,7 +51,7 @@ def params(**values):
 def test_every_4x_option_maps_to_its_api_field_both_ways():
     values = dict((opt, value) for opt, (_api, value) in FULL_4X.items())
     body = policy.to_api(values, split=True, name="Gold")
-    assert body == dict([("displayName", "Gold")] + [(api, value) for api, value in FULL_4X.values()])
+    assert body == dict([("displayName", "Gold")] + list(FULL_4X.values()))
     assert policy.to_options(body, split=True) == values
     assert set(policy.FIELDS_4X) == set(FULL_4X)
 
@@ -59,7 +59,7 @@ def test_every_4x_option_maps_to_its_api_field_both_ways():
 def test_every_35_option_maps_to_its_api_field_both_ways():
     values = dict((opt, value) for opt, (_api, value) in FULL_3X.items())
     body = policy.to_api(values, split=False, name="Legacy")
-    assert body == dict([("displayName", "Legacy")] + [(api, value) for api, value in FULL_3X.values()])
+    assert body == dict([("displayName", "Legacy")] + list(FULL_3X.values()))
     assert policy.to_options(body, split=False) == values
     assert set(policy.FIELDS_3X) == set(FULL_3X)
     assert not any(api.startswith("allowIncomingP") or api == "onpremDataCap" for api in body)
