@@ -128,7 +128,13 @@ class HttpClient(object):
                 response = self.session.request(method, url, data=data, params=params, headers=headers,
                                                 timeout=timeout or self.timeout)
             except requests.exceptions.SSLError as exc:
-                raise TlsError(self._tls_message(url, exc))
+                if not _transport_failure(exc):
+                    raise TlsError(self._tls_message(url, exc))
+                delay = next(delays, None)
+                if delay is None:
+                    raise ConnectionFailure("%s %s failed during the TLS handshake: %s" % (method, url, _short(exc)))
+                self.sleep(delay)
+                continue
             except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
                 delay = next(delays, None)
                 if delay is None:
@@ -192,6 +198,14 @@ def decode_body(response, strict=True):
                                "response is not valid JSON")
             return response.text
     return response.text
+
+
+def _transport_failure(exc):
+    """An SSL error that is a dropped connection (EOF, reset), not a certificate verdict."""
+    text = str(exc).lower()
+    if "fingerprint" in text or "certificate" in text:
+        return False
+    return any(word in text for word in ("eof", "reset", "broken pipe", "timed out"))
 
 
 def _short(exc):

@@ -117,3 +117,22 @@ def test_verification_on_by_default():
 def test_backoff_is_capped():
     delays = list(_http.backoff_delays(10, base=1, cap=4))
     assert len(delays) == 10 and max(delays) <= 4
+
+
+def test_ssl_eof_during_a_restart_is_a_retried_connection_failure():
+    eof = requests.exceptions.SSLError("EOF occurred in violation of protocol (_ssl.c:2427)")
+    c, a = client([eof, (200, {"up": True}, None)])
+    assert c.get("/") == {"up": True}
+    assert len(a.calls) == 2
+    c, a = client([eof] * 5, retries=4)
+    with pytest.raises(ConnectionFailure) as exc:
+        c.get("/")
+    assert "TLS handshake" in str(exc.value) and "thumbprint" not in str(exc.value)
+
+
+def test_fingerprint_mismatch_is_a_tls_error():
+    c, _adapter = client([requests.exceptions.SSLError("Fingerprints did not match. Expected ab, got cd")],
+                         thumbprint="SHA-256:" + ":".join(["AB"] * 32))
+    with pytest.raises(TlsError) as exc:
+        c.get("/")
+    assert "does not match the pinned thumbprint" in str(exc.value)
