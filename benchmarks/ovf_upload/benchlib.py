@@ -8,6 +8,7 @@ Standard library plus pyVmomi (the collection's own requirement). Nothing here u
 
 import json
 import os
+import resource
 import shutil
 import ssl
 import subprocess
@@ -97,6 +98,68 @@ def verify_upload(state, vm_name, expected):
         raise BenchError("%s: the lab received %d VMDK bytes (complete: %s), expected %d"
                          % (vm_name, got, [d.get("complete") for d in disks.values()], expected))
     return {"bytes": got, "attempts": sum(int(d.get("attempts") or 0) for d in disks.values())}
+
+
+class CpuWindow(object):
+    """System-wide CPU accounting over a measurement, to see how much other processes took.
+
+    ``others_cores`` = (busy CPU time of the whole machine - the measured process tree - the vcsim
+    server - this benchmark process) / wall time: the load the rest of the machine added while
+    we measured (other users' tests on a shared box). ``steal_cores`` is hypervisor steal.
+    """
+
+    def __init__(self, server_pid):
+        self.server_pid = server_pid
+        self.begin = None
+
+    @staticmethod
+    def _stat():
+        with open("/proc/stat") as handle:
+            fields = [int(x) for x in handle.readline().split()[1:]]
+        user, nice, system, _idle, _iowait, irq, softirq, steal = (fields + [0] * 8)[:8]
+        tick = float(os.sysconf("SC_CLK_TCK"))
+        return (user + nice + system + irq + softirq) / tick, steal / tick
+
+    @staticmethod
+    def _self_cpu():
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return usage.ru_utime + usage.ru_stime
+
+    def start(self):
+        self.begin = (time.monotonic(), self._stat(), process_cpu_seconds(self.server_pid), self._self_cpu())
+        return self
+
+    def stop(self, tree_cpu):
+        """Figures for the window; ``tree_cpu``: CPU seconds of the measured process tree."""
+        wall0, (busy0, steal0), server0, self0 = self.begin
+        wall = time.monotonic() - wall0
+        busy, steal = self._stat()
+        server1 = process_cpu_seconds(self.server_pid)
+        server = server1 - server0 if server0 is not None and server1 is not None else 0.0
+        others = (busy - busy0) - tree_cpu - server - (self._self_cpu() - self0)
+        return {"window_s": round(wall, 3), "vcsim_cpu_s": round(server, 3),
+                "others_cores": round(max(0.0, others) / wall, 2) if wall > 0 else None,
+                "steal_cores": round((steal - steal0) / wall, 2) if wall > 0 else None}
+
+
+def busy_cores(seconds):
+    """Busy CPU of the whole machine over ``seconds`` (in cores)."""
+    def busy():
+        with open("/proc/stat") as handle:
+            fields = [int(x) for x in handle.readline().split()[1:]]
+        return sum(fields[i] for i in (0, 1, 2, 5, 6) if i < len(fields)) / float(os.sysconf("SC_CLK_TCK"))
+    before = busy()
+    time.sleep(seconds)
+    return (busy() - before) / seconds
+
+
+def wait_quiet(max_cores, timeout, probe=0.5):
+    """Wait (up to ``timeout`` s) until other processes use at most ``max_cores``; returns (busy, waited)."""
+    began = time.monotonic()
+    while True:
+        load = busy_cores(probe)
+        if load <= max_cores or time.monotonic() - began >= timeout:
+            return round(load, 2), round(time.monotonic() - began, 1)
 
 
 def process_cpu_seconds(pid):
@@ -220,7 +283,7 @@ class Ova(object):
     """An OVA's descriptor and disk members (offset and size inside the tar)."""
 
     def __init__(self, path):
-        self.path = path
+        self.path = path = os.path.abspath(path)
         with tarfile.open(path, "r:") as tar:
             members = dict((m.name, m) for m in tar.getmembers() if m.isfile())
             ovf = [n for n in members if n.endswith(".ovf")]
