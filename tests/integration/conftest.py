@@ -16,10 +16,7 @@ import time
 import pytest
 import yaml
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-OUTPUT = os.path.join(ROOT, "tests", "output")
-RUN = os.path.join(ROOT, "lab", "run")
-TARGETS = os.path.join(ROOT, "tests", "integration", "targets")
+from lab_paths import OUTPUT, ROOT, RUN, TARGETS
 
 
 def _sh(*args, **kwargs):

@@ -15,7 +15,7 @@ import urllib.request
 
 import pytest
 
-from conftest import OUTPUT, ROOT
+from lab_paths import OUTPUT, ROOT
 
 NAME = "it-ovf-signal"
 

@@ -2,7 +2,7 @@
 import os
 import re
 
-from conftest import OUTPUT
+from lab_paths import OUTPUT
 
 PLAY = """
 - hosts: localhost

@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from conftest import TARGETS, OUTPUT
+from lab_paths import TARGETS, OUTPUT
 
 NAMES = sorted(d for d in os.listdir(TARGETS)
                if os.path.isfile(os.path.join(TARGETS, d, "tasks", "main.yml"))

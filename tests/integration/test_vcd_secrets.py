@@ -4,7 +4,7 @@ import sys
 
 import pytest
 
-from conftest import OUTPUT, ROOT
+from lab_paths import OUTPUT, ROOT
 
 sys.path.insert(0, os.path.join(OUTPUT, "collections"))
 
