@@ -63,7 +63,7 @@ test: deps
 demo: deps lab-up ovas
 	@# The demo starts from freshly deployed appliances: forget what earlier runs or tests did to the emulators.
 	@bash lab/emulators.sh reset >/dev/null
-	@rc=0; \
+	@set -o pipefail; rc=0; \
 	ansible-playbook -i playbooks/inventory/lab.yml playbooks/demo.yml || rc=1; \
 	if [ $$rc -eq 0 ]; then \
 	  echo "=== re-run: nothing should change ==="; \
