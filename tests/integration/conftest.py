@@ -50,7 +50,7 @@ def ovas():
     """Lab OVAs/OVFs for the targets, generated once (cached by the generator)."""
     out = os.path.join(ROOT, "lab", "build", "ova")
     specs = {
-        "vcda_ova": ("--kind", "vcda", "--disks", "32M", "--format", "ova", "--out", os.path.join(out, "vcda-lab.ova")),
+        "vcda_ova": ("--kind", "vcda", "--disks", "64M", "--format", "ova", "--out", os.path.join(out, "vcda-lab.ova")),
         "vcda_multidisk_ova": ("--kind", "vcda", "--disks", "24M,16M,8M", "--format", "ova",
                                "--out", os.path.join(out, "vcda-multidisk.ova")),
         "vcda_ovf_dir": ("--kind", "vcda", "--disks", "16M", "--format", "ovf", "--out", os.path.join(out, "vcda-ovf")),

@@ -1,0 +1,45 @@
+"""The main job (playbooks/demo.yml, what `make demo` runs) against the lab: every role and
+playbook of the provider and tenant flows, then the same again with nothing left to change,
+then check mode predicting no change either."""
+import os
+import re
+import subprocess
+import sys
+
+from lab_paths import OUTPUT, ROOT
+
+RECAP = re.compile(r"^(\S+)\s+: ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
+
+
+def _demo(*extra):
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(OUTPUT, "collections"), ANSIBLE_NOCOLOR="1",
+               ANSIBLE_ROLES_PATH=os.path.join(ROOT, "roles"))
+    result = subprocess.run(["ansible-playbook", "-i", "playbooks/inventory/lab.yml", "playbooks/demo.yml"] + list(extra),
+                            cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    recap = dict((m.group(1), [int(x) for x in m.groups()[1:]]) for m in RECAP.finditer(result.stdout))
+    return result, recap
+
+
+def test_demo_converges_and_reruns_without_change(vcsim, vcda_lab):
+    for kind in ("vcda", "onprem"):
+        name = "vcda-lab.ova" if kind == "vcda" else "vcda-onprem-lab.ova"
+        subprocess.run([sys.executable, "lab/ova/make_ova.py", "--kind", kind, "--disks", "64M", "--format", "ova",
+                        "--out", os.path.join("lab", "build", "ova", name)], cwd=ROOT, check=True,
+                       stdout=subprocess.DEVNULL)
+    subprocess.run(["bash", "lab/emulators.sh", "reset"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    try:
+        first, recap1 = _demo()
+        assert first.returncode == 0, first.stdout[-6000:]
+        assert sum(v[1] for v in recap1.values()) > 0, "the first run configured nothing"
+        second, recap2 = _demo()
+        assert second.returncode == 0, second.stdout[-6000:]
+        assert recap2 and all(v[1] == 0 and v[3] == 0 for v in recap2.values()), second.stdout[-6000:]
+        assert set(recap2) == set(recap1)
+        check, recap3 = _demo("--check")
+        assert check.returncode == 0, check.stdout[-6000:]
+        assert all(v[1] == 0 for v in recap3.values()), check.stdout[-6000:]
+        for secret in ("Vcda-Init-1!", "VMware1!Lab", "Org1-Admin-1!"):
+            assert secret not in first.stdout + second.stdout + check.stdout
+    finally:
+        # leave the emulators as the targets expect them: first boot
+        subprocess.run(["bash", "lab/emulators.sh", "reset"], cwd=ROOT, check=False, stdout=subprocess.DEVNULL)
