@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 
 import pytest
 
@@ -58,15 +59,26 @@ def test_pairing_with_org_credentials_registers_on_the_cloud(lab_factory, lookup
     assert ok(cloud.call("GET", "/vc-sites"))["items"] == []
 
 
-def test_placement_needs_sso_credentials_and_valid_morefs(lab_factory, lookup_service, tmp_path):
-    state_file = os.path.join(REPO, "lab", "run", "vcsim-tenant.json")
+@pytest.fixture(scope="module")
+def placement_vcsim():
+    """A lab vCenter of its own (127.0.0.1:8994) whose inventory the placement is checked against."""
+    def vcsim_sh(*args):
+        subprocess.run(["bash", os.path.join(REPO, "lab", "vcsim.sh")] + list(args), cwd=REPO, check=True,
+                       stdout=subprocess.DEVNULL, timeout=900)
+    vcsim_sh("start", "placement", "127.0.0.1:8994")
+    try:
+        yield os.path.join(REPO, "lab", "run", "vcsim-placement.json")
+    finally:
+        vcsim_sh("stop", "placement")
+
+
+def test_placement_needs_sso_credentials_and_valid_morefs(lab_factory, lookup_service, tmp_path, placement_vcsim):
+    state_file = placement_vcsim
     _lab, _cloud, onprem = setup(lab_factory, lookup_service)
     body = {"vmFolder": "group-v3", "cluster": "clustercomputeresource-29", "network": "network-7", "datastore": "datastore-54"}
     reply = onprem.call("POST", "/config/placement", body)
     assert reply.status == 400 and "ssoAdminCredentials" in reply.body["msg"]
     assert onprem.call("POST", "/config/placement", dict(body, vmFolder="not a moref")).status == 400
-    if not os.path.exists(state_file):
-        pytest.skip("tenant vcsim not running (lab/vcsim.sh start tenant)")
     with open(state_file) as handle:
         vc = json.load(handle)
     _lab2, _cloud2, onprem2 = setup(lab_factory, lookup_service, vc["lookup_service_url"], vc["thumbprint"],
