@@ -2,36 +2,17 @@ import json
 
 import pytest
 import requests
-from requests.adapters import BaseAdapter
 
+from fake_http import ScriptedAdapter
 from ansible_collections.cloudmove.vcda.plugins.module_utils import _http
 from ansible_collections.cloudmove.vcda.plugins.module_utils._errors import ApiError, ConnectionFailure, TlsError
 
 
-class FakeAdapter(BaseAdapter):
-    """Answers from a script of (status, body, headers) or exceptions."""
+class FakeAdapter(ScriptedAdapter):
+    """Records (method, url, raw body)."""
 
-    def __init__(self, script):
-        super(FakeAdapter, self).__init__()
-        self.script = list(script)
-        self.calls = []
-
-    def send(self, request, **kwargs):
-        self.calls.append((request.method, request.url, request.body))
-        item = self.script.pop(0)
-        if isinstance(item, Exception):
-            raise item
-        status, body, headers = item
-        resp = requests.Response()
-        resp.status_code = status
-        resp.headers.update(headers or {"Content-Type": "application/json"})
-        resp._content = json.dumps(body).encode() if body is not None else b""
-        resp.url = request.url
-        resp.request = request
-        return resp
-
-    def close(self):
-        pass
+    def record(self, request):
+        return (request.method, request.url, request.body)
 
 
 def client(script, **kwargs):

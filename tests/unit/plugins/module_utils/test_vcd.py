@@ -1,10 +1,9 @@
 """VcdClient: versions, sessions, the pager, FIQL, the name lookup, the task waiter, errors (no network)."""
-import json
 
 import pytest
 import requests
-from requests.adapters import BaseAdapter
 
+from fake_http import ScriptedAdapter
 from ansible_collections.cloudmove.vcda.plugins.module_utils import _vcd
 from ansible_collections.cloudmove.vcda.plugins.module_utils._errors import (
     ApiError, InputError, NotFoundError, TaskFailed, TimeoutExpired)
@@ -29,34 +28,15 @@ def task(status, details=None, error=None):
     return body + "</Task>"
 
 
-class FakeAdapter(BaseAdapter):
-    """Answers from a script of (status, body, headers); a str body is XML, anything else JSON."""
+class FakeAdapter(ScriptedAdapter):
+    """Records (method, path, unquoted query, headers, raw body); a str payload is vCD XML."""
 
-    def __init__(self, script):
-        super(FakeAdapter, self).__init__()
-        self.script = list(script)
-        self.calls = []
+    json_type = "application/json;version=37.0"
+    xml_type = "application/*+xml;version=37.0"
 
-    def send(self, request, **kwargs):
+    def record(self, request):
         url = requests.utils.urlparse(request.url)
-        self.calls.append((request.method, url.path, requests.utils.unquote(url.query), dict(request.headers),
-                           request.body))
-        status, payload, headers = self.script.pop(0)
-        resp = requests.Response()
-        resp.status_code = status
-        if isinstance(payload, str):
-            resp.headers["Content-Type"] = "application/*+xml;version=37.0"
-            resp._content = payload.encode()
-        else:
-            resp.headers["Content-Type"] = "application/json;version=37.0"
-            resp._content = json.dumps(payload).encode() if payload is not None else b""
-        resp.headers.update(headers or {})
-        resp.url = request.url
-        resp.request = request
-        return resp
-
-    def close(self):
-        pass
+        return (request.method, url.path, requests.utils.unquote(url.query), dict(request.headers), request.body)
 
 
 class Clock(object):

@@ -4,8 +4,8 @@ import os
 
 import pytest
 import requests
-from requests.adapters import BaseAdapter
 
+from fake_http import ScriptedAdapter
 from ansible_collections.cloudmove.vcda.plugins.module_utils import _vcda
 from ansible_collections.cloudmove.vcda.plugins.module_utils._errors import (
     ApiError, InputError, TaskFailed, TimeoutExpired)
@@ -19,30 +19,13 @@ def fixture(name):
         return json.load(handle)
 
 
-class FakeAdapter(BaseAdapter):
-    """Answers from a script of (status, body, headers); records (method, path, query, headers, body)."""
+class FakeAdapter(ScriptedAdapter):
+    """Records (method, path, query, headers, JSON body)."""
 
-    def __init__(self, script):
-        super(FakeAdapter, self).__init__()
-        self.script = list(script)
-        self.calls = []
-
-    def send(self, request, **kwargs):
+    def record(self, request):
         url = requests.utils.urlparse(request.url)
         body = json.loads(request.body) if request.body else None
-        self.calls.append((request.method, url.path, url.query, dict(request.headers), body))
-        status, payload, headers = self.script.pop(0)
-        resp = requests.Response()
-        resp.status_code = status
-        resp.headers.update({"Content-Type": "application/json"})
-        resp.headers.update(headers or {})
-        resp._content = json.dumps(payload).encode() if payload is not None else b""
-        resp.url = request.url
-        resp.request = request
-        return resp
-
-    def close(self):
-        pass
+        return (request.method, url.path, url.query, dict(request.headers), body)
 
 
 class Clock(object):

@@ -4,8 +4,8 @@ import json
 
 import pytest
 import requests
-from requests.adapters import BaseAdapter
 
+from fake_http import ScriptedAdapter
 from ansible_collections.cloudmove.vcda.plugins.module_utils import _vcda, _vcda_onprem as onprem
 from ansible_collections.cloudmove.vcda.plugins.module_utils import _vcda_inferred as inferred
 from ansible_collections.cloudmove.vcda.plugins.module_utils._errors import NotFoundError, TaskFailed
@@ -15,29 +15,12 @@ CLOUD_TP = "SHA-256:" + ":".join(["12", "34", "56", "78", "9A", "BC", "DE", "F0"
 LOGIN = (200, {"roles": ["ADMINISTRATORS"], "user": "root"}, {"X-VCAV-Auth": "tok-1"})
 
 
-class FakeAdapter(BaseAdapter):
-    """Answers from a script of (status, body, headers); records (method, path, body)."""
+class FakeAdapter(ScriptedAdapter):
+    """Records (method, path, JSON body)."""
 
-    def __init__(self, script):
-        super(FakeAdapter, self).__init__()
-        self.script = list(script)
-        self.calls = []
-
-    def send(self, request, **kwargs):
+    def record(self, request):
         url = requests.utils.urlparse(request.url)
-        self.calls.append((request.method, url.path, json.loads(request.body) if request.body else None))
-        status, payload, headers = self.script.pop(0)
-        resp = requests.Response()
-        resp.status_code = status
-        resp.headers.update({"Content-Type": "application/json"})
-        resp.headers.update(headers or {})
-        resp._content = json.dumps(payload).encode() if payload is not None else b""
-        resp.url = request.url
-        resp.request = request
-        return resp
-
-    def close(self):
-        pass
+        return (request.method, url.path, json.loads(request.body) if request.body else None)
 
 
 def make(script):
