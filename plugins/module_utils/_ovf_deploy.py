@@ -31,7 +31,7 @@ from ansible_collections.cloudmove.vcda.plugins.module_utils._ovf_import import 
     OvfImporter,
     import_spec_params,
 )
-from ansible_collections.cloudmove.vcda.plugins.module_utils._vsphere import Poller
+from ansible_collections.cloudmove.vcda.plugins.module_utils._wait import Poller
 
 POWER = {"poweredon": "poweredOn", "poweredoff": "poweredOff"}
 PROGRESS_ENV = "CLOUDMOVE_PROGRESS_FILE"

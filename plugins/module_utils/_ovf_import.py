@@ -39,7 +39,8 @@ from ansible_collections.cloudmove.vcda.plugins.module_utils._errors import (
 from ansible_collections.cloudmove.vcda.plugins.module_utils._http import PinnedAdapter
 from ansible_collections.cloudmove.vcda.plugins.module_utils._ovf import CHUNK
 from ansible_collections.cloudmove.vcda.plugins.module_utils._tls import thumbprint_hex
-from ansible_collections.cloudmove.vcda.plugins.module_utils._vsphere import Poller, fault_message
+from ansible_collections.cloudmove.vcda.plugins.module_utils._vsphere import fault_message
+from ansible_collections.cloudmove.vcda.plugins.module_utils._wait import Poller
 
 
 class Interrupted(CloudmoveError):

@@ -45,6 +45,7 @@ from ansible_collections.cloudmove.vcda.plugins.module_utils._errors import (
     TimeoutExpired,
 )
 from ansible_collections.cloudmove.vcda.plugins.module_utils._http import HttpClient
+from ansible_collections.cloudmove.vcda.plugins.module_utils._wait import Poller
 
 VCLOUD_NS = "http://www.vmware.com/vcloud/v1.5"
 VERSIONS_NS = "http://www.vmware.com/vcloud/versions"
@@ -413,15 +414,13 @@ class VcdClient(object):
     def wait_task(self, href, what=None, timeout=None):
         """Poll a vCD task (``/api/task/<uuid>``) with capped backoff; its ``Details`` on success."""
         timeout = self.timeout if timeout is None else timeout
-        deadline = self.clock() + timeout
-        delay = 0.2
+        poller = Poller(timeout, first=0.2, cap=2.0, factor=1.5, clock=self.clock, sleep=self.sleep)
         task = parse_task(self.call("GET", href).content)
         while task["status"] in TASK_RUNNING:
-            if self.clock() >= deadline:
+            if poller.expired():
                 raise TimeoutExpired(what or "task %s (%s)" % (href, task.get("operation")), timeout,
                                      "%s %s%%" % (task["status"], task.get("progress") or 0))
-            self.sleep(min(delay, max(0.0, deadline - self.clock())))
-            delay = min(delay * 1.5, 2.0)
+            poller.wait()
             task = parse_task(self.call("GET", href).content)
         if task["status"] in TASK_FAILED or task["status"] != "success":
             raise TaskFailed("%s %s: %s" % (what or "task %s (%s)" % (href, task.get("operation")), task["status"],

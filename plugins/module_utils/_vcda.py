@@ -30,6 +30,7 @@ from ansible_collections.cloudmove.vcda.plugins.module_utils._errors import (
     TlsError,
 )
 from ansible_collections.cloudmove.vcda.plugins.module_utils._http import HttpClient
+from ansible_collections.cloudmove.vcda.plugins.module_utils._wait import Poller
 from ansible_collections.cloudmove.vcda.plugins.module_utils._tls import (
     fetch_certificate,
     normalize_thumbprint,
@@ -263,13 +264,11 @@ class VcdaClient(object):
     def wait_task(self, task, what="the task", timeout=None):
         """Poll ``GET /tasks/{id}`` until the task ends (capped backoff); the result, or TaskFailed/TimeoutExpired."""
         timeout = self.timeout if timeout is None else timeout
-        deadline = self.clock() + timeout
-        delay = 0.2
+        poller = Poller(timeout, first=0.2, cap=2.0, factor=1.5, clock=self.clock, sleep=self.sleep)
         while task.get("state") not in TASK_DONE:
-            if self.clock() >= deadline:
+            if poller.expired():
                 raise TimeoutExpired(what, timeout, "%s %s%%" % (task.get("state"), task.get("progress", 0)))
-            self.sleep(min(delay, max(0.0, deadline - self.clock())))
-            delay = min(delay * 1.5, 2.0)
+            poller.wait()
             task = self.get("/tasks/%s" % task["id"])
         if task["state"] != "SUCCEEDED":
             error = task.get("error") or {}

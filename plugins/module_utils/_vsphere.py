@@ -11,7 +11,6 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import ssl
-import time
 
 try:
     from pyVim.connect import SmartConnect, Disconnect
@@ -32,6 +31,7 @@ from ansible_collections.cloudmove.vcda.plugins.module_utils._errors import (
     TlsError,
 )
 from ansible_collections.cloudmove.vcda.plugins.module_utils._tls import pinned_ssl_context
+from ansible_collections.cloudmove.vcda.plugins.module_utils._wait import Poller
 
 
 def fault_message(fault):
@@ -43,26 +43,6 @@ def fault_message(fault):
                 msg = item.message
                 break
     return msg or type(fault).__name__
-
-
-class Poller(object):
-    """Capped exponential backoff between polls, bounded by a deadline."""
-
-    def __init__(self, timeout, first=0.2, cap=5.0, clock=time.monotonic, sleep=time.sleep):
-        self.timeout = timeout
-        self.deadline = clock() + timeout
-        self.delay = first
-        self.cap = cap
-        self.clock = clock
-        self._sleep = sleep
-
-    def expired(self):
-        return self.clock() >= self.deadline
-
-    def wait(self):
-        remaining = self.deadline - self.clock()
-        self._sleep(max(0.0, min(self.delay, remaining)))
-        self.delay = min(self.cap, self.delay * 2)
 
 
 class VsphereClient(object):
