@@ -119,11 +119,7 @@ def onprem_unpair(call, site):
     def work():
         with appliance.store.edit() as draft:
             draft["cloudSite"] = None
-        try:
-            peer = checks.Peer(rec["apiUrl"], rec["apiThumbprint"], timeout=appliance.peer_timeout)
-            peer.call("DELETE", "%s/%s?thumbprint=%s" % (inferred.SITE_LINK_PATH, local, appliance.thumbprint))
-        except ApiError:
-            pass
+        api_sites.forget_on_remote(appliance, rec, local)
         return None
 
     return 202, appliance.tasks.submit(work, user=call.principal["user"], site=local, workflow_type=inferred.UNPAIR_WORKFLOW,

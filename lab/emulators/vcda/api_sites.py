@@ -48,6 +48,15 @@ def _peer(appliance, url, thumbprint):
     return checks.Peer(url, thumbprint, timeout=appliance.peer_timeout)
 
 
+def forget_on_remote(appliance, rec, local):
+    """Best effort: the remote site forgets ``local`` too when it can be reached [I]."""
+    try:
+        peer = _peer(appliance, rec["apiUrl"], rec["apiThumbprint"])
+        peer.call("DELETE", "%s/%s?thumbprint=%s" % (inferred.SITE_LINK_PATH, local, appliance.thumbprint))
+    except ApiError:
+        pass
+
+
 def _remote_identity(appliance, url, thumbprint):
     peer = _peer(appliance, url, thumbprint)
     return peer, peer.expect(200, peer.call("GET", inferred.SITE_LINK_PATH))
@@ -203,11 +212,7 @@ def unpair_site(call, site):
     def work():
         with appliance.store.edit() as state:
             state["sites"] = [r for r in _records(state) if r["site"] != site]
-        try:  # best effort: the remote forgets this site too when it can be reached [I]
-            peer = _peer(appliance, rec["apiUrl"], rec["apiThumbprint"])
-            peer.call("DELETE", "%s/%s?thumbprint=%s" % (inferred.SITE_LINK_PATH, local, appliance.thumbprint))
-        except ApiError:
-            pass
+        forget_on_remote(appliance, rec, local)
         return None
 
     return 202, appliance.tasks.submit(work, user=call.principal["user"], site=local, workflow_type=inferred.UNPAIR_WORKFLOW,
