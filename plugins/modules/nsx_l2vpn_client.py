@@ -117,9 +117,9 @@ recreated:
 
 import time
 
-from ansible_collections.cloudmove.vcda.plugins.module_utils._core import MASK
-from ansible_collections.cloudmove.vcda.plugins.module_utils._errors import InputError, TimeoutExpired
-from ansible_collections.cloudmove.vcda.plugins.module_utils._nsx import (
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common.core import MASK
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common.errors import InputError, TimeoutExpired
+from ansible_collections.cloudmove.vcda.plugins.module_utils._nsx.edge import (
     check_peer_code,
     fingerprint_of,
     parse_vlan_map,
@@ -127,7 +127,7 @@ from ansible_collections.cloudmove.vcda.plugins.module_utils._nsx import (
     strip_fingerprint,
     with_fingerprint,
 )
-from ansible_collections.cloudmove.vcda.plugins.module_utils._nsx_module import NsxModule
+from ansible_collections.cloudmove.vcda.plugins.module_utils._nsx.module import NsxModule
 
 TUNNEL_KEYS = ("peer_address", "local_address", "enabled", "description")
 

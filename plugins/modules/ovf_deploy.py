@@ -180,8 +180,8 @@ import_spec_warnings:
   elements: str
 """
 
-from ansible_collections.cloudmove.vcda.plugins.module_utils._vsphere_module import VsphereModule
-from ansible_collections.cloudmove.vcda.plugins.module_utils._ovf_deploy import OvfDeployment
+from ansible_collections.cloudmove.vcda.plugins.module_utils._vsphere.module import VsphereModule
+from ansible_collections.cloudmove.vcda.plugins.module_utils._vsphere.ovf_deploy import OvfDeployment
 
 
 def main():

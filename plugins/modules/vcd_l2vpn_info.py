@@ -65,10 +65,10 @@ tunnels:
 
 import time
 
-from ansible_collections.cloudmove.vcda.plugins.module_utils._errors import TimeoutExpired
-from ansible_collections.cloudmove.vcda.plugins.module_utils._vcd import backing_of, not_found
-from ansible_collections.cloudmove.vcda.plugins.module_utils._vcd_l2vpn import status
-from ansible_collections.cloudmove.vcda.plugins.module_utils._vcd_module import VcdModule
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common.errors import TimeoutExpired
+from ansible_collections.cloudmove.vcda.plugins.module_utils._vcd.client import backing_of, not_found
+from ansible_collections.cloudmove.vcda.plugins.module_utils._vcd.l2vpn import status
+from ansible_collections.cloudmove.vcda.plugins.module_utils._vcd.module import VcdModule
 
 
 def run(mod):

@@ -230,10 +230,10 @@ peer_code:
   type: str
 """
 
-from ansible_collections.cloudmove.vcda.plugins.module_utils._errors import InputError
-from ansible_collections.cloudmove.vcda.plugins.module_utils._vcd import backing_of
-from ansible_collections.cloudmove.vcda.plugins.module_utils._vcd_l2vpn import reconcile_nsxt, reconcile_nsxv
-from ansible_collections.cloudmove.vcda.plugins.module_utils._vcd_module import VcdModule
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common.errors import InputError
+from ansible_collections.cloudmove.vcda.plugins.module_utils._vcd.client import backing_of
+from ansible_collections.cloudmove.vcda.plugins.module_utils._vcd.l2vpn import reconcile_nsxt, reconcile_nsxv
+from ansible_collections.cloudmove.vcda.plugins.module_utils._vcd.module import VcdModule
 
 NSXV_ONLY = ("listener_ip", "listener_port", "cipher", "server_certificate", "logging", "peer_sites")
 NSXT_ONLY = ("name", "description", "local_endpoint_ip", "remote_endpoint_ip", "pre_shared_key", "initiation_mode",

@@ -122,11 +122,11 @@ subinterface:
   type: dict
 """
 
-from ansible_collections.cloudmove.vcda.plugins.module_utils._core import Reconciler
-from ansible_collections.cloudmove.vcda.plugins.module_utils._errors import InputError
-from ansible_collections.cloudmove.vcda.plugins.module_utils._vcd import OPENAPI, backing_of, fiql, fiql_safe
-from ansible_collections.cloudmove.vcda.plugins.module_utils._vcd_module import VcdModule
-from ansible_collections.cloudmove.vcda.plugins.module_utils._vcd_network import (
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common.core import Reconciler
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common.errors import InputError
+from ansible_collections.cloudmove.vcda.plugins.module_utils._vcd.client import OPENAPI, backing_of, fiql, fiql_safe
+from ansible_collections.cloudmove.vcda.plugins.module_utils._vcd.module import VcdModule
+from ansible_collections.cloudmove.vcda.plugins.module_utils._vcd.network import (
     NetworkService,
     apply,
     check_interface,

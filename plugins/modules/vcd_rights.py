@@ -136,9 +136,9 @@ target:
   type: dict
 """
 
-from ansible_collections.cloudmove.vcda.plugins.module_utils._errors import InputError
-from ansible_collections.cloudmove.vcda.plugins.module_utils._vcd_module import VcdModule
-from ansible_collections.cloudmove.vcda.plugins.module_utils._vcd_rights import RightsService, reconcile
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common.errors import InputError
+from ansible_collections.cloudmove.vcda.plugins.module_utils._vcd.module import VcdModule
+from ansible_collections.cloudmove.vcda.plugins.module_utils._vcd.rights import RightsService, reconcile
 
 
 def run(mod):

@@ -131,11 +131,11 @@ telemetry:
   type: dict
 """
 
-from ansible_collections.cloudmove.vcda.plugins.module_utils._core import Outcome, Reconciler, prune
-from ansible_collections.cloudmove.vcda.plugins.module_utils._errors import ApiError, CloudmoveError, InputError
-from ansible_collections.cloudmove.vcda.plugins.module_utils._tls import normalize_thumbprint
-from ansible_collections.cloudmove.vcda.plugins.module_utils._vcda import same_url
-from ansible_collections.cloudmove.vcda.plugins.module_utils._vcda_module import VcdaModule
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common.core import Outcome, Reconciler, prune
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common.errors import ApiError, CloudmoveError, InputError
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common.tls import normalize_thumbprint
+from ansible_collections.cloudmove.vcda.plugins.module_utils._vcda.client import same_url
+from ansible_collections.cloudmove.vcda.plugins.module_utils._vcda.module import VcdaModule
 
 ENDPOINT_OPTIONS = dict(api_address="apiAddress", api_port="apiPort", api_public_address="apiPublicAddress",
                         api_public_port="apiPublicPort", mgmt_address="mgmtAddress", mgmt_port="mgmtPort",

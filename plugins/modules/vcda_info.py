@@ -96,8 +96,8 @@ sites:
   elements: dict
 """
 
-from ansible_collections.cloudmove.vcda.plugins.module_utils._vcda import health_problems
-from ansible_collections.cloudmove.vcda.plugins.module_utils._vcda_module import VcdaModule
+from ansible_collections.cloudmove.vcda.plugins.module_utils._vcda.client import health_problems
+from ansible_collections.cloudmove.vcda.plugins.module_utils._vcda.module import VcdaModule
 
 CLOUD_ONLY = ("license", "endpoints", "replicators", "tunnels", "sites")
 

@@ -107,11 +107,11 @@ lookup_service:
     lsThumbprint: {description: Its certificate thumbprint., type: str}
 """
 
-from ansible_collections.cloudmove.vcda.plugins.module_utils._core import Reconciler
-from ansible_collections.cloudmove.vcda.plugins.module_utils._errors import ApiError, CloudmoveError
-from ansible_collections.cloudmove.vcda.plugins.module_utils._tls import normalize_thumbprint
-from ansible_collections.cloudmove.vcda.plugins.module_utils._vcda import lookup_service_thumbprint, same_url
-from ansible_collections.cloudmove.vcda.plugins.module_utils._vcda_module import VcdaModule
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common.core import Reconciler
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common.errors import ApiError, CloudmoveError
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common.tls import normalize_thumbprint
+from ansible_collections.cloudmove.vcda.plugins.module_utils._vcda.client import lookup_service_thumbprint, same_url
+from ansible_collections.cloudmove.vcda.plugins.module_utils._vcda.module import VcdaModule
 
 REMOTE = ("replicator", "tunnel")
 

@@ -17,7 +17,7 @@ description:
     Cloud Director API token, the "allow access from cloud" switch, and the placement of workloads replicated from
     the cloud (VM folder, compute cluster, network, datastore, given by name).
   - B(The vendor does not publish the on-premises API.) The calls are inferred (see C(docs/verification.md)) and
-    kept in one place, C(plugins/module_utils/_vcda_inferred.py).
+    kept in one place, C(plugins/module_utils/_vcda/inferred.py).
   - The site name is set once and cannot change. The pairing is redone (C(PUT /sites/{site})) when the cloud URL,
     its certificate, the organization changed, or the link reports an error; credentials are not compared.
 author:
@@ -123,12 +123,12 @@ placement:
   type: dict
 """
 
-from ansible_collections.cloudmove.vcda.plugins.module_utils import _vcda_onprem as onprem
-from ansible_collections.cloudmove.vcda.plugins.module_utils._core import Reconciler
-from ansible_collections.cloudmove.vcda.plugins.module_utils._errors import InputError
-from ansible_collections.cloudmove.vcda.plugins.module_utils._tls import normalize_thumbprint
-from ansible_collections.cloudmove.vcda.plugins.module_utils._vcda import same_url, site_comm_errors
-from ansible_collections.cloudmove.vcda.plugins.module_utils._vcda_module import VcdaModule
+from ansible_collections.cloudmove.vcda.plugins.module_utils._vcda import onprem
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common.core import Reconciler
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common.errors import InputError
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common.tls import normalize_thumbprint
+from ansible_collections.cloudmove.vcda.plugins.module_utils._vcda.client import same_url, site_comm_errors
+from ansible_collections.cloudmove.vcda.plugins.module_utils._vcda.module import VcdaModule
 
 
 def _org(p):

@@ -133,9 +133,9 @@ policy:
   type: dict
 """
 
-from ansible_collections.cloudmove.vcda.plugins.module_utils._core import Reconciler, reconcile_set
-from ansible_collections.cloudmove.vcda.plugins.module_utils._vcda_module import VcdaModule
-from ansible_collections.cloudmove.vcda.plugins.module_utils._vcda_policy import (
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common.core import Reconciler, reconcile_set
+from ansible_collections.cloudmove.vcda.plugins.module_utils._vcda.module import VcdaModule
+from ansible_collections.cloudmove.vcda.plugins.module_utils._vcda.policy import (
     FIELDS_3X,
     FIELDS_4X,
     policy_desired,
@@ -144,8 +144,8 @@ from ansible_collections.cloudmove.vcda.plugins.module_utils._vcda_policy import
     uses_split_directions,
     validate,
 )
-from ansible_collections.cloudmove.vcda.plugins.module_utils import _vcda_inferred as inferred
-from ansible_collections.cloudmove.vcda.plugins.module_utils._errors import InputError
+from ansible_collections.cloudmove.vcda.plugins.module_utils._vcda import inferred
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common.errors import InputError
 
 
 def run(mod):

@@ -89,10 +89,10 @@ action:
   type: str
 """
 
-from ansible_collections.cloudmove.vcda.plugins.module_utils._core import Outcome
-from ansible_collections.cloudmove.vcda.plugins.module_utils._errors import InputError
-from ansible_collections.cloudmove.vcda.plugins.module_utils._tls import normalize_thumbprint
-from ansible_collections.cloudmove.vcda.plugins.module_utils._vcda_module import VcdaModule
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common.core import Outcome
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common.errors import InputError
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common.tls import normalize_thumbprint
+from ansible_collections.cloudmove.vcda.plugins.module_utils._vcda.module import VcdaModule
 
 VIEW = ("apiUrl", "certThumbprint", "owner", "site", "description")
 

@@ -92,9 +92,9 @@ seconds_until_expiration:
   type: int
 """
 
-from ansible_collections.cloudmove.vcda.plugins.module_utils._core import Outcome
-from ansible_collections.cloudmove.vcda.plugins.module_utils._errors import ApiError, InputError
-from ansible_collections.cloudmove.vcda.plugins.module_utils._vcda_module import VcdaModule
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common.core import Outcome
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common.errors import ApiError, InputError
+from ansible_collections.cloudmove.vcda.plugins.module_utils._vcda.module import VcdaModule
 
 
 def _try_login(mod, password):

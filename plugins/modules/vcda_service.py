@@ -101,10 +101,10 @@ health:
   type: dict
 """
 
-from ansible_collections.cloudmove.vcda.plugins.module_utils._errors import ApiError, CloudmoveError, TimeoutExpired
-from ansible_collections.cloudmove.vcda.plugins.module_utils._vcda import health_problems
-from ansible_collections.cloudmove.vcda.plugins.module_utils import _vcda_inferred as inferred
-from ansible_collections.cloudmove.vcda.plugins.module_utils._vcda_module import VcdaModule
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common.errors import ApiError, CloudmoveError, TimeoutExpired
+from ansible_collections.cloudmove.vcda.plugins.module_utils._vcda.client import health_problems
+from ansible_collections.cloudmove.vcda.plugins.module_utils._vcda import inferred
+from ansible_collections.cloudmove.vcda.plugins.module_utils._vcda.module import VcdaModule
 
 
 def wait_healthy(client, timeout, ignore):

@@ -97,11 +97,11 @@ action:
   type: str
 """
 
-from ansible_collections.cloudmove.vcda.plugins.module_utils._core import Reconciler
-from ansible_collections.cloudmove.vcda.plugins.module_utils._errors import InputError, TaskFailed, TlsError
-from ansible_collections.cloudmove.vcda.plugins.module_utils._tls import normalize_thumbprint
-from ansible_collections.cloudmove.vcda.plugins.module_utils._vcda import site_comm_errors
-from ansible_collections.cloudmove.vcda.plugins.module_utils._vcda_module import VcdaModule
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common.core import Reconciler
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common.errors import InputError, TaskFailed, TlsError
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common.tls import normalize_thumbprint
+from ansible_collections.cloudmove.vcda.plugins.module_utils._vcda.client import site_comm_errors
+from ansible_collections.cloudmove.vcda.plugins.module_utils._vcda.module import VcdaModule
 
 
 def _pin(mod, client, local):

@@ -69,11 +69,11 @@ restart_required:
   type: bool
 """
 
-from ansible_collections.cloudmove.vcda.plugins.module_utils._core import Reconciler
-from ansible_collections.cloudmove.vcda.plugins.module_utils._errors import TlsError
-from ansible_collections.cloudmove.vcda.plugins.module_utils._tls import normalize_thumbprint
-from ansible_collections.cloudmove.vcda.plugins.module_utils._vcda import der_thumbprint, same_url
-from ansible_collections.cloudmove.vcda.plugins.module_utils._vcda_module import VcdaModule
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common.core import Reconciler
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common.errors import TlsError
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common.tls import normalize_thumbprint
+from ansible_collections.cloudmove.vcda.plugins.module_utils._vcda.client import der_thumbprint, same_url
+from ansible_collections.cloudmove.vcda.plugins.module_utils._vcda.module import VcdaModule
 
 
 def run(mod):

@@ -195,8 +195,8 @@ changed_keys:
   sample: [forged_transmits]
 """
 
-from ansible_collections.cloudmove.vcda.plugins.module_utils._vsphere_module import VsphereModule
-from ansible_collections.cloudmove.vcda.plugins.module_utils._trunk_portgroup import TrunkPortgroup
+from ansible_collections.cloudmove.vcda.plugins.module_utils._vsphere.module import VsphereModule
+from ansible_collections.cloudmove.vcda.plugins.module_utils._vsphere.trunk_portgroup import TrunkPortgroup
 
 
 def main():

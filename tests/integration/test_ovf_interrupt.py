@@ -28,7 +28,7 @@ def _uploads(lab_url):
 
 def _vm_exists(facts, remove=False):
     sys.path.insert(0, os.path.join(OUTPUT, "collections"))
-    from ansible_collections.cloudmove.vcda.plugins.module_utils._vsphere import VsphereClient
+    from ansible_collections.cloudmove.vcda.plugins.module_utils._vsphere.client import VsphereClient
     client = VsphereClient(facts["hostname"], facts["username"], facts["password"], facts["port"],
                            thumbprint=facts["thumbprint"])
     try:

@@ -16,7 +16,7 @@ SECRETS = {
 
 def _peer_code(vcda_lab):
     """The live peer code of the client target's tunnel, read straight from the lab vCD."""
-    from ansible_collections.cloudmove.vcda.plugins.module_utils._vcd import VcdClient  # pylint: disable=import-error
+    from ansible_collections.cloudmove.vcda.plugins.module_utils._vcd.client import VcdClient  # pylint: disable=import-error
     site = next(a for a in vcda_lab["appliances"] if a["name"] == "site1-vcd")
     gateway = next(g for g in site["edgeGateways"] if g["name"] == "org1-edge-nsxt")
     client = VcdClient(site["url"], site["systemAdmin"]["user"], site["systemAdmin"]["password"], "System",

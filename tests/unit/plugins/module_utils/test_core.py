@@ -1,5 +1,5 @@
-from ansible_collections.cloudmove.vcda.plugins.module_utils import _core
-from ansible_collections.cloudmove.vcda.plugins.module_utils._core import MASK, Reconciler, reconcile_set
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common import core as _core
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common.core import MASK, Reconciler, reconcile_set
 
 
 def test_prune_drops_unset_recursively():

@@ -4,9 +4,9 @@ from types import SimpleNamespace as NS
 import pytest
 from pyVmomi import vim
 
-from ansible_collections.cloudmove.vcda.plugins.module_utils import _dvs
-from ansible_collections.cloudmove.vcda.plugins.module_utils._core import compute_delta
-from ansible_collections.cloudmove.vcda.plugins.module_utils._errors import InputError
+from ansible_collections.cloudmove.vcda.plugins.module_utils._vsphere import dvs as _dvs
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common.core import compute_delta
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common.errors import InputError
 
 
 @pytest.mark.parametrize("value, expected", [

@@ -4,8 +4,8 @@ import pytest
 import requests
 
 from fake_http import ScriptedAdapter
-from ansible_collections.cloudmove.vcda.plugins.module_utils import _http
-from ansible_collections.cloudmove.vcda.plugins.module_utils._errors import ApiError, ConnectionFailure, TlsError
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common import http as _http
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common.errors import ApiError, ConnectionFailure, TlsError
 
 
 class FakeAdapter(ScriptedAdapter):

@@ -5,9 +5,9 @@ import sys
 
 import pytest
 
-from ansible_collections.cloudmove.vcda.plugins.module_utils import _ovf
-from ansible_collections.cloudmove.vcda.plugins.module_utils._ovf_deploy import OvfDeployment, progress_writer
-from ansible_collections.cloudmove.vcda.plugins.module_utils._errors import InputError
+from ansible_collections.cloudmove.vcda.plugins.module_utils._vsphere import ovf_source as _ovf
+from ansible_collections.cloudmove.vcda.plugins.module_utils._vsphere.ovf_deploy import OvfDeployment, progress_writer
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common.errors import InputError
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
 

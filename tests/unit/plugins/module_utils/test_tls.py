@@ -2,8 +2,8 @@ import hashlib
 
 import pytest
 
-from ansible_collections.cloudmove.vcda.plugins.module_utils import _tls
-from ansible_collections.cloudmove.vcda.plugins.module_utils._errors import InputError
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common import tls as _tls
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common.errors import InputError
 
 HEX = hashlib.sha256(b"cert").hexdigest()
 

@@ -4,8 +4,8 @@ import pytest
 import requests
 
 from fake_http import ScriptedAdapter
-from ansible_collections.cloudmove.vcda.plugins.module_utils import _vcd
-from ansible_collections.cloudmove.vcda.plugins.module_utils._errors import (
+from ansible_collections.cloudmove.vcda.plugins.module_utils._vcd import client as _vcd
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common.errors import (
     ApiError, InputError, NotFoundError, TaskFailed, TimeoutExpired)
 
 TP = "SHA-256:" + ":".join(["AB", "CD", "EF", "01", "23", "45", "67", "89"] * 4)

@@ -4,12 +4,13 @@ import json
 
 import pytest
 
-from ansible_collections.cloudmove.vcda.plugins.module_utils import _nsx as nsx
-from ansible_collections.cloudmove.vcda.plugins.module_utils import _vcd_inferred as inferred
-from ansible_collections.cloudmove.vcda.plugins.module_utils import _vcd_l2vpn as l2vpn
-from ansible_collections.cloudmove.vcda.plugins.module_utils import _vcd_network as network
-from ansible_collections.cloudmove.vcda.plugins.module_utils._errors import InputError, NotFoundError
-from ansible_collections.cloudmove.vcda.plugins.module_utils._vcd import etree
+from ansible_collections.cloudmove.vcda.plugins.module_utils._nsx import edge
+from ansible_collections.cloudmove.vcda.plugins.module_utils._vcd import nsxt, nsxv
+from ansible_collections.cloudmove.vcda.plugins.module_utils._vcd import inferred
+from ansible_collections.cloudmove.vcda.plugins.module_utils._vcd import l2vpn
+from ansible_collections.cloudmove.vcda.plugins.module_utils._vcd import network
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common.errors import InputError, NotFoundError
+from ansible_collections.cloudmove.vcda.plugins.module_utils._vcd.client import etree
 
 CONFIG = {"enabled": True, "logging": {"enabled": True, "level": "warning"}, "listener_ip": "203.0.113.11",
           "listener_port": 443, "cipher": "AES256-SHA", "server_certificate": None,
@@ -24,7 +25,7 @@ INTERFACES = """<edgeInterfaces>
 
 
 def test_l2vpn_body_follows_the_documented_order():
-    root = nsx.build_l2vpn(CONFIG)
+    root = nsxv.build_l2vpn(CONFIG)
     assert [c.tag for c in root] == ["enabled", "logging", "l2VpnSites"]
     conf = root.find("l2VpnSites/l2VpnSite/server/configuration")
     assert [c.tag for c in conf] == ["listenerIp", "listenerPort", "encryptionAlgorithm", "peerSites"]
@@ -36,25 +37,25 @@ def test_l2vpn_body_follows_the_documented_order():
 
 
 def test_l2vpn_round_trip_and_password_only_when_shown():
-    parsed = nsx.parse_l2vpn(etree.fromstring(etree.tostring(nsx.build_l2vpn(CONFIG))))
+    parsed = nsxv.parse_l2vpn(etree.fromstring(etree.tostring(nsxv.build_l2vpn(CONFIG))))
     assert parsed["configured"] and parsed["peer_sites"][0]["password"] == "Pw-1!"
     assert parsed["peer_sites"][0]["indexes"] == [10, 11] and parsed["cipher"] == "AES256-SHA"
-    masked = etree.fromstring(etree.tostring(nsx.build_l2vpn(CONFIG)))
+    masked = etree.fromstring(etree.tostring(nsxv.build_l2vpn(CONFIG)))
     pw = masked.find(".//password")
     pw.getparent().remove(pw)
-    assert "password" not in nsx.parse_l2vpn(masked)["peer_sites"][0]
-    assert nsx.parse_l2vpn(etree.fromstring("<l2Vpn><enabled>false</enabled></l2Vpn>"))["configured"] is False
+    assert "password" not in nsxv.parse_l2vpn(masked)["peer_sites"][0]
+    assert nsxv.parse_l2vpn(etree.fromstring("<l2Vpn><enabled>false</enabled></l2Vpn>"))["configured"] is False
 
 
 def test_l2vpn_body_needs_every_password():
     config = json.loads(json.dumps(CONFIG))
     del config["peer_sites"][0]["password"]
     with pytest.raises(InputError):
-        nsx.build_l2vpn(config)
+        nsxv.build_l2vpn(config)
 
 
 def test_edge_interfaces_and_indexes_by_name():
-    items = nsx.edge_interfaces(etree.fromstring(INTERFACES))
+    items = nsxv.edge_interfaces(etree.fromstring(INTERFACES))
     assert items[1] == {"name": "company-network", "type": "subinterface", "index": 10, "network_id": "abc",
                         "tunnel_id": 1}
     assert l2vpn.indexes_for(["company-network"], items, "edge", "onprem") == [10]
@@ -76,13 +77,13 @@ def test_statistics():
     root = etree.fromstring("<l2vpnStatusAndStats><siteStats><l2vpnStats><name>onprem</name><tunnelStatus>up"
                             "</tunnelStatus><establishedDate>1</establishedDate></l2vpnStats></siteStats>"
                             "</l2vpnStatusAndStats>")
-    assert nsx.parse_statistics(root) == {"onprem": {"status": "up", "established": "1", "failure": None}}
+    assert nsxv.parse_statistics(root) == {"onprem": {"status": "up", "established": "1", "failure": None}}
 
 
 def test_tunnel_body_keeps_version_and_assigned_ids_and_drops_the_peer_code():
     live = {"id": "t1", "name": "dcx", "peerCode": "CODE", "version": {"version": 4}, "sessionMode": "SERVER",
             "stretchedNetworks": [{"networkRef": {"name": "web", "id": "urn:1"}, "tunnelId": 3}]}
-    body = nsx.tunnel_body({"name": "dcx", "initiation_mode": "on_demand", "stretched_networks": ["web", "db"]},
+    body = nsxt.tunnel_body({"name": "dcx", "initiation_mode": "on_demand", "stretched_networks": ["web", "db"]},
                            {"web": "urn:1", "db": "urn:2"}, "psk", live)
     assert "peerCode" not in body and body["version"] == {"version": 4} and body["preSharedKey"] == "psk"
     assert body["connectorInitiationMode"] == "ON_DEMAND"
@@ -91,7 +92,7 @@ def test_tunnel_body_keeps_version_and_assigned_ids_and_drops_the_peer_code():
 
 
 def test_tunnel_view_has_no_secret():
-    view = nsx.tunnel_view({"name": "t", "preSharedKey": "******", "peerCode": "X", "connectorInitiationMode": "RESPOND_ONLY",
+    view = nsxt.tunnel_view({"name": "t", "preSharedKey": "******", "peerCode": "X", "connectorInitiationMode": "RESPOND_ONLY",
                             "stretchedNetworks": [{"networkRef": {"name": "b"}}, {"networkRef": {"name": "a"}}]})
     assert "pre_shared_key" not in view and "peer_code" not in json.dumps(view)
     assert view["initiation_mode"] == "respond_only" and view["stretched_networks"] == ["a", "b"]
@@ -103,7 +104,7 @@ def test_tunnel_view_has_no_secret():
      [{"vlan": 100, "tunnel_id": 1}, {"vlan": 200, "tunnel_id": 5}, {"vlan": 201, "tunnel_id": 6}]),
 ])
 def test_vlan_maps(items, expected):
-    assert nsx.parse_vlan_map(items) == expected
+    assert edge.parse_vlan_map(items) == expected
 
 
 @pytest.mark.parametrize("items,word", [
@@ -115,17 +116,17 @@ def test_vlan_maps(items, expected):
 ])
 def test_bad_vlan_maps(items, word):
     with pytest.raises(InputError) as err:
-        nsx.parse_vlan_map(items)
+        edge.parse_vlan_map(items)
     assert word in str(err.value) and err.value.option == "l2_extensions"
 
 
 def test_peer_code_fingerprint_in_the_description():
-    described = nsx.with_fingerprint("to the cloud", "CODE-1")
+    described = edge.with_fingerprint("to the cloud", "CODE-1")
     assert described.startswith("to the cloud [peer code ") and "CODE-1" not in described
-    assert nsx.fingerprint_of(described) == nsx.peer_code_fingerprint("CODE-1") != nsx.peer_code_fingerprint("CODE-2")
-    assert nsx.strip_fingerprint(nsx.with_fingerprint(described, "CODE-2")) == "to the cloud"
+    assert edge.fingerprint_of(described) == edge.peer_code_fingerprint("CODE-1") != edge.peer_code_fingerprint("CODE-2")
+    assert edge.strip_fingerprint(edge.with_fingerprint(described, "CODE-2")) == "to the cloud"
     with pytest.raises(InputError):
-        nsx.check_peer_code("not base64!")
+        edge.check_peer_code("not base64!")
 
 
 def test_psk_from_a_lab_peer_code_only():

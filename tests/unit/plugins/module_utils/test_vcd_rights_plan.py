@@ -1,9 +1,9 @@
 """Rights: name resolution with closest names, the set plan, OrgRights XML, reconcile (no network)."""
 import pytest
 
-from ansible_collections.cloudmove.vcda.plugins.module_utils import _vcd_rights as rights
-from ansible_collections.cloudmove.vcda.plugins.module_utils._errors import InputError
-from ansible_collections.cloudmove.vcda.plugins.module_utils._vcd import VCLOUD_NS, etree
+from ansible_collections.cloudmove.vcda.plugins.module_utils._vcd import rights
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common.errors import InputError
+from ansible_collections.cloudmove.vcda.plugins.module_utils._vcd.client import VCLOUD_NS, etree
 
 CONF = "Organization vDC Gateway: Configure L2 VPN"
 VIEW = "Organization vDC Gateway: View L2 VPN"

@@ -6,8 +6,8 @@ import pytest
 import requests
 
 from fake_http import ScriptedAdapter
-from ansible_collections.cloudmove.vcda.plugins.module_utils import _vcda
-from ansible_collections.cloudmove.vcda.plugins.module_utils._errors import (
+from ansible_collections.cloudmove.vcda.plugins.module_utils._vcda import client as _vcda
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common.errors import (
     ApiError, InputError, TaskFailed, TimeoutExpired)
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "vcda")

@@ -6,9 +6,10 @@ import pytest
 import requests
 
 from fake_http import ScriptedAdapter
-from ansible_collections.cloudmove.vcda.plugins.module_utils import _vcda, _vcda_onprem as onprem
-from ansible_collections.cloudmove.vcda.plugins.module_utils import _vcda_inferred as inferred
-from ansible_collections.cloudmove.vcda.plugins.module_utils._errors import NotFoundError, TaskFailed
+from ansible_collections.cloudmove.vcda.plugins.module_utils._vcda import client as _vcda
+from ansible_collections.cloudmove.vcda.plugins.module_utils._vcda import onprem
+from ansible_collections.cloudmove.vcda.plugins.module_utils._vcda import inferred
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common.errors import NotFoundError, TaskFailed
 
 TP = "SHA-256:" + ":".join(["AB", "CD", "EF", "01", "23", "45", "67", "89"] * 4)
 CLOUD_TP = "SHA-256:" + ":".join(["12", "34", "56", "78", "9A", "BC", "DE", "F0"] * 4)

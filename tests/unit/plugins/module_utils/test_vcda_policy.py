@@ -6,9 +6,10 @@ import pytest
 import requests
 from requests.adapters import BaseAdapter
 
-from ansible_collections.cloudmove.vcda.plugins.module_utils import _vcda, _vcda_policy as policy
-from ansible_collections.cloudmove.vcda.plugins.module_utils import _vcda_inferred as inferred
-from ansible_collections.cloudmove.vcda.plugins.module_utils._errors import InputError
+from ansible_collections.cloudmove.vcda.plugins.module_utils._vcda import client as _vcda
+from ansible_collections.cloudmove.vcda.plugins.module_utils._vcda import policy
+from ansible_collections.cloudmove.vcda.plugins.module_utils._vcda import inferred
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common.errors import InputError
 from ansible_collections.cloudmove.vcda.plugins.modules import vcda_policy as module
 
 TP = "SHA-256:" + ":".join(["AB", "CD", "EF", "01", "23", "45", "67", "89"] * 4)

@@ -17,8 +17,9 @@ __metaclass__ = type
 import copy
 import ipaddress
 
-from ansible_collections.cloudmove.vcda.plugins.module_utils._errors import InputError
-from ansible_collections.cloudmove.vcda.plugins.module_utils._vcd import OPENAPI, backing_of, urn_uuid
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common.errors import InputError
+from ansible_collections.cloudmove.vcda.plugins.module_utils._vcd.nsxv import edge_interfaces
+from ansible_collections.cloudmove.vcda.plugins.module_utils._vcd.client import OPENAPI, backing_of, urn_uuid
 
 INTERFACE_TYPES = {"internal": "INTERNAL", "subinterface": "SUBINTERFACE", "distributed": "DISTRIBUTED",
                    "non_distributed": "NON_DISTRIBUTED"}
@@ -168,7 +169,6 @@ class NetworkService(object):
 
     def nsxv_interface(self, gateway, net):
         """NSX-V: ``{"index", "tunnel_id", "type"}`` of the network on its edge (``/network/edges/{uuid}/vdcNetworks``)."""
-        from ansible_collections.cloudmove.vcda.plugins.module_utils._nsx import edge_interfaces  # pylint: disable=import-outside-toplevel
         if backing_of(gateway) != "nsxv" or net is None:
             return None
         root = self.client.xml("GET", "/network/edges/%s/vdcNetworks" % urn_uuid(gateway["id"]))

@@ -8,8 +8,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.cloudmove.vcda.plugins.module_utils import _vcda_inferred as inferred
-from ansible_collections.cloudmove.vcda.plugins.module_utils._errors import NotFoundError
+from ansible_collections.cloudmove.vcda.plugins.module_utils._vcda import inferred
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common.errors import NotFoundError
 
 
 def set_site(client, name):

@@ -14,7 +14,7 @@ __metaclass__ = type
 
 import re
 
-from ansible_collections.cloudmove.vcda.plugins.module_utils._errors import InputError
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common.errors import InputError
 
 VLAN_MIN = 0
 VLAN_MAX = 4094

@@ -9,10 +9,10 @@ __metaclass__ = type
 
 from ansible.module_utils.basic import env_fallback
 
-from ansible_collections.cloudmove.vcda.plugins.module_utils._errors import InputError
-from ansible_collections.cloudmove.vcda.plugins.module_utils._module import CloudmoveModule
-from ansible_collections.cloudmove.vcda.plugins.module_utils._tls import normalize_thumbprint
-from ansible_collections.cloudmove.vcda.plugins.module_utils import _vcd
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common.errors import InputError
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common.module import CloudmoveModule
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common.tls import normalize_thumbprint
+from ansible_collections.cloudmove.vcda.plugins.module_utils._vcd import client as _vcd
 
 
 def vcd_argument_spec():

@@ -15,9 +15,9 @@ try:
 except ImportError:  # pragma: no cover - reported by the module base class
     vim = None
 
-from ansible_collections.cloudmove.vcda.plugins.module_utils import _dvs
-from ansible_collections.cloudmove.vcda.plugins.module_utils._core import Reconciler
-from ansible_collections.cloudmove.vcda.plugins.module_utils._errors import InputError
+from ansible_collections.cloudmove.vcda.plugins.module_utils._vsphere import dvs as _dvs
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common.core import Reconciler
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common.errors import InputError
 
 DEFAULT_TRUNK = [(_dvs.VLAN_MIN, _dvs.VLAN_MAX)]
 

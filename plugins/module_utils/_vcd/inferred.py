@@ -13,10 +13,6 @@ __metaclass__ = type
 import base64
 import json
 
-# [inferred, contract §4b] where the autonomous edge keeps the VLAN -> tunnel id L2Extension of a
-# session is unknown; the lab defines GET|PUT .../sessions/{id}/l2-extensions {"results":[{vlan,tunnel_id}]}.
-L2_EXTENSIONS_PATH = "%s/%s/l2-extensions"
-
 # [spec NSX 6.3.5+, proxied through vCD: inferred] GET .../l2vpn/config?showSensitiveData=true returns
 # peer-site passwords, which lets a re-run compare them instead of re-sending blindly.
 SHOW_SENSITIVE = {"showSensitiveData": "true"}

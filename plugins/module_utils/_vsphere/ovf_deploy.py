@@ -20,18 +20,18 @@ try:
 except ImportError:  # pragma: no cover
     vim = None
 
-from ansible_collections.cloudmove.vcda.plugins.module_utils._core import MASK, Reconciler
-from ansible_collections.cloudmove.vcda.plugins.module_utils._errors import (
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common.core import MASK, Reconciler
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common.errors import (
     InputError,
     TaskFailed,
     TimeoutExpired,
 )
-from ansible_collections.cloudmove.vcda.plugins.module_utils._ovf import open_source
-from ansible_collections.cloudmove.vcda.plugins.module_utils._ovf_import import (
+from ansible_collections.cloudmove.vcda.plugins.module_utils._vsphere.ovf_source import open_source
+from ansible_collections.cloudmove.vcda.plugins.module_utils._vsphere.ovf_import import (
     OvfImporter,
     import_spec_params,
 )
-from ansible_collections.cloudmove.vcda.plugins.module_utils._wait import Poller
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common.wait import Poller
 
 POWER = {"poweredon": "poweredOn", "poweredoff": "poweredOff"}
 PROGRESS_ENV = "CLOUDMOVE_PROGRESS_FILE"

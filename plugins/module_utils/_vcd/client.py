@@ -14,7 +14,7 @@ Knows nothing of Ansible. On top of ``_http.HttpClient`` (TLS pinning, retries, 
   (``find_by_name``), the one vCD task waiter (``wait_task``) and tenant-context headers.
 
 Rights, networks and the NSX proxy/tunnel calls are in ``_vcd_rights``, ``_vcd_network`` and
-``_nsx``; everything the contract marks inferred is in ``_vcd_inferred``.
+``nsxv``/``nsxt``; everything the contract marks inferred is in ``inferred``.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -35,7 +35,7 @@ except ImportError as exc:  # pragma: no cover - reported by the module base cla
     HAS_LXML = False
     LXML_IMPORT_ERROR = exc
 
-from ansible_collections.cloudmove.vcda.plugins.module_utils._errors import (
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common.errors import (
     ApiError,
     CloudmoveError,
     ConnectionFailure,
@@ -44,8 +44,8 @@ from ansible_collections.cloudmove.vcda.plugins.module_utils._errors import (
     TaskFailed,
     TimeoutExpired,
 )
-from ansible_collections.cloudmove.vcda.plugins.module_utils._http import HttpClient
-from ansible_collections.cloudmove.vcda.plugins.module_utils._wait import Poller
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common.http import HttpClient
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common.wait import Poller
 
 VCLOUD_NS = "http://www.vmware.com/vcloud/v1.5"
 VERSIONS_NS = "http://www.vmware.com/vcloud/versions"

@@ -30,12 +30,12 @@ except ImportError as exc:  # pragma: no cover - reported by the module base cla
     REQUESTS_IMPORT_ERROR = exc
     HTTPAdapter = object
 
-from ansible_collections.cloudmove.vcda.plugins.module_utils._errors import (
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common.errors import (
     ApiError,
     ConnectionFailure,
     TlsError,
 )
-from ansible_collections.cloudmove.vcda.plugins.module_utils._tls import thumbprint_hex
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common.tls import thumbprint_hex
 
 RETRY_STATUSES = frozenset((429, 502, 503, 504))
 IDEMPOTENT_METHODS = frozenset(("GET", "HEAD", "OPTIONS", "PUT", "DELETE"))

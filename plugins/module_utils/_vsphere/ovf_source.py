@@ -19,7 +19,7 @@ import posixpath
 import tarfile
 import xml.etree.ElementTree as ET
 
-from ansible_collections.cloudmove.vcda.plugins.module_utils._errors import InputError
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common.errors import InputError
 
 CHUNK = 4 * 1024 * 1024
 

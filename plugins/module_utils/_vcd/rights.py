@@ -15,9 +15,9 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.cloudmove.vcda.plugins.module_utils._core import reconcile_set
-from ansible_collections.cloudmove.vcda.plugins.module_utils._errors import InputError
-from ansible_collections.cloudmove.vcda.plugins.module_utils._vcd import (
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common.core import reconcile_set
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common.errors import InputError
+from ansible_collections.cloudmove.vcda.plugins.module_utils._vcd.client import (
     OPENAPI,
     VCLOUD_NS,
     closest,

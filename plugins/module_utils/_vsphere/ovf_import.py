@@ -30,17 +30,17 @@ try:
 except ImportError:  # pragma: no cover
     requests = None
 
-from ansible_collections.cloudmove.vcda.plugins.module_utils._errors import (
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common.errors import (
     CloudmoveError,
     InputError,
     TaskFailed,
     TimeoutExpired,
 )
-from ansible_collections.cloudmove.vcda.plugins.module_utils._http import PinnedAdapter
-from ansible_collections.cloudmove.vcda.plugins.module_utils._ovf import CHUNK
-from ansible_collections.cloudmove.vcda.plugins.module_utils._tls import thumbprint_hex
-from ansible_collections.cloudmove.vcda.plugins.module_utils._vsphere import fault_message
-from ansible_collections.cloudmove.vcda.plugins.module_utils._wait import Poller
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common.http import PinnedAdapter
+from ansible_collections.cloudmove.vcda.plugins.module_utils._vsphere.ovf_source import CHUNK
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common.tls import thumbprint_hex
+from ansible_collections.cloudmove.vcda.plugins.module_utils._vsphere.client import fault_message
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common.wait import Poller
 
 
 class Interrupted(CloudmoveError):

@@ -9,9 +9,9 @@ __metaclass__ = type
 
 from ansible.module_utils.basic import env_fallback
 
-from ansible_collections.cloudmove.vcda.plugins.module_utils._module import CloudmoveModule
-from ansible_collections.cloudmove.vcda.plugins.module_utils._tls import normalize_thumbprint
-from ansible_collections.cloudmove.vcda.plugins.module_utils import _vcda
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common.module import CloudmoveModule
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common.tls import normalize_thumbprint
+from ansible_collections.cloudmove.vcda.plugins.module_utils._vcda import client as _vcda
 
 
 def vcda_argument_spec():

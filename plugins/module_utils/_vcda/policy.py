@@ -8,8 +8,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.cloudmove.vcda.plugins.module_utils import _vcda_inferred as inferred
-from ansible_collections.cloudmove.vcda.plugins.module_utils._errors import InputError
+from ansible_collections.cloudmove.vcda.plugins.module_utils._vcda import inferred
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common.errors import InputError
 
 # option -> API field; 4.1+ (NewReplicationPolicyRequest [S]) and 4.0/3.x [S/C]
 API_4X = {

@@ -14,19 +14,12 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.cloudmove.vcda.plugins.module_utils import _vcd_inferred as inferred
-from ansible_collections.cloudmove.vcda.plugins.module_utils._core import MASK, differs
-from ansible_collections.cloudmove.vcda.plugins.module_utils._errors import InputError
-from ansible_collections.cloudmove.vcda.plugins.module_utils._nsx import (
-    build_l2vpn,
-    edge_interfaces,
-    parse_l2vpn,
-    parse_statistics,
-    tunnel_body,
-    tunnel_ids,
-    tunnel_view,
-)
-from ansible_collections.cloudmove.vcda.plugins.module_utils._vcd import OPENAPI, fiql, not_found, urn_uuid
+from ansible_collections.cloudmove.vcda.plugins.module_utils._vcd import inferred
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common.core import MASK, differs
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common.errors import InputError
+from ansible_collections.cloudmove.vcda.plugins.module_utils._vcd.nsxt import tunnel_body, tunnel_ids, tunnel_view
+from ansible_collections.cloudmove.vcda.plugins.module_utils._vcd.nsxv import build_l2vpn, edge_interfaces, parse_l2vpn, parse_statistics
+from ansible_collections.cloudmove.vcda.plugins.module_utils._vcd.client import OPENAPI, fiql, not_found, urn_uuid
 
 PEER_SITE_DEFAULTS = {"description": "", "egress_gateways": [], "enabled": True}
 

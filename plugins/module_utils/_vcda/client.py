@@ -19,8 +19,8 @@ import socket
 import ssl
 import time
 
-from ansible_collections.cloudmove.vcda.plugins.module_utils import _vcda_inferred as inferred
-from ansible_collections.cloudmove.vcda.plugins.module_utils._errors import (
+from ansible_collections.cloudmove.vcda.plugins.module_utils._vcda import inferred
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common.errors import (
     ApiError,
     CloudmoveError,
     ConnectionFailure,
@@ -29,9 +29,9 @@ from ansible_collections.cloudmove.vcda.plugins.module_utils._errors import (
     TimeoutExpired,
     TlsError,
 )
-from ansible_collections.cloudmove.vcda.plugins.module_utils._http import HttpClient
-from ansible_collections.cloudmove.vcda.plugins.module_utils._wait import Poller
-from ansible_collections.cloudmove.vcda.plugins.module_utils._tls import (
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common.http import HttpClient
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common.wait import Poller
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common.tls import (
     fetch_certificate,
     normalize_thumbprint,
     thumbprint_of_der,

@@ -22,7 +22,7 @@ except ImportError as exc:  # pragma: no cover - reported by the module base cla
     PYVMOMI_IMPORT_ERROR = exc
     vim = None
 
-from ansible_collections.cloudmove.vcda.plugins.module_utils._errors import (
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common.errors import (
     ConnectionFailure,
     InputError,
     NotFoundError,
@@ -30,8 +30,8 @@ from ansible_collections.cloudmove.vcda.plugins.module_utils._errors import (
     TimeoutExpired,
     TlsError,
 )
-from ansible_collections.cloudmove.vcda.plugins.module_utils._tls import pinned_ssl_context
-from ansible_collections.cloudmove.vcda.plugins.module_utils._wait import Poller
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common.tls import pinned_ssl_context
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common.wait import Poller
 
 
 def fault_message(fault):

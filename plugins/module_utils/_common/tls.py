@@ -12,7 +12,7 @@ import re
 import socket
 import ssl
 
-from ansible_collections.cloudmove.vcda.plugins.module_utils._errors import (
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common.errors import (
     ConnectionFailure,
     InputError,
     TlsError,
