@@ -9,6 +9,7 @@ __metaclass__ = type
 
 INITIATION_MODES = {"initiator": "INITIATOR", "respond_only": "RESPOND_ONLY", "on_demand": "ON_DEMAND"}
 
+
 def tunnel_view(tunnel):
     """Managed keys of an ``EdgeL2VpnTunnel`` (never the pre-shared key or the peer code)."""
     if tunnel is None:

@@ -84,7 +84,7 @@ def test_tunnel_body_keeps_version_and_assigned_ids_and_drops_the_peer_code():
     live = {"id": "t1", "name": "dcx", "peerCode": "CODE", "version": {"version": 4}, "sessionMode": "SERVER",
             "stretchedNetworks": [{"networkRef": {"name": "web", "id": "urn:1"}, "tunnelId": 3}]}
     body = nsxt.tunnel_body({"name": "dcx", "initiation_mode": "on_demand", "stretched_networks": ["web", "db"]},
-                           {"web": "urn:1", "db": "urn:2"}, "psk", live)
+                            {"web": "urn:1", "db": "urn:2"}, "psk", live)
     assert "peerCode" not in body and body["version"] == {"version": 4} and body["preSharedKey"] == "psk"
     assert body["connectorInitiationMode"] == "ON_DEMAND"
     assert body["stretchedNetworks"] == [{"networkRef": {"name": "web", "id": "urn:1"}, "tunnelId": 3},
