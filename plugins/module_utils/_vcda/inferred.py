@@ -83,3 +83,37 @@ ONPREM_PLACEMENT_CANDIDATES_PATH = "/config/placement/candidates"
 ONPREM_PLACEMENT_KEYS = {"folder": "vmFolder", "cluster": "cluster", "network": "network", "datastore": "datastore"}
 ONPREM_PLACEMENT_CANDIDATE_KEYS = {"folder": "vmFolders", "cluster": "clusters", "network": "networks",
                                    "datastore": "datastores"}
+
+# ===== replications, migrations and operations (issue 10; vcda.md §5) ==========================
+# [I] destination discriminator per API version: the 4.5/4.7 data-structure pages name the Cloud
+# Director targets ``vm`` / ``vapp``; the 4.5 request example uses ``vcloud``. (minimum version, {kind: type}),
+# newest first; the emulator accepts one form per version.
+REPLICATION_DESTINATION_TYPES = [((4, 5), {"vm": "vm", "vapp": "vapp"}), ((0,), {"vm": "vcloud", "vapp": "vcloud"})]
+# [I] the ``type`` of the migrate / failover / failover-test bodies (the table of §5 shows ``vcloud``).
+RECOVERY_BODY_TYPE = "vcloud"
+# [I] where a list item names its source VM(s): ``source.vmId`` (MoRef for vcVm, vCD VM id for vm),
+# ``source.vmName``; grouped (vcVapp) items: ``source.vmIds`` and ``vmReplications[]`` with the per-VM fields.
+SOURCE_VM_ID_KEYS = ("vmId",)
+SOURCE_VM_NAME_KEYS = ("vmName", "name")
+SOURCE_VM_IDS_KEY = "vmIds"
+VAPP_VM_ITEMS_KEY = "vmReplications"
+# [I] ``GET /vm-replications`` also lists the member VMs of vApp replications, marked with this key (the
+# vApp item is the one that is managed; members are skipped when matching).
+VAPP_MEMBER_KEY = "vappReplicationId"
+# [I] unknowns.md §3: the source-side progress object is ``sourceState`` (``progress.progress`` 0-100).
+SOURCE_STATE_KEY = "sourceState"
+# [I] unknowns.md §3 "suggested logic": initial sync runs while dataConnectionState is one of these;
+# synced ("cutover ready") once ``destinationState.latestInstance`` exists and the state is not one of them.
+INITIAL_SYNC_STATES = ("INITIAL_SYNCING",)
+SYNC_ERROR_STATES = ("ERROR",)
+# [I] a list item's owning org: ``destination.org`` for replications into the cloud, else ``source.org``.
+# Inventory items (``/inventory/vdcs``, ``.../networks``, ``.../storage-profiles``, ``/inventory/vms``):
+# ``id`` and ``name``; a VDC item names its org in ``org``; a VM item its power state in ``powerState``
+# (``POWERED_ON``/``POWERED_OFF`` or vCenter's ``poweredOn``/``poweredOff``) and its vApp in ``vappId``.
+INVENTORY_ORG_KEY = "org"
+INVENTORY_POWER_KEY = "powerState"
+# [C: PSC] ``GET /tasks`` lists tasks (``offset``/``limit``); waiting for many tasks reads this list once
+# per poll instead of ``GET /tasks/{id}`` per task. [I] its page shape is ``{"items","total"}``.
+TASK_LIST_PATH = "/tasks"
+# [I] a tenant's ``GET /policies`` answers only the policy assigned to its org.
+TENANT_SEES_OWN_POLICY = True

@@ -1,0 +1,297 @@
+# -*- coding: utf-8 -*-
+# Copyright: cloudmove.vcda contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Bring many replication *units* (one VM, or several VMs grouped into one vApp) to a state together.
+
+The engine of ``vcda_replication`` (one unit) and ``vcda_migration_wave`` (many): validate everything,
+resolve the sources, read the live replications with one list per site, plan each unit
+(``replication.plan``), run every pre-check and report every problem at once, then (outside check mode)
+execute the plans step by step for all units together: each write is started for all units, then the
+tasks are waited for with one ``GET /tasks`` per poll; syncs are watched with one list per site per poll;
+cutovers go in batches. Knows nothing of Ansible.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import datetime
+
+from ansible_collections.cloudmove.vcda.plugins.module_utils._vcda import replication as rep
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common.errors import InputError, NotFoundError
+
+WRITE_STEPS = ("create", "update", "pause", "resume", "test", "test_cleanup", "migrate", "failover", "reverse", "delete")
+RECOVERY_STEPS = ("migrate", "failover")
+
+
+def in_window(window, now=None):
+    """True when ``now`` (UTC) is inside ``{"start": "HH:MM", "end": "HH:MM"}`` (a window may span midnight)."""
+    if not window:
+        return True
+    now = now or datetime.datetime.utcnow()
+
+    def minutes(text, option):
+        try:
+            hours, mins = [int(x) for x in str(text).split(":")]
+            if not (0 <= hours < 24 and 0 <= mins < 60):
+                raise ValueError(text)
+        except ValueError:
+            raise InputError("cutover_window.%s: '%s' is not a time HH:MM (UTC)" % (option, text),
+                             option="cutover_window")
+        return hours * 60 + mins
+    start, end = minutes(window.get("start"), "start"), minutes(window.get("end"), "end")
+    current = now.hour * 60 + now.minute
+    if start <= end:
+        return start <= current < end
+    return current >= start or current < end
+
+
+class Unit(object):
+    """One replication the run manages: its spec, sources, live item, plan and outcome."""
+
+    def __init__(self, index, spec):
+        self.index = index
+        self.spec = spec
+        self.name = spec.get("label") or spec.get("vapp_name") or ", ".join(spec["vms"])
+        self.sources = []
+        self.item = None
+        self.before = "absent"
+        self.steps = []
+        self.done = []
+        self.pending = []
+        self.resolved = {}
+        self.task = None
+
+    @property
+    def refs(self):
+        refs = list(self.spec["vms"])
+        for src in self.sources:
+            refs += [src["id"], src["name"]]
+        return refs
+
+    def result(self):
+        item = rep.summary(self.item) if self.item else None
+        return {"name": self.name, "vms": list(self.spec["vms"]), "before": self.before,
+                "state": item["state"] if item else ("absent" if not self.done or "delete" in self.done else "unknown"),
+                "changed": bool([s for s in self.done if s in WRITE_STEPS]), "steps": list(self.done),
+                "pending": list(self.pending), "replication": item}
+
+
+class Run(object):
+    """``Run(service, check_mode).converge(specs, state)`` -> ``(changed, [unit results])``."""
+
+    def __init__(self, service, check_mode=False, wait=True, timeout=3600, vsphere=None, batch_size=None,
+                 cutover_window=None, now=None):
+        self.service = service
+        self.check_mode = check_mode
+        self.wait = wait
+        self.timeout = timeout
+        self.vsphere = vsphere
+        self.batch_size = batch_size
+        self.cutover_window = cutover_window
+        self.now = now
+        self.units = []
+
+    # ----- reading ----------------------------------------------------------------------------
+    def kinds(self):
+        """The list endpoints the units need: vApp replications only when a unit groups VMs."""
+        grouped = any(len(u.spec["vms"]) > 1 or (u.item and rep.kind_of(u.item) == "vapp") for u in self.units)
+        return ("vm", "vapp") if grouped else ("vm",)
+
+    def refresh(self):
+        """One list per kind of the appliance's replications (source or destination at its site, so a reversed
+        replication is still seen); matches units to items."""
+        items = self.service.list_all(None, self.kinds())
+        self.items = items
+        for unit in self.units:
+            if unit.item is not None:
+                unit.item = next((i for i in items if i.get("id") == unit.item.get("id")), None)
+            else:
+                unit.item = rep.find(items, unit.refs, unit.spec["source_site"], unit.spec["destination_site"])
+        return items
+
+    def resolve_sources(self):
+        problems = []
+        onprem = [u for u in self.units if u.spec.get("on_premises", True)]
+        if onprem:
+            refs = [r for u in onprem for r in u.spec["vms"]]
+            found = rep.vcenter_sources(self.vsphere, refs, onprem[0].spec.get("datacenter")) if self.vsphere else {}
+            for unit in onprem:
+                unit.sources = [found[r] for r in unit.spec["vms"] if r in found]
+        for site in sorted(set(u.spec["source_site"] for u in self.units if not u.spec.get("on_premises", True))):
+            units = [u for u in self.units if not u.spec.get("on_premises", True) and u.spec["source_site"] == site]
+            found = rep.cloud_sources(self.service, site, [r for u in units for r in u.spec["vms"]])
+            for unit in units:
+                unit.sources = [found[r] for r in unit.spec["vms"] if r in found]
+        return problems
+
+    def missing_source_problems(self, known_names):
+        problems = []
+        for unit in self.units:
+            names = set(s["name"] for s in unit.sources) | set(s["id"] for s in unit.sources)
+            missing = [r for r in unit.spec["vms"] if r not in names]
+            if missing and "create" in unit.steps:
+                for ref in missing:
+                    where = "vCenter" if unit.spec.get("on_premises", True) else "site %s" % unit.spec["source_site"]
+                    problems.append(("vms", str(NotFoundError("source VM", ref, known_names(unit), option="vms"))
+                                     .replace("not found", "not found in %s" % where, 1)))
+        return problems
+
+    # ----- converge ---------------------------------------------------------------------------
+    def converge(self, specs, state, known_names=lambda unit: []):
+        self.units = [Unit(i, s) for i, s in enumerate(specs)]
+        problems = []
+        for unit in self.units:
+            problems.extend(rep.validate(unit.spec))
+        rep.raise_problems(problems)
+        self.resolve_sources()
+        self.refresh()
+        self._wait_recoveries()
+        for unit in self.units:
+            unit.before = rep.state_of(unit.item)
+            try:
+                unit.steps = rep.plan(unit.item, state, unit.spec.get("type"))
+            except InputError as error:
+                problems.append((error.option, "%s: %s" % (unit.name, error)))
+                continue
+            if unit.item is not None:
+                problems.extend(self._item_problems(unit))
+                delta = rep.settings_delta(unit.item, unit.spec)
+                if delta and rep.phase(unit.item) in ("replicating", "paused", "reversed", "test") and state != "absent":
+                    unit.steps.insert(0, "update")
+                    unit.update = delta
+            unit.spec["creating"] = "create" in unit.steps
+        problems.extend(self.missing_source_problems(known_names))
+        checked = [u for u in self.units if u.steps and "delete" not in u.steps]
+        if checked:
+            found, resolved = self.service.preflight([u.spec for u in checked],
+                                                     dict((i, u.sources) for i, u in enumerate(checked)), self.items)
+            problems.extend(found)
+            for i, unit in enumerate(checked):
+                unit.resolved = resolved.get(i) or {}
+        rep.raise_problems(problems)
+        if self.check_mode:
+            for unit in self.units:
+                unit.done = [s for s in unit.steps if s != "wait_synced"]
+            return self._outcome(state, predicted=True)
+        self._execute()
+        self.refresh()
+        return self._outcome(state)
+
+    def _item_problems(self, unit):
+        problems = []
+        dest = unit.item.get("destination") or {}
+        vdc = unit.spec.get("vdc")
+        if vdc and rep.sites_of(unit.item)[1] == unit.spec["destination_site"] and vdc not in (
+                dest.get("vdcName"), dest.get("vdcId"), None) and (dest.get("vdcName") or dest.get("vdcId")):
+            problems.append(("vdc", "vdc: %s replicates into VDC %s, not %s; the destination VDC cannot change" % (
+                rep.describe(unit.item), dest.get("vdcName") or dest.get("vdcId"), vdc)))
+        if unit.item and rep.kind_of(unit.item) == "vapp":
+            ids, names = rep.vm_refs(unit.item)
+            missing = [r for r in unit.spec["vms"] if r not in ids and r not in names and not any(
+                s["name"] == r and s["id"] in ids for s in unit.sources)]
+            if missing:
+                problems.append(("vms", "vms: %s does not hold %s; the VMs of a grouped vApp replication cannot change"
+                                        % (rep.describe(unit.item), ", ".join(missing))))
+        return problems
+
+    def _wait_recoveries(self):
+        """An earlier run stopped during a cutover/failover: wait for it to finish before planning."""
+        busy = dict((u.index, (None, rep.kind_of(u.item), u.item["id"])) for u in self.units
+                    if u.item is not None and rep.recovery_state(u.item) == "IN_PROGRESS")
+        if not busy or self.check_mode:
+            return
+        self.service.progress("%d recovery operation(s) of an earlier run still running: waiting" % len(busy))
+        rep.Watcher(self.service, busy, self.timeout).wait(lambda i: rep.recovery_state(i) != "IN_PROGRESS",
+                                                           "the recoveries of an earlier run")
+        self.refresh()
+
+    def _execute(self):
+        while True:
+            current = [u for u in self.units if u.steps]
+            if not current:
+                return
+            step = current[0].steps[0]
+            # run the step every unit has next; units whose next step differs wait for their turn
+            group = [u for u in current if u.steps[0] == step]
+            if step == "wait_synced":
+                if not self.wait:
+                    for unit in group:
+                        unit.pending, unit.steps = list(unit.steps), []
+                    continue
+                self._wait_synced(group)
+            elif step in RECOVERY_STEPS:
+                self._recover(group, step)
+            else:
+                self._write(group, step)
+            self.refresh()
+
+    def _wait_synced(self, group):
+        targets = dict((u.index, (None, rep.kind_of(u.item), u.item["id"])) for u in group)
+        rep.Watcher(self.service, targets, self.timeout).wait(rep.is_synced, "the initial sync")
+        for unit in group:
+            unit.steps.pop(0)
+
+    def _write(self, group, step):
+        tasks = []
+        for unit in group:
+            if step == "create":
+                kind, body = rep.create_body(unit.spec, unit.sources, unit.resolved["vdc"],
+                                             unit.resolved.get("storage_profile"), self.service.client.version)
+                unit.kind = kind
+                task = self.service.client.call("POST", rep.PATHS[kind], body)
+                self.service.progress("%s: creating the replication" % unit.name)
+            else:
+                body = self._body(unit, step)
+                task = self.service.operation(unit.item, step, body)
+                self.service.progress("%s: %s started" % (unit.name, step.replace("_", " ")))
+            unit.task = task
+            tasks.append(task)
+        final = self.service.wait_tasks(tasks, self.timeout, "%s of %d replication(s)" % (step.replace("_", " "),
+                                                                                           len(group)))
+        for unit in group:
+            if step == "create":
+                unit.item = {"id": rep.task_resource(final.get((unit.task or {}).get("id")) or unit.task)}
+            unit.done.append(unit.steps.pop(0))
+        if step == "create":
+            self.refresh()
+            lost = [u.name for u in group if u.item is None or not u.item.get("destination")]
+            if lost:
+                raise InputError("the new replications of %s are not listed by the site" % ", ".join(lost))
+
+    def _recover(self, group, step):
+        if not in_window(self.cutover_window, self.now):
+            for unit in group:
+                unit.pending, unit.steps = list(unit.steps), []
+            self.service.progress("outside the cutover window %s-%s UTC: %d cutover(s) left for a later run" % (
+                self.cutover_window.get("start"), self.cutover_window.get("end"), len(group)))
+            return
+        size = self.batch_size or len(group)
+        for start in range(0, len(group), size):
+            batch = group[start:start + size]
+            self.service.progress("%s batch %d/%d: %s" % (step, start // size + 1, (len(group) + size - 1) // size,
+                                                        ", ".join(u.name for u in batch)))
+            self._write(batch, step)
+            self.refresh()
+
+    def _body(self, unit, step):
+        if step == "update":
+            return getattr(unit, "update", None)
+        if step in ("migrate", "failover", "test"):
+            kind = rep.kind_of(unit.item)
+            unit.spec["grouped"] = kind == "vapp"
+            vm_settings, vapp_settings = rep.network_settings(unit.spec, unit.sources,
+                                                              unit.resolved.get("networks") or {})
+            return rep.recovery_body(step, unit.spec, vm_settings, vapp_settings, kind)
+        return None
+
+    def _outcome(self, state, predicted=False):
+        results = []
+        for unit in self.units:
+            result = unit.result()
+            if predicted:
+                result["state"] = unit.before if not unit.steps else state
+                result["steps"] = [s for s in unit.steps if s != "wait_synced"]
+                result["changed"] = bool(result["steps"])
+            results.append(result)
+        return any(r["changed"] for r in results), results
