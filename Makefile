@@ -10,11 +10,11 @@ export ANSIBLE_NOCOLOR := 1
 export PYTHONUNBUFFERED := 1
 
 APT_PACKAGES := golang-go golang-github-vmware-govmomi-dev qemu-utils openssl git
-.PHONY: help deps apt-deps pip-deps collection lab-up lab-down ovas sanity units integration test demo benchmark clean
+.PHONY: help deps apt-deps pip-deps collection lab-up lab-down ovas sanity lint units integration test demo benchmark clean
 
 help:
 	@echo "make demo       set up everything, start the lab, run the main job twice, stop the lab"
-	@echo "make test       sanity + unit + integration tests (what CI runs)"
+	@echo "make test       sanity + ansible-lint + unit + integration tests (what CI runs)"
 	@echo "make benchmark  ovf_deploy upload speed and memory against community.vmware and curl"
 
 deps: apt-deps pip-deps collection
@@ -48,6 +48,9 @@ ovas: deps
 sanity: deps
 	@bash tests/sanity/run.sh
 
+lint: deps
+	@ansible-lint --profile production roles playbooks
+
 units: deps
 	@$(PYTHON) -m pytest -q tests/unit
 
@@ -57,6 +60,7 @@ integration: deps
 test: deps
 	@rc=0; \
 	bash tests/sanity/run.sh || rc=1; \
+	ansible-lint --profile production roles playbooks || rc=1; \
 	$(PYTHON) -m pytest -q tests/unit tests/integration || rc=1; \
 	exit $$rc
 

@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: nsx_l2vpn_client
 short_description: L2 VPN client session on an NSX autonomous edge, from a Cloud Director peer code
-version_added: 0.3.0
+version_added: 0.1.0
 description:
   - Creates the L2 VPN client session O(name) on an NSX autonomous edge from the peer code of a Cloud Director
     NSX-T SERVER tunnel (C(POST /api/v1/vpn/l2vpn/sessions?action=create_with_peer_code)) and maps each stretched

@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: vcd_l2vpn_info
 short_description: Status of the L2 VPN tunnels of a Cloud Director edge gateway, optionally waiting until up
-version_added: 0.3.0
+version_added: 0.1.0
 description:
   - NSX-V - the tunnel status of each peer site from the server's statistics
     (C(GET /network/edges/{id}/l2vpn/config/statistics)).

@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: vcd_l2vpn_server
 short_description: L2 VPN server of a Cloud Director edge gateway (NSX-V peer sites or an NSX-T SERVER tunnel)
-version_added: 0.3.0
+version_added: 0.1.0
 description:
   - Configures the server side of data-center extension (workflow C.3) on the edge gateway O(edge_gateway);
     the gateway's backing decides the API.

@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: vcd_org_vdc_network
 short_description: Routed org VDC network on a Cloud Director edge gateway, with its interface type
-version_added: 0.3.0
+version_added: 0.1.0
 description:
   - Creates or updates a routed (C(NAT_ROUTED)) org VDC network on an edge gateway - gateway address, static
     IP pools, DNS - and its interface type, through C(/cloudapi/1.0.0/orgVdcNetworks) (workflow C.2).

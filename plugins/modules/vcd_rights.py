@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: vcd_rights
 short_description: Grant Cloud Director rights to an organization, a rights bundle, a global role or a tenant role
-version_added: 0.3.0
+version_added: 0.1.0
 description:
   - Grants (or revokes) rights, given by name, to one target
     (workflow C.1 of data-center extension, contract C(vcd-nsx.md) section 2).
@@ -26,7 +26,7 @@ description:
   - Rights are resolved by name from the rights catalog; an unknown name fails before any change and names
     the closest known rights.
   - The rights of workflow C.1 (advanced networking, L2 VPN) are shipped as the role default
-    C(vcd_advanced_networking_rights) of the C(cloudmove.vcda.tenant_rights) role, see EXAMPLES.
+    C(tenant_rights_rights) of the C(cloudmove.vcda.tenant_rights) role, see EXAMPLES.
 author:
   - cloudmove.vcda maintainers (@cloudmove)
 extends_documentation_fragment:
@@ -96,7 +96,7 @@ EXAMPLES = r"""
     username: administrator
     password: "{{ vcd_password }}"
     rights_bundle: Default Rights Bundle
-    rights: "{{ vcd_advanced_networking_rights }}"
+    rights: "{{ tenant_rights_rights }}"
     publish_to: [org1]
 
 - name: Add them to the Organization Administrator global role
@@ -106,7 +106,7 @@ EXAMPLES = r"""
     username: administrator
     password: "{{ vcd_password }}"
     global_role: Organization Administrator
-    rights: "{{ vcd_advanced_networking_rights }}"
+    rights: "{{ tenant_rights_rights }}"
 """
 
 RETURN = r"""

@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: vcda_cloud_site
 short_description: Configure the cloud site of a Cloud Director Availability cloud appliance
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Configures the vApp Replication Manager of a Cloud Director Availability cloud appliance, as its setup wizard does -
     site name and description, public API and management endpoints, the Cloud Director endpoint, the licence key

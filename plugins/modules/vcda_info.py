@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: vcda_info
 short_description: Read the configuration and health of a Cloud Director Availability appliance
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Reads what a Cloud Director Availability appliance reports about itself; changes nothing.
   - Parts the appliance type or API version does not serve (for example replicators on a tunnel, or

@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: vcda_lookup_service
 short_description: Register the vSphere lookup service with a Cloud Director Availability appliance
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Registers the lookup service (URL and certificate thumbprint) of the management vCenter with a cloud
     (Replication Manager and vApp Replication Manager) or on-premises appliance, or, through the manager,

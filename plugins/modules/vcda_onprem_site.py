@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: vcda_onprem_site
 short_description: Set up the on-premises Cloud Director Availability appliance and pair it with a cloud site
-version_added: 0.3.0
+version_added: 0.1.0
 description:
   - Does what the on-premises setup wizard does, idempotently, on the appliance at O(url) (logged in as root), covering the
     site name, local lookup service, pairing with the provider's cloud site using organization credentials or a

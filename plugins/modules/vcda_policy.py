@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: vcda_policy
 short_description: Manage a replication policy of a Cloud Director Availability site and the orgs assigned to it
-version_added: 0.3.0
+version_added: 0.1.0
 description:
   - Creates, updates or deletes the replication policy O(name) (its display name) on the cloud site at O(url)
     (C(/policies)), and assigns it to organizations (C(PATCH /policies/{id}/orgs/{org})).

@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: vcda_replicator
 short_description: Register a replicator with a Cloud Director Availability manager
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Registers a replicator appliance with the Replication Manager at O(url) (C(POST /replicators), nested body form),
     recognised by its API URL.

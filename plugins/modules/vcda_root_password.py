@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: vcda_root_password
 short_description: Change the root password of a Cloud Director Availability appliance
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Changes the root password of a Cloud Director Availability appliance (cloud, replicator, tunnel or
     on-premises) from O(password) to O(new_password), as the first login after deployment requires

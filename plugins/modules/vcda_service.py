@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: vcda_service
 short_description: Restart the services of a Cloud Director Availability appliance and wait until it is healthy
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - O(state=restarted) restarts the services of the appliance (C(POST /os/reboot-services)) and reports
     C(changed=true). A restart is an action, not a state; run it from a handler or with C(when:) so that a

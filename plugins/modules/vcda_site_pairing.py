@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: vcda_site_pairing
 short_description: Pair two Cloud Director Availability cloud sites
-version_added: 0.3.0
+version_added: 0.1.0
 description:
   - Pairs the cloud site at O(url) with the remote cloud site whose public API is O(remote_url)
     (C(POST /sites), a task), waits for the task and checks the pairing from the local side (C(GET /sites)).

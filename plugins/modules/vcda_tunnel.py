@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: vcda_tunnel
 short_description: Configure the tunnel of a Cloud Director Availability cloud appliance
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Configures the tunnel appliance on the manager at O(url) (C(POST /config/tunnels) on API 4.6 and later,
     C(POST /config/tunnel-service) before).

@@ -3,8 +3,11 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """A small HTTP client for the REST backends (VCDA, Cloud Director, NSX).
 
-- TLS is verified by default; ``thumbprint`` pins a self-signed endpoint by its SHA-256 digest;
-  ``validate_certs=False`` only when asked.
+- TLS is verified by default (the system CAs, or ``ca_path``, a CA bundle for a private CA);
+  ``thumbprint`` pins a self-signed endpoint by its SHA-256 digest; ``validate_certs=False`` only
+  when asked. The choice is passed to every request, so ``REQUESTS_CA_BUNDLE``/``CURL_CA_BUNDLE``
+  in the environment never override it (they still apply when nothing else is chosen).
+- proxies: ``proxy_url`` when given, else requests' ``HTTPS_PROXY``/``HTTP_PROXY``/``NO_PROXY``.
 - connect/read timeouts on every call.
 - retries with jittered, capped exponential backoff for reads and idempotent writes on
   429/502/503/504 and connection resets, honouring ``Retry-After``. A POST is never retried
@@ -48,15 +51,31 @@ class PinnedAdapter(HTTPAdapter):
         self._fingerprint = fingerprint_hex
         super(PinnedAdapter, self).__init__(**kwargs)
 
-    def init_poolmanager(self, *args, **kwargs):
+    def _pin(self, kwargs):
         kwargs["assert_fingerprint"] = self._fingerprint
         kwargs["cert_reqs"] = "CERT_NONE"
         kwargs["assert_hostname"] = False
-        return super(PinnedAdapter, self).init_poolmanager(*args, **kwargs)
+        return kwargs
+
+    def init_poolmanager(self, *args, **kwargs):
+        return super(PinnedAdapter, self).init_poolmanager(*args, **self._pin(kwargs))
+
+    def proxy_manager_for(self, proxy, **proxy_kwargs):
+        # Through a proxy (CONNECT tunnel) the pin must hold as well.
+        return super(PinnedAdapter, self).proxy_manager_for(proxy, **self._pin(proxy_kwargs))
 
     def cert_verify(self, conn, url, verify, cert):
         # The fingerprint check replaces CA validation; keep requests from re-enabling it.
         return super(PinnedAdapter, self).cert_verify(conn, url, False, cert)
+
+
+def proxy_url(host, port=None, protocol="http"):
+    """The proxy URL of the ``proxy_host``/``proxy_port``/``proxy_protocol`` options; ``None`` without a host."""
+    if not host:
+        return None
+    if "://" in host:
+        return host
+    return "%s://%s%s" % (protocol or "http", host, ":%d" % int(port) if port else "")
 
 
 def backoff_delays(retries, base=0.5, cap=8.0):
@@ -88,7 +107,8 @@ class HttpClient(object):
     """requests session bound to one base URL."""
 
     def __init__(self, base_url, validate_certs=True, thumbprint=None, timeout=60,
-                 connect_timeout=10, retries=4, headers=None, session=None, secret_headers=()):
+                 connect_timeout=10, retries=4, headers=None, session=None, secret_headers=(),
+                 ca_path=None, proxy_url=None):
         if not HAS_REQUESTS:
             raise ConnectionFailure("the Python library 'requests' is required: %s" % REQUESTS_IMPORT_ERROR)
         self.base_url = base_url.rstrip("/")
@@ -98,12 +118,19 @@ class HttpClient(object):
         self.session.headers.update(headers or {})
         self.secret_headers = set(h.lower() for h in secret_headers)
         self.thumbprint = thumbprint
+        self.ca_path = ca_path
         if thumbprint:
             adapter = PinnedAdapter(thumbprint_hex(thumbprint))
             self.session.mount("https://", adapter)
-            self.session.verify = False
+            self.verify = False
+        elif not validate_certs:
+            self.verify = False
         else:
-            self.session.verify = bool(validate_certs)
+            self.verify = ca_path or True
+        # Given to every request as well: requests lets REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE replace a
+        # session-level verify=False, but never an explicit per-request value.
+        self.session.verify = self.verify
+        self.proxies = {"http": proxy_url, "https": proxy_url} if proxy_url else None
         self.sleep = time.sleep
 
     def url(self, path):
@@ -126,7 +153,8 @@ class HttpClient(object):
             response = None
             try:
                 response = self.session.request(method, url, data=data, params=params, headers=headers,
-                                                timeout=timeout or self.timeout)
+                                                timeout=timeout or self.timeout, verify=self.verify,
+                                                proxies=self.proxies)
             except requests.exceptions.SSLError as exc:
                 if not _transport_failure(exc):
                     raise TlsError(self._tls_message(url, exc))
@@ -172,9 +200,12 @@ class HttpClient(object):
         if self.thumbprint:
             return ("TLS certificate of %s does not match the pinned thumbprint %s: %s"
                     % (url, self.thumbprint, _short(exc)))
+        if self.ca_path:
+            return ("TLS certificate of %s could not be verified with the CA bundle %s (%s)"
+                    % (url, self.ca_path, _short(exc)))
         return ("TLS certificate of %s could not be verified (%s); if the endpoint uses a self-signed "
-                "certificate, pin it with the 'thumbprint' option (SHA-256) instead of turning "
-                "validate_certs off" % (url, _short(exc)))
+                "certificate, pin it with the 'thumbprint' option (SHA-256), or give the bundle of a "
+                "private CA with 'ca_path', instead of turning validate_certs off" % (url, _short(exc)))
 
     @staticmethod
     def _error(method, url, response):

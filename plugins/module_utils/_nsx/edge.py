@@ -84,7 +84,8 @@ class NsxEdgeClient(object):
 
     BASE = "/api/v1/vpn/l2vpn/sessions"
 
-    def __init__(self, url, username, password, validate_certs=True, thumbprint=None, request_timeout=60, http=None):
+    def __init__(self, url, username, password, validate_certs=True, thumbprint=None, request_timeout=60, http=None,
+                 ca_path=None, proxy_url=None):
         if not re.match(r"^https?://[^/]+$", (url or "").rstrip("/")):
             raise InputError("url: '%s' must be the edge address without a path, such as https://edge.example.com"
                              % url, option="url")
@@ -93,7 +94,7 @@ class NsxEdgeClient(object):
         token = base64.b64encode(("%s:%s" % (username, password)).encode("utf-8")).decode("ascii")
         self.http = http or HttpClient(url, validate_certs=validate_certs, thumbprint=thumbprint, timeout=request_timeout,
                                        headers={"Authorization": "Basic " + token, "Accept": "application/json"},
-                                       secret_headers=("Authorization",))
+                                       secret_headers=("Authorization",), ca_path=ca_path, proxy_url=proxy_url)
 
     def sessions(self):
         items, cursor = [], None

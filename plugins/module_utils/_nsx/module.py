@@ -10,6 +10,7 @@ __metaclass__ = type
 from ansible.module_utils.basic import env_fallback
 
 from ansible_collections.cloudmove.vcda.plugins.module_utils._common.errors import InputError
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common.http import proxy_url
 from ansible_collections.cloudmove.vcda.plugins.module_utils._common.module import CloudmoveModule
 from ansible_collections.cloudmove.vcda.plugins.module_utils._nsx.edge import NsxEdgeClient
 from ansible_collections.cloudmove.vcda.plugins.module_utils._common.tls import normalize_thumbprint
@@ -22,6 +23,10 @@ def nsx_argument_spec():
         password=dict(type="str", required=True, no_log=True, fallback=(env_fallback, ["NSX_PASSWORD"])),
         validate_certs=dict(type="bool", default=True, fallback=(env_fallback, ["NSX_VALIDATE_CERTS"])),
         thumbprint=dict(type="str", fallback=(env_fallback, ["NSX_THUMBPRINT"])),
+        ca_path=dict(type="path", fallback=(env_fallback, ["NSX_CA_PATH"])),
+        proxy_host=dict(type="str", fallback=(env_fallback, ["NSX_PROXY_HOST"])),
+        proxy_port=dict(type="int", fallback=(env_fallback, ["NSX_PROXY_PORT"])),
+        proxy_protocol=dict(type="str", default="http", choices=["http", "https"]),
         timeout=dict(type="int", default=300),
     )
 
@@ -44,7 +49,9 @@ class NsxModule(CloudmoveModule):
             self._client = NsxEdgeClient(params["url"], params["username"], params["password"],
                                          validate_certs=params["validate_certs"],
                                          thumbprint=normalize_thumbprint(params["thumbprint"], "thumbprint"),
-                                         request_timeout=min(60, params["timeout"]))
+                                         request_timeout=min(60, params["timeout"]), ca_path=params["ca_path"],
+                                         proxy_url=proxy_url(params["proxy_host"], params["proxy_port"],
+                                                             params["proxy_protocol"]))
         return self._client
 
     def diff_result(self, changed, before, after, **extra):

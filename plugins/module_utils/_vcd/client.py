@@ -216,7 +216,8 @@ class VcdClient(object):
     """One logged-in session with one Cloud Director (provider or tenant)."""
 
     def __init__(self, url, username, password, org, api_version=None, validate_certs=True, thumbprint=None,
-                 timeout=300, request_timeout=60, http=None, sleep=time.sleep, clock=time.monotonic):
+                 timeout=300, request_timeout=60, http=None, sleep=time.sleep, clock=time.monotonic,
+                 ca_path=None, proxy_url=None):
         if not HAS_LXML:
             raise CloudmoveError("the Python library 'lxml' is required: %s" % LXML_IMPORT_ERROR)
         self.url = url.rstrip("/")
@@ -230,7 +231,8 @@ class VcdClient(object):
         self.timeout = timeout
         self.http = http or HttpClient(self.url, validate_certs=validate_certs, thumbprint=thumbprint,
                                        timeout=request_timeout,
-                                       secret_headers=("Authorization", LEGACY_TOKEN_HEADER, ACCESS_TOKEN_HEADER))
+                                       secret_headers=("Authorization", LEGACY_TOKEN_HEADER, ACCESS_TOKEN_HEADER),
+                                       ca_path=ca_path, proxy_url=proxy_url)
         self.sleep = sleep
         self.clock = clock
         self.wanted_version = parse_api_version(api_version) if api_version else None

@@ -10,6 +10,7 @@ __metaclass__ = type
 from ansible.module_utils.basic import env_fallback
 
 from ansible_collections.cloudmove.vcda.plugins.module_utils._common.errors import InputError
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common.http import proxy_url
 from ansible_collections.cloudmove.vcda.plugins.module_utils._common.module import CloudmoveModule
 from ansible_collections.cloudmove.vcda.plugins.module_utils._common.tls import normalize_thumbprint
 from ansible_collections.cloudmove.vcda.plugins.module_utils._vcd import client as _vcd
@@ -25,6 +26,10 @@ def vcd_argument_spec():
         api_version=dict(type="str"),
         validate_certs=dict(type="bool", default=True, fallback=(env_fallback, ["VCD_VALIDATE_CERTS"])),
         thumbprint=dict(type="str", fallback=(env_fallback, ["VCD_THUMBPRINT"])),
+        ca_path=dict(type="path", fallback=(env_fallback, ["VCD_CA_PATH"])),
+        proxy_host=dict(type="str", fallback=(env_fallback, ["VCD_PROXY_HOST"])),
+        proxy_port=dict(type="int", fallback=(env_fallback, ["VCD_PROXY_PORT"])),
+        proxy_protocol=dict(type="str", default="http", choices=["http", "https"]),
         timeout=dict(type="int", default=300),
     )
 
@@ -48,7 +53,8 @@ class VcdModule(CloudmoveModule):
                 params["url"], params["username"], params["password"], params["org"],
                 api_version=params["api_version"], validate_certs=params["validate_certs"],
                 thumbprint=normalize_thumbprint(params["thumbprint"], "thumbprint"),
-                timeout=params["timeout"], request_timeout=min(60, params["timeout"]))
+                timeout=params["timeout"], request_timeout=min(60, params["timeout"]), ca_path=params["ca_path"],
+                proxy_url=proxy_url(params["proxy_host"], params["proxy_port"], params["proxy_protocol"]))
         return self._client
 
     def tenant_org(self, option="organization"):

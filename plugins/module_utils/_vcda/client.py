@@ -161,7 +161,7 @@ class VcdaClient(object):
 
     def __init__(self, url, username="root", password=None, auth_type="local", validate_certs=True,
                  thumbprint=None, api_version=None, timeout=300, request_timeout=60, http=None,
-                 sleep=time.sleep, clock=time.monotonic):
+                 sleep=time.sleep, clock=time.monotonic, ca_path=None, proxy_url=None):
         if auth_type not in AUTH_TYPES:
             raise InputError("auth_type: '%s' is not supported" % (auth_type,), option="auth_type", choices=AUTH_TYPES)
         self.url = url.rstrip("/")
@@ -170,7 +170,8 @@ class VcdaClient(object):
         self.auth_type = auth_type
         self.timeout = timeout
         self.http = http or HttpClient(self.url, validate_certs=validate_certs, thumbprint=thumbprint,
-                                       timeout=request_timeout, secret_headers=(AUTH_HEADER, "Config-Secret"))
+                                       timeout=request_timeout, secret_headers=(AUTH_HEADER, "Config-Secret"),
+                                       ca_path=ca_path, proxy_url=proxy_url)
         self.sleep = sleep
         self.clock = clock
         self.version = parse_version(api_version) if api_version else None

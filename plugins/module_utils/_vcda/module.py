@@ -9,6 +9,7 @@ __metaclass__ = type
 
 from ansible.module_utils.basic import env_fallback
 
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common.http import proxy_url
 from ansible_collections.cloudmove.vcda.plugins.module_utils._common.module import CloudmoveModule
 from ansible_collections.cloudmove.vcda.plugins.module_utils._common.tls import normalize_thumbprint
 from ansible_collections.cloudmove.vcda.plugins.module_utils._vcda import client as _vcda
@@ -23,6 +24,10 @@ def vcda_argument_spec():
         auth_type=dict(type="str", default="local", choices=list(_vcda.AUTH_TYPES)),
         validate_certs=dict(type="bool", default=True, fallback=(env_fallback, ["VCDA_VALIDATE_CERTS"])),
         thumbprint=dict(type="str", fallback=(env_fallback, ["VCDA_THUMBPRINT"])),
+        ca_path=dict(type="path", fallback=(env_fallback, ["VCDA_CA_PATH"])),
+        proxy_host=dict(type="str", fallback=(env_fallback, ["VCDA_PROXY_HOST"])),
+        proxy_port=dict(type="int", fallback=(env_fallback, ["VCDA_PROXY_PORT"])),
+        proxy_protocol=dict(type="str", default="http", choices=["http", "https"]),
         api_version=dict(type="str"),
         timeout=dict(type="int", default=300),
     )
@@ -49,7 +54,8 @@ class VcdaModule(CloudmoveModule):
             validate_certs=params["validate_certs"] if validate_certs is None else validate_certs,
             thumbprint=normalize_thumbprint(thumbprint, option_prefix + "thumbprint"),
             api_version=params["api_version"], timeout=params["timeout"],
-            request_timeout=min(60, params["timeout"]))
+            request_timeout=min(60, params["timeout"]), ca_path=params["ca_path"],
+            proxy_url=proxy_url(params["proxy_host"], params["proxy_port"], params["proxy_protocol"]))
         self._clients.append(client)
         return client
 

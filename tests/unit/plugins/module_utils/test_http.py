@@ -117,3 +117,76 @@ def test_fingerprint_mismatch_is_a_tls_error():
     with pytest.raises(TlsError) as exc:
         c.get("/")
     assert "does not match the pinned thumbprint" in str(exc.value)
+
+
+class VerifyAdapter(ScriptedAdapter):
+    """Records what requests hands the transport: the verify value and the proxies."""
+
+    def send(self, request, **kwargs):
+        self.seen = getattr(self, "seen", [])
+        self.seen.append((kwargs.get("verify"), kwargs.get("proxies")))
+        return super(VerifyAdapter, self).send(request, **kwargs)
+
+
+def _verify_client(monkeypatch, bundle_env, **kwargs):
+    for name in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "HTTPS_PROXY", "https_proxy", "NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    if bundle_env:
+        monkeypatch.setenv(bundle_env, "/nonexistent/env-bundle.pem")
+    c = _http.HttpClient("https://vcda.example:8046/", **kwargs)
+    adapter = VerifyAdapter([(200, {"ok": 1}, None)])
+    c.session.mount("https://", adapter)
+    return c, adapter
+
+
+@pytest.mark.parametrize("bundle_env", ["REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", None])
+def test_validate_certs_false_wins_over_ca_bundle_environment(monkeypatch, bundle_env):
+    c, a = _verify_client(monkeypatch, bundle_env, validate_certs=False)
+    assert c.get("/") == {"ok": 1}
+    assert a.seen == [(False, {})]
+
+
+@pytest.mark.parametrize("bundle_env", ["REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"])
+def test_ca_path_wins_over_ca_bundle_environment(monkeypatch, bundle_env):
+    c, a = _verify_client(monkeypatch, bundle_env, ca_path="/etc/pki/private-ca.pem")
+    c.get("/")
+    assert a.seen[0][0] == "/etc/pki/private-ca.pem"
+
+
+def test_environment_bundle_still_applies_when_nothing_else_is_chosen(monkeypatch):
+    c, a = _verify_client(monkeypatch, "REQUESTS_CA_BUNDLE")
+    c.get("/")
+    assert a.seen[0][0] == "/nonexistent/env-bundle.pem"
+
+
+def test_thumbprint_pins_whatever_the_environment(monkeypatch):
+    c, _a = _verify_client(monkeypatch, "REQUESTS_CA_BUNDLE", thumbprint="AB" * 32, ca_path="/x.pem")
+    assert c.verify is False
+
+
+def test_proxy_from_environment_and_explicit_proxy_url(monkeypatch):
+    c, a = _verify_client(monkeypatch, None)
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.env:3128")
+    c.get("/")
+    assert a.seen[0][1].get("https") == "http://proxy.env:3128"
+    c, a = _verify_client(monkeypatch, None, proxy_url="http://proxy.opt:8080")
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.env:3128")
+    c.get("/")
+    assert a.seen[0][1]["https"] == "http://proxy.opt:8080"
+
+
+def test_no_proxy_environment_is_honoured(monkeypatch):
+    c, a = _verify_client(monkeypatch, None)
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.env:3128")
+    monkeypatch.setenv("NO_PROXY", "vcda.example")
+    c.get("/")
+    assert not a.seen[0][1].get("https")
+
+
+def test_pinned_adapter_pins_through_a_proxy_too():
+    adapter = _http.PinnedAdapter("ab" * 32)
+    manager = adapter.proxy_manager_for("http://proxy.example:3128")
+    assert manager.connection_pool_kw["assert_fingerprint"] == "ab" * 32
+    assert manager.connection_pool_kw["cert_reqs"] == "CERT_NONE"
+    pool = adapter.poolmanager
+    assert pool.connection_pool_kw["assert_fingerprint"] == "ab" * 32
