@@ -201,7 +201,11 @@ def query(call):
                   "rightType": r["rightType"]} for r in inferred.right_catalog()]
         record = "RightRecord"
     else:
-        raise inferred.bad_request("Unsupported query type: %s" % qtype, qtype or "")
+        from . import api_vapps  # pylint: disable=import-outside-toplevel  # vApps, VMs, storage profiles; imports this module
+        found = api_vapps.query_items(call, qtype)
+        if found is None:
+            raise inferred.bad_request("Unsupported query type: %s" % qtype, qtype or "")
+        record, items = found
     result = openapi.page(items, args)
     mtype = xml_type("vcloud.query.records", call.media)
     root = vroot("QueryResultRecords", total=result["resultTotal"], page=result["page"], pageSize=result["pageSize"],

@@ -17,7 +17,7 @@ from ..common import fabric
 from ..common.appliance import BaseAppliance, Call, Endpoint
 from ..common.errors import ApiError, ValidationError
 from ..common.xmlbody import sub, xml_response
-from . import api_networks, api_nsxt, api_nsxv, api_rights, api_sessions, inferred
+from . import api_networks, api_nsxt, api_nsxv, api_rights, api_sessions, api_vapps, inferred
 from .media import VcdMedia, version_of
 
 VCLOUD_NS = "http://www.vmware.com/vcloud/v1.5"
@@ -171,12 +171,13 @@ class VcdAppliance(BaseAppliance):
 
     def endpoints(self) -> List[Endpoint]:
         eps: List[Endpoint] = []
-        for module in (api_sessions, api_rights, api_networks, api_nsxv, api_nsxt):
+        for module in (api_sessions, api_rights, api_networks, api_nsxv, api_nsxt, api_vapps):
             eps.extend(module.endpoints(self))
         return eps
 
     def control_routes(self, blueprint) -> None:
         api_nsxv.control_routes(self, blueprint)
+        api_vapps.control_routes(self, blueprint)
 
     def describe(self) -> Dict[str, Any]:
         out = super().describe()

@@ -14,7 +14,7 @@ def _session_body(appliance, principal):
     site = appliance.local_site()
     org = principal.get("org", "System")
     return {"roles": list(principal["roles"]), "user": principal["user"],
-            "authenticatedSites": [{"org": org, "site": site}] if site else []}
+            "authenticatedSites": ([{"org": org, "site": site}] if site else []) + list(principal.get("extendedSites") or [])}
 
 
 def login(call):

@@ -11,7 +11,7 @@ from ..common.appliance import BaseAppliance, Call, Endpoint
 from ..common.errors import ApiError, ValidationError
 from ..common.media import VendorMediaPolicy
 from ..common.tasks import now_ms
-from . import api_auth, api_config, api_health, api_onprem, api_peers, api_policies, api_sites, inferred
+from . import api_auth, api_config, api_health, api_onprem, api_peers, api_policies, api_replications, api_sites, inferred
 from .versions import Features
 
 TYPES = ("cloud", "replicator", "tunnel", "onprem")
@@ -135,9 +135,12 @@ class VcdaAppliance(BaseAppliance):
 
     def endpoints(self) -> List[Endpoint]:
         eps: List[Endpoint] = []
-        for module in (api_auth, api_config, api_peers, api_health, api_sites, api_policies, api_onprem):
+        for module in (api_auth, api_config, api_peers, api_health, api_sites, api_policies, api_onprem, api_replications):
             eps.extend(module.endpoints(self))
         return eps
+
+    def control_routes(self, blueprint) -> None:
+        api_replications.control_routes(self, blueprint)
 
     def control_ops(self):
         ops = api_config.control_ops(self)

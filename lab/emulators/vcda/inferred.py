@@ -242,3 +242,76 @@ ONPREM_PAIR_PATH = "/sites"                       # like §3, body with a ``cred
 ONPREM_CLOUD_ACCESS_PATH = "/config/cloud-access"  # {"allowAccessFromCloud": bool}
 ONPREM_PLACEMENT_PATH = "/config/placement"       # {"vmFolder","cluster","network","datastore"}: MoRef ids
 CLOUD_ACCESS_KEY = "allowAccessFromCloud"
+
+
+# ===== issue 10: replications, migrations and operations (api_replications, replication_engine) ==========
+# vcda.md §5 gives the paths, bodies and most read fields [S/C]; everything below is [I].
+
+# [I] task workflow and result types of the replication calls.
+REPLICATION_WORKFLOW = {"vm": "createVmReplication", "vapp": "createVappReplication"}
+REPLICATION_RESULT_TYPE = {"vm": "VmReplication", "vapp": "VappReplication"}
+REPLICATION_RESOURCE_TYPE = {"vm": "vmReplication", "vapp": "vappReplication"}
+# [I] the destination discriminator per API version: 4.5+ data-structure pages name the Cloud Director targets
+# ``vm`` / ``vapp``; the 4.5 request example (and older) use ``vcloud``. The lab accepts exactly one per version.
+DESTINATION_TYPES_FROM = (4, 5)
+# [I] list paging: default and largest ``limit``.
+LIST_DEFAULT_LIMIT, LIST_MAX_LIMIT = 100, 1000
+# [I] name of the test vApp a failover-test creates.
+TEST_VAPP_SUFFIX = "-test"
+# [I] ``dataConnectionState`` after a migrate/failover (sync stopped).
+FINISHED_CONNECTION_STATE = "FINISHED"
+# [I] ``On-Prem-Auth`` header value: ``Basic base64(user:password)`` of an SSO user of the on-prem vCenter.
+ONPREM_AUTH_HEADER = "On-Prem-Auth"
+
+
+def replication_not_found(kind, ident):
+    return _err(404, "%sNotFound" % ("VmReplication" if kind == "vm" else "VappReplication"),
+                "Replication '%s' was not found." % ident, ident)
+
+
+def not_extended(site):
+    """[I status] A cross-site call without ``POST /sessions/extend`` to ``site`` (vcda.md §5 additions)."""
+    return _err(401, "NotAuthenticated", "The session is not authenticated to site '%s'; extend it with POST /sessions/extend "
+                "first." % site, site)
+
+
+def onprem_access_denied(site):
+    return forbidden("The on-premises site '%s' does not allow access from the cloud; send On-Prem-Auth or enable "
+                     "\"allow access from cloud\" there." % site)
+
+
+def policy_refused(policy, org, site, field, value, limit, what):
+    return bad_input("Policy '%s' of organization '%s' at site '%s' %s (%s=%s%s)." % (
+        policy, org, site, what, field, value, "" if limit is None else ", limit %s" % limit), field, value,
+        "" if limit is None else limit)
+
+
+def wrong_recovery_state(operation, state, needed):
+    return bad_input("Cannot %s: the replication's recovery state is %s (needs %s)." % (operation, state, needed),
+                     operation, state)
+
+
+def replication_busy(ident, operation):
+    return bad_input("Replication '%s' is busy with a '%s' operation; wait for its task." % (ident, operation), ident, operation)
+
+
+def not_synced(ident, operation):
+    return bad_input("Cannot %s replication '%s': it has no instance yet (the initial sync is not complete)." % (operation, ident),
+                     ident)
+
+
+def already_replicated(vm, existing):
+    return bad_input("The VM '%s' is already replicated to this destination by '%s'." % (vm, existing), vm, existing)
+
+
+def source_vm_gone(vm):
+    return bad_input("The source VM '%s' does not exist." % vm, vm)
+
+
+def vcenter_fault(url, name, msg):
+    """A vSphere fault of a lab vCenter call (e.g. ``MethodDisabled`` on a guarded VM)."""
+    return bad_input("vCenter %s refused the operation: %s: %s" % (url, name, msg), name)
+
+
+def vcd_refused(site, exc):
+    return bad_input("Cloud Director of site '%s' refused the recovery: %s" % (site, exc.msg), site, *exc.error_args)
