@@ -117,7 +117,7 @@ recreated:
 
 import time
 
-from ansible_collections.cloudmove.vcda.plugins.module_utils._common.core import MASK
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common.core import MASK, Outcome
 from ansible_collections.cloudmove.vcda.plugins.module_utils._common.errors import InputError, TimeoutExpired
 from ansible_collections.cloudmove.vcda.plugins.module_utils._nsx.edge import (
     check_peer_code,
@@ -154,7 +154,7 @@ def run(mod):
     if p["state"] == "absent":
         if live and not mod.check_mode:
             client.delete(live["id"])
-        return mod.diff_result(bool(live), before, {}, session={}, recreated=False)
+        return mod.result(Outcome(bool(live), before, {}), session={}, recreated=False)
     desired = dict((k, p[k]) for k in TUNNEL_KEYS if p[k] is not None)
     if live is None:
         missing = [k for k in ("peer_code", "peer_address", "local_address") if not p[k]]
@@ -187,8 +187,8 @@ def run(mod):
     shown = dict(after)
     if new_code:
         shown["peer_code"] = MASK + " (updated)"
-    result = mod.diff_result(changed, before, shown, recreated=recreate,
-                             session=dict(after, id=(session or {}).get("id")))
+    result = mod.result(Outcome(changed, before, shown), recreated=recreate,
+                        session=dict(after, id=(session or {}).get("id")))
     if session is not None and not mod.check_mode:
         result["status"] = wait_status(client, session["id"], p["wait_for_up"], p["timeout"])
     elif live is not None:

@@ -207,6 +207,7 @@ def main():
             timeout=dict(type="int", default=3600),
             state=dict(type="str", default="present", choices=["present", "absent", "poweredon", "poweredoff"]),
         ),
+        positive=("upload_workers", "wait_for_ip_timeout"),
         mutually_exclusive=[("cluster", "esxi_host", "resource_pool")],
         required_if=[("state", "present", ("source",)), ("state", "poweredon", ("source",)),
                      ("state", "poweredoff", ("source",))],
@@ -217,9 +218,6 @@ def main():
         for key, value in (mod.params["properties"] or {}).items():
             if key in secret_keys:
                 mod.add_secret(value)
-        for option in ("upload_workers", "timeout", "wait_for_ip_timeout"):
-            if mod.params[option] < 1:
-                mod.fail_json(msg="%s: must be 1 or more, got %s" % (option, mod.params[option]), option=option)
         deployment = OvfDeployment(mod.params, mod.vsphere, mod.check_mode, _session, mod.warn)
         result = deployment.run()
         for key in deployment.secret_keys:

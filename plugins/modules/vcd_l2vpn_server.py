@@ -230,6 +230,7 @@ peer_code:
   type: str
 """
 
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common.core import Outcome
 from ansible_collections.cloudmove.vcda.plugins.module_utils._common.errors import InputError
 from ansible_collections.cloudmove.vcda.plugins.module_utils._vcd.client import backing_of
 from ansible_collections.cloudmove.vcda.plugins.module_utils._vcd.l2vpn import reconcile_nsxt, reconcile_nsxv
@@ -263,9 +264,9 @@ def run(mod):
         extra["tunnel_id"] = result.get("tunnel_id")
         if p["return_peer_code"]:
             extra["peer_code"] = result.get("peer_code")
-    return mod.diff_result(result["changed"], result["before"], result["after"], backing=backing,
-                           server=result["server"], tunnels=result["tunnels"], secrets_sent=result["secrets_sent"],
-                           **extra)
+    return mod.result(Outcome(result["changed"], result["before"], result["after"]), backing=backing,
+                      server=result["server"], tunnels=result["tunnels"], secrets_sent=result["secrets_sent"],
+                      **extra)
 
 
 def main():

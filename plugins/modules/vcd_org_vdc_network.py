@@ -191,7 +191,7 @@ def run(mod):
     extra = {}
     if p["state"] == "present" and result.get("interface_type") == "subinterface" and net is not None:
         extra["subinterface"] = service.nsxv_interface(gateway, net)
-    return mod.outcome_result(outcome, network=result, **extra)
+    return mod.result(outcome, network=result, **extra)
 
 
 def _find_in_vdc_by_name(client, name, vdc_name):

@@ -136,6 +136,7 @@ target:
   type: dict
 """
 
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common.core import Outcome
 from ansible_collections.cloudmove.vcda.plugins.module_utils._common.errors import InputError
 from ansible_collections.cloudmove.vcda.plugins.module_utils._vcd.module import VcdModule
 from ansible_collections.cloudmove.vcda.plugins.module_utils._vcd.rights import RightsService, reconcile
@@ -150,9 +151,9 @@ def run(mod):
     org = client.find_org(p["organization"]) if kind in ("org", "role") else None
     result = reconcile(RightsService(client), kind, p[kind] if kind != "org" else None, p["rights"], p["state"],
                        org=org, publish_to=p["publish_to"], check_mode=mod.check_mode)
-    return mod.diff_result(result["changed"], result["before"], result["after"], rights=result["after"]["rights"],
-                           added=result["added"], removed=result["removed"], published=result["published"],
-                           target=result["target"])
+    return mod.result(Outcome(result["changed"], result["before"], result["after"]), rights=result["after"]["rights"],
+                      added=result["added"], removed=result["removed"], published=result["published"],
+                      target=result["target"])
 
 
 def main():

@@ -237,7 +237,7 @@ def run(mod):
     results["license"] = license_view or {}
     for key in ("site", "endpoints", "vcd", "telemetry"):
         results.setdefault(key, {})
-    return mod.combined_result(outcomes, **results)
+    return mod.result(Outcome.combine(outcomes), **results)
 
 
 def main():

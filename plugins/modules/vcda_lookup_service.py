@@ -155,7 +155,7 @@ def run(mod):
 
     reconciler = Reconciler(check_mode=False)
     outcome = reconciler.present(live, desired, create=lambda d: checked(None, d), update=checked)
-    return mod.outcome_result(outcome, lookup_service=outcome.after)
+    return mod.result(outcome, lookup_service=outcome.after)
 
 
 def main():

@@ -124,7 +124,7 @@ placement:
 """
 
 from ansible_collections.cloudmove.vcda.plugins.module_utils._vcda import onprem
-from ansible_collections.cloudmove.vcda.plugins.module_utils._common.core import Reconciler
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common.core import Outcome, Reconciler
 from ansible_collections.cloudmove.vcda.plugins.module_utils._common.errors import InputError
 from ansible_collections.cloudmove.vcda.plugins.module_utils._common.tls import normalize_thumbprint
 from ansible_collections.cloudmove.vcda.plugins.module_utils._vcda.client import same_url, site_comm_errors
@@ -204,7 +204,7 @@ def run(mod):
         ls_pending = "lookup_service" in outcomes and outcomes["lookup_service"].changed
         if mod.check_mode and ls_pending:  # the inventory is readable once the lookup service is set: predict
             outcomes["placement"] = rec.present(None, names)
-            return mod.combined_result(outcomes, cloud_site=cloud, placement=placement)
+            return mod.result(Outcome.combine(outcomes), cloud_site=cloud, placement=placement)
         resolved = onprem.resolve_placement(client, names)
         live = dict((k, (placement.get(k) or {}).get("name")) for k in names) if any(placement.values()) else None
         outcomes["placement"] = rec.present(live, names, create=lambda _d: onprem.set_placement(client, resolved),
@@ -216,7 +216,7 @@ def run(mod):
         if p["cloud_url"] and (cloud is None or site_comm_errors(cloud)):
             raise InputError("cloud_url: paired, but the link is not healthy: %s" % "; ".join(site_comm_errors(cloud)),
                              option="cloud_url")
-    return mod.combined_result(outcomes, cloud_site=cloud, placement=placement)
+    return mod.result(Outcome.combine(outcomes), cloud_site=cloud, placement=placement)
 
 
 def main():

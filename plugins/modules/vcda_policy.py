@@ -161,7 +161,7 @@ def run(mod):
         if p["name"] == inferred.DEFAULT_POLICY_ID:
             raise InputError("name: the default policy cannot be deleted", option="name")
         outcome = reconciler.absent(live, delete=lambda _obj: client.delete_policy(live_policy["id"]))
-        return mod.outcome_result(outcome, policy={})
+        return mod.result(outcome, policy={})
     wanted_orgs = p["orgs"]
     if wanted_orgs is not None:
         known = client.all_orgs()
@@ -202,7 +202,7 @@ def run(mod):
         policy = dict(fresh, orgs=client.policy_orgs(fresh["id"]))
     elif live_policy:
         policy = dict(live_policy, orgs=live["orgs"])
-    return mod.outcome_result(outcome, policy=policy)
+    return mod.result(outcome, policy=policy)
 
 
 def main():

@@ -112,10 +112,10 @@ def run(mod):
     live = client.find_replicator(p["replicator_url"])
     if p["state"] == "absent":
         if live is None:
-            return mod.outcome_result(Outcome(False, {}, {}), action=None)
+            return mod.result(Outcome(False, {}, {}), action=None)
         if not mod.check_mode:
             client.delete_replicator(live["id"])
-        return mod.outcome_result(Outcome(True, _view(live), {}), action="unregister")
+        return mod.result(Outcome(True, _view(live), {}), action="unregister")
     thumbprint = normalize_thumbprint(p["replicator_thumbprint"], "replicator_thumbprint")
     details = {"apiUrl": p["replicator_url"], "apiThumbprint": thumbprint, "rootPassword": p["replicator_password"],
                "ssoUser": p["sso_user"], "ssoPassword": p["sso_password"]}
@@ -130,17 +130,17 @@ def run(mod):
         if not mod.check_mode:
             item = client.add_replicator(site, details, p["owner"], p["description"]) or client.find_replicator(
                 p["replicator_url"]) or wanted
-        return mod.outcome_result(Outcome(True, {}, _view(item)), replicator=_view(item) and item, action="register")
+        return mod.result(Outcome(True, {}, _view(item)), replicator=_view(item) and item, action="register")
     for key in ("owner", "description", "site"):
         if p[key] is not None and live.get(key) != p[key]:
             mod.warn("%s: the registered replicator has %s '%s', not '%s'; unregister it (state=absent) and register "
                      "again to change it" % (key, key, live.get(key), p[key]))
     if normalize_thumbprint(live.get("certThumbprint")) == thumbprint:
-        return mod.outcome_result(Outcome(False, _view(live), _view(live)), replicator=live, action=None)
+        return mod.result(Outcome(False, _view(live), _view(live)), replicator=live, action=None)
     item = dict(live, certThumbprint=thumbprint)
     if not mod.check_mode:
         item = client.reset_replicator_cookie(live["id"], details) or client.find_replicator(p["replicator_url"]) or item
-    return mod.outcome_result(Outcome(True, _view(live), _view(item)), replicator=item, action="repair")
+    return mod.result(Outcome(True, _view(live), _view(item)), replicator=item, action="repair")
 
 
 def main():

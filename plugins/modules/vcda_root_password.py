@@ -123,7 +123,7 @@ def run(mod):
                              option="new_password")
         state = dict(password_in_use="new_password", password_expired=False)
         outcome = Outcome(False, state, state)
-        return mod.outcome_result(outcome, seconds_until_expiration=status.get("secondsUntilExpiration"), **state)
+        return mod.result(outcome, seconds_until_expiration=status.get("secondsUntilExpiration"), **state)
     client = _try_login(mod, params["password"])
     if client is None:
         raise InputError("password: the appliance %s accepts neither password nor new_password for root"
@@ -133,13 +133,13 @@ def run(mod):
     before = dict(password_in_use="password", password_expired=expired)
     if not (expired or always):
         outcome = Outcome(False, before, before)
-        return mod.outcome_result(outcome, seconds_until_expiration=status.get("secondsUntilExpiration"), **before)
+        return mod.result(outcome, seconds_until_expiration=status.get("secondsUntilExpiration"), **before)
     if not mod.check_mode:
         client.change_root_password(params["password"], params["new_password"])
     after = dict(password_in_use="new_password", password_expired=False)
     outcome = Outcome(True, before, after)
-    return mod.outcome_result(outcome, seconds_until_expiration=status.get("secondsUntilExpiration"),
-                              password_in_use="new_password", password_expired=expired)
+    return mod.result(outcome, seconds_until_expiration=status.get("secondsUntilExpiration"),
+                      password_in_use="new_password", password_expired=expired)
 
 
 def main():

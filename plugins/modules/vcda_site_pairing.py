@@ -148,7 +148,7 @@ def run(mod):
     if p["state"] == "absent":
         outcome = Reconciler(check_mode=mod.check_mode).absent(
             live, delete=lambda obj: client.unpair_site(obj["site"]), keys=["site", "url", "thumbprint", "healthy"])
-        return mod.outcome_result(outcome, site={}, action=outcome.action and "unpair")
+        return mod.result(outcome, site={}, action=outcome.action and "unpair")
     pin = _pin(mod, client, local)
     desired = {"site": p["remote_site"] or (live or {}).get("site"), "url": (live or {}).get("url") or p["remote_url"],
                "thumbprint": pin, "healthy": True}
@@ -169,7 +169,7 @@ def run(mod):
         if problems:
             raise TaskFailed("paired with %s, but the link is not healthy: %s" % (site.get("site"), "; ".join(problems)))
     action = {"create": "pair", "update": "repair"}.get(outcome.action)
-    return mod.outcome_result(outcome, site=site or outcome.after, action=action)
+    return mod.result(outcome, site=site or outcome.after, action=action)
 
 
 def main():

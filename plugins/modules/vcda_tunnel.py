@@ -95,7 +95,7 @@ def run(mod):
             client.add_tunnel(p["tunnel_url"], remote["encoded"], p["tunnel_password"])
 
     outcome = Reconciler().present(live, desired, create=send, update=send)
-    return mod.outcome_result(outcome, tunnel=outcome.after, restart_required=outcome.changed and client.version < (4, 0))
+    return mod.result(outcome, tunnel=outcome.after, restart_required=outcome.changed and client.version < (4, 0))
 
 
 def main():

@@ -91,7 +91,11 @@ def restrict(obj, keys):
 
 
 class Outcome(object):
-    """What a reconciliation did (or would do in check mode)."""
+    """What a reconciliation did (or would do in check mode).
+
+    ``before``/``after`` are the views shown in ``diff`` (managed keys, secrets masked); ``obj`` is the
+    resulting object (predicted in check mode); ``action`` names what was (or would be) done.
+    """
 
     def __init__(self, changed, before, after, obj=None, action=None, delta=None):
         self.changed = changed
@@ -104,12 +108,37 @@ class Outcome(object):
     def diff(self):
         return {"before": self.before, "after": self.after}
 
+    @classmethod
+    def combine(cls, parts):
+        """One outcome for a nested object made of named parts (``None`` parts are left out):
+        changed when any part changed; ``before``/``after``/``obj`` keyed by part."""
+        parts = dict((k, o) for k, o in parts.items() if o is not None)
+        return cls(any(o.changed for o in parts.values()),
+                   dict((k, o.before) for k, o in parts.items()),
+                   dict((k, o.after) for k, o in parts.items()),
+                   dict((k, o.obj) for k, o in parts.items()),
+                   action=dict((k, o.action) for k, o in parts.items() if o.action) or None)
+
+
+def result(outcome, with_diff, **extra):
+    """The one result shape of a module: ``changed``, what the module returns about the object
+    (``extra``) and, in diff mode, ``diff`` (the outcome's views: managed keys, secrets masked)."""
+    out = dict(extra, changed=bool(outcome.changed))
+    if with_diff:
+        out["diff"] = outcome.diff()
+    return out
+
 
 class Reconciler(object):
     """Compare-then-act for one object.
 
-    ``secret_keys`` are masked in ``diff``; ``unordered_keys`` compare lists as sets;
-    ``managed_keys`` (default: the desired keys) restrict the diff.
+    ``secret_keys`` are masked in ``diff``; ``unordered_keys`` compare lists as sets; the diff shows
+    the desired keys unless ``keys`` are given.
+
+    Every action goes through :meth:`act`: a ``dry_run`` hook (a backend's own validation call such
+    as VCDA ``check-vcloud`` or vSphere ``CreateImportSpec``) runs whenever something would change,
+    in check mode too, so that check mode fails where the real run would; the action itself runs
+    only outside check mode. Callbacks never test check mode themselves.
     """
 
     def __init__(self, check_mode=False, secret_keys=(), unordered_keys=()):
@@ -117,48 +146,79 @@ class Reconciler(object):
         self.secret_keys = frozenset(secret_keys)
         self.unordered_keys = frozenset(unordered_keys)
 
-    def _view(self, obj, keys):
-        return redact(restrict(obj, keys), self.secret_keys) if obj is not None else {}
+    def view(self, obj, keys):
+        """What ``diff`` shows of ``obj``: the ``keys`` (all when ``None``), secrets masked."""
+        if obj is None:
+            return {}
+        return redact(restrict(obj, keys) if keys is not None else dict(obj), self.secret_keys)
 
-    def present(self, live, desired, create=None, update=None, force_update=False):
+    def act(self, changed, before, after, apply=None, dry_run=None, action=None, obj=None, delta=None):
+        """The one place where a change is made: ``dry_run()`` when ``changed`` (check mode too), then
+        ``apply()`` outside check mode. ``apply`` may return the resulting object (else ``obj``)."""
+        if changed:
+            if dry_run is not None:
+                dry_run()
+            if not self.check_mode and apply is not None:
+                applied = apply()
+                if applied is not None:
+                    obj = applied
+        return Outcome(bool(changed), before, after, obj, action if changed else None, delta)
+
+    def present(self, live, desired, create=None, update=None, force_update=False, dry_run=None, keys=None):
         """Make the object exist with ``desired``.
 
         ``create(desired)`` and ``update(live, delta)`` return the new live object (or None to
         fall back on the prediction). ``force_update`` sends an update even without a visible
-        delta (e.g. a secret the user asked to re-send).
+        delta (e.g. a secret the user asked to re-send). ``dry_run(live, send)`` validates what
+        would be sent (``live`` is None on create), in check mode too.
         """
         desired = prune(desired)
-        keys = sorted(desired)
+        keys = sorted(desired) if keys is None else keys
         if live is None:
             predicted = merge({}, desired)
-            obj = predicted
-            if not self.check_mode and create is not None:
-                obj = create(desired) or predicted
-            return Outcome(True, {}, self._view(obj, keys), obj, "create", desired)
+            outcome = self.act(True, {}, None, create and (lambda: create(desired)),
+                               dry_run and (lambda: dry_run(None, desired)), "create", predicted, desired)
+            outcome.after = self.view(outcome.obj, keys)
+            return outcome
         delta = compute_delta(live, desired, self.unordered_keys, self.secret_keys)
         if not delta and not force_update:
-            return Outcome(False, self._view(live, keys), self._view(live, keys), live, None, {})
-        predicted = merge(live, delta)
-        obj = predicted
-        if not self.check_mode and update is not None:
-            send = dict(delta)
-            if force_update:
-                send.update((k, v) for k, v in desired.items() if k in self.secret_keys)
-            obj = update(live, send) or predicted
-        return Outcome(True, self._view(live, keys), self._view(obj, keys), obj, "update", delta)
+            return Outcome(False, self.view(live, keys), self.view(live, keys), live, None, {})
+        send = dict(delta)
+        if force_update:
+            send.update((k, v) for k, v in desired.items() if k in self.secret_keys)
+        outcome = self.act(True, self.view(live, keys), None, update and (lambda: update(live, send)),
+                           dry_run and (lambda: dry_run(live, send)), "update", merge(live, delta), delta)
+        outcome.after = self.view(outcome.obj, keys)
+        return outcome
 
-    def absent(self, live, delete=None, keys=None):
+    def absent(self, live, delete=None, keys=None, dry_run=None):
         if live is None:
             return Outcome(False, {}, {}, None, None)
         keys = keys if keys is not None else sorted(live)
-        if not self.check_mode and delete is not None:
-            delete(live)
-        return Outcome(True, self._view(live, keys), {}, None, "delete")
+        return self.act(True, self.view(live, keys), {}, delete and (lambda: delete(live)),
+                        dry_run and (lambda: dry_run(live)), "delete")
 
-    def ensure(self, state, live, desired, create=None, update=None, delete=None, force_update=False):
+    def ensure(self, state, live, desired, create=None, update=None, delete=None, force_update=False,
+               dry_run=None, keys=None):
         if state == "absent":
-            return self.absent(live, delete, keys=sorted(prune(desired)) or None)
-        return self.present(live, desired, create, update, force_update)
+            return self.absent(live, delete, keys=keys if keys is not None else (sorted(prune(desired)) or None))
+        return self.present(live, desired, create, update, force_update, dry_run, keys)
+
+    def members(self, live, wanted, state, add=None, remove=None, key="members", obj=None):
+        """Set reconciliation as a part of the core: membership ``live`` -> ``wanted`` with ``state``
+        present (add), absent (remove) or exact (replace). ``add(names)`` / ``remove(names)`` run
+        outside check mode; the diff shows ``{key: sorted members}`` before and after."""
+        to_add, to_remove = reconcile_set(live, wanted, state)
+        before = sorted(set(live or ()))
+        after = sorted((set(before) | set(to_add)) - set(to_remove))
+
+        def apply():
+            if to_add and add is not None:
+                add(to_add)
+            if to_remove and remove is not None:
+                remove(to_remove)
+        return self.act(bool(to_add or to_remove), {key: before}, {key: after}, apply, action="members",
+                        obj=obj, delta={"add": to_add, "remove": to_remove})
 
 
 def reconcile_set(live, wanted, state):

@@ -1,7 +1,12 @@
 # -*- coding: utf-8 -*-
 # Copyright: cloudmove.vcda contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The base module class: the one place where client errors become ``fail_json``."""
+"""The one module base: shared argument handling, client lifetime, error mapping and the result.
+
+Per-product subclasses (``_vsphere/module.py``, ``_vcda/module.py``, ``_vcd/module.py``,
+``_nsx/module.py``) only declare what differs: their environment prefix, their connection options,
+the libraries they need and how to build their client.
+"""
 
 from __future__ import absolute_import, division, print_function
 
@@ -9,23 +14,111 @@ __metaclass__ = type
 
 import traceback
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common import core as _core
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common import http as _http
 from ansible_collections.cloudmove.vcda.plugins.module_utils._common.errors import (
     ApiError,
     CloudmoveError,
     InputError,
     NotFoundError,
 )
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common.tls import normalize_thumbprint
+
+REQUESTS = ("requests", _http.HAS_REQUESTS, _http.REQUESTS_IMPORT_ERROR)
+
+# The options of every REST backend (VCDA, Cloud Director, NSX): a private CA and a proxy.
+HTTP_OPTIONS = dict(
+    ca_path=dict(type="path", env=("CA_PATH",)),
+    proxy_host=dict(type="str", env=("PROXY_HOST",)),
+    proxy_port=dict(type="int", env=("PROXY_PORT",)),
+    proxy_protocol=dict(type="str", default="http", choices=["http", "https"]),
+)
+
+
+def with_env(prefix, options):
+    """The options with ``env=("NAME", ...)`` turned into ``env_fallback`` on ``PREFIX_NAME``."""
+    spec = {}
+    for name, option in options.items():
+        option = dict(option)
+        names = option.pop("env", None)
+        if names:
+            option["fallback"] = (env_fallback, ["%s_%s" % (prefix, n) for n in names])
+        spec[name] = option
+    return spec
 
 
 class CloudmoveModule(AnsibleModule):
-    """AnsibleModule plus error mapping, secret registration and the result layout."""
+    """AnsibleModule plus shared options, client lifetime, error mapping and the result layout.
 
-    def __init__(self, argument_spec, **kwargs):
+    Subclasses set ``ENV`` (prefix of the environment fallbacks that AWX credential types inject),
+    ``CONNECTION`` (their connection options; ``env`` names the variables), ``LIBRARIES``
+    (``(name, available, import error)``, reported through ``missing_required_lib``) and
+    ``TIMEOUT`` (the default of the shared ``timeout`` option; ``None``: no such option). REST
+    backends add ``HTTP_OPTIONS`` to their ``CONNECTION`` and pass ``http_options()`` to their client.
+    Every option named in ``POSITIVE`` (and ``timeout``) must be 1 or more; this is checked once, here.
+    """
+
+    ENV = None
+    CONNECTION = {}
+    LIBRARIES = ()
+    TIMEOUT = 300
+
+    def __init__(self, argument_spec, positive=(), **kwargs):
+        self._clients = []  # set first: AnsibleModule may fail (bad arguments) before __init__ returns
+        spec = with_env(self.ENV, dict(self.CONNECTION,
+                                       validate_certs=dict(type="bool", default=True, env=("VALIDATE_CERTS",)),
+                                       thumbprint=dict(type="str", env=("THUMBPRINT",))))
+        if self.TIMEOUT is not None:
+            spec["timeout"] = dict(type="int", default=self.TIMEOUT)
+        spec.update(argument_spec)
         kwargs.setdefault("supports_check_mode", True)
-        super(CloudmoveModule, self).__init__(argument_spec=argument_spec, **kwargs)
+        super(CloudmoveModule, self).__init__(argument_spec=spec, **kwargs)
+        for name, available, error in self.LIBRARIES:
+            if not available:
+                self.fail_json(msg=missing_required_lib(name), exception=str(error))
+        for option in ("timeout",) + tuple(positive):
+            value = self.params.get(option)
+            if value is not None and value < 1:
+                self.fail_json(msg="%s: must be 1 or more, got %s" % (option, value), option=option)
 
+    # ----- clients ---------------------------------------------------------------------------------
+    @staticmethod
+    def pin(value, option="thumbprint"):
+        """A thumbprint to pin, in the one normal form; empty (an AWX field left blank) is none."""
+        return normalize_thumbprint(value or None, option)
+
+    def request_timeout(self):
+        return min(60, self.params["timeout"])
+
+    def http_options(self):
+        """The ``HttpClient`` keywords of the ``HTTP_OPTIONS`` (CA bundle, proxy)."""
+        params = self.params
+        return dict(ca_path=params["ca_path"],
+                    proxy_url=_http.proxy_url(params["proxy_host"], params["proxy_port"], params["proxy_protocol"]))
+
+    def keep(self, client):
+        """Register ``client`` so that it is closed (``logout``/``close``) when the module exits."""
+        self._clients.append(client)
+        return client
+
+    def _close(self):
+        clients, self._clients = getattr(self, "_clients", []), []
+        for client in clients:
+            close = getattr(client, "logout", None) or getattr(client, "close", None)
+            if close is not None:
+                close()
+
+    def exit_json(self, **kwargs):
+        self._close()
+        super(CloudmoveModule, self).exit_json(**kwargs)
+
+    def fail_json(self, msg, **kwargs):
+        self._close()
+        super(CloudmoveModule, self).fail_json(msg=msg, **kwargs)
+
+    # ----- secrets, errors, results ----------------------------------------------------------------
     def add_secret(self, value):
         """Register a derived secret so Ansible masks it wherever it would appear."""
         if value:
@@ -41,6 +134,14 @@ class CloudmoveModule(AnsibleModule):
             details.update(status=error.status, url=error.url, method=error.method, api_code=error.code)
         self.fail_json(msg=str(error), **details)
 
+    def reconciler(self, secret_keys=(), unordered_keys=()):
+        """The compare-then-act core in this module's check mode."""
+        return _core.Reconciler(check_mode=self.check_mode, secret_keys=secret_keys, unordered_keys=unordered_keys)
+
+    def result(self, outcome, **extra):
+        """The one result shape: ``changed``, ``extra`` (the object) and ``diff`` in diff mode."""
+        return _core.result(outcome, self._diff, **extra)
+
     def run(self, action):
         """Call ``action(self)`` and exit with its result dict, mapping client errors."""
         try:
@@ -51,10 +152,3 @@ class CloudmoveModule(AnsibleModule):
             self.fail_json(msg="unexpected error: %s: %s" % (type(error).__name__, error),
                            exception=traceback.format_exc())
         self.exit_json(**result)
-
-    def outcome_result(self, outcome, **extra):
-        """The standard result of a reconciliation: changed, diff (when asked) and extras."""
-        result = dict(changed=outcome.changed, **extra)
-        if self._diff:
-            result["diff"] = outcome.diff()
-        return result

@@ -1,5 +1,7 @@
 from ansible_collections.cloudmove.vcda.plugins.module_utils._common import core as _core
-from ansible_collections.cloudmove.vcda.plugins.module_utils._common.core import MASK, Reconciler, reconcile_set
+import pytest
+
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common.core import MASK, Outcome, Reconciler, reconcile_set
 
 
 def test_prune_drops_unset_recursively():
@@ -76,3 +78,69 @@ def test_reconcile_set_states():
 def test_redact_any_depth():
     value = {"a": [{"password": "x", "b": 1}], "password": None}
     assert _core.redact(value, {"password"}) == {"a": [{"password": MASK, "b": 1}], "password": None}
+
+
+# ----- the dry-run hook, act, set reconciliation, nested objects, the one result shape ---------------
+def test_dry_run_runs_in_check_mode_and_the_action_does_not():
+    calls = []
+    rec = Reconciler(check_mode=True)
+    out = rec.present({"url": "a"}, {"url": "b"}, update=lambda live, d: calls.append(("update", d)),
+                      dry_run=lambda live, d: calls.append(("check", d)))
+    assert out.changed and calls == [("check", {"url": "b"})]
+
+
+def test_dry_run_runs_before_the_action_and_its_failure_stops_it():
+    calls = []
+
+    def refuse(live, send):
+        calls.append("check")
+        raise ValueError("refused")
+    rec = Reconciler()
+    with pytest.raises(ValueError):
+        rec.present(None, {"url": "b"}, create=lambda d: calls.append("create"), dry_run=refuse)
+    assert calls == ["check"]
+
+
+def test_no_dry_run_without_a_change():
+    rec = Reconciler(check_mode=True)
+    out = rec.present({"url": "a"}, {"url": "a"}, dry_run=lambda *a: 1 / 0)
+    assert not out.changed
+
+
+def test_act_applies_only_outside_check_mode_and_keeps_the_returned_object():
+    assert Reconciler().act(True, {}, {"k": 1}, apply=lambda: {"id": 7}, action="x").obj == {"id": 7}
+    out = Reconciler(check_mode=True).act(True, {}, {"k": 1}, apply=lambda: 1 / 0, obj={"k": 1}, action="x")
+    assert out.changed and out.obj == {"k": 1} and out.action == "x"
+    assert Reconciler().act(False, {"k": 1}, {"k": 1}, apply=lambda: 1 / 0, action="x").action is None
+
+
+@pytest.mark.parametrize("check_mode", [False, True])
+def test_members_exact_adds_and_removes_with_a_diff_of_the_set(check_mode):
+    added, removed = [], []
+    out = Reconciler(check_mode=check_mode).members(["a", "b"], ["b", "c"], "exact", add=added.extend,
+                                                    remove=removed.extend, key="orgs")
+    assert out.changed and out.diff() == {"before": {"orgs": ["a", "b"]}, "after": {"orgs": ["b", "c"]}}
+    assert (added, removed) == (([], []) if check_mode else (["c"], ["a"]))
+    assert not Reconciler().members(["a"], ["a"], "present", add=lambda n: 1 / 0).changed
+
+
+def test_combine_keys_the_parts_and_leaves_unset_parts_out():
+    rec = Reconciler(check_mode=True)
+    out = Outcome.combine({"site": rec.present({"name": "a"}, {"name": "a"}), "vcd": rec.present(None, {"url": "u"}),
+                           "license": None})
+    assert out.changed
+    assert out.diff() == {"before": {"site": {"name": "a"}, "vcd": {}},
+                          "after": {"site": {"name": "a"}, "vcd": {"url": "u"}}}
+
+
+def test_result_is_changed_the_object_and_the_diff_only_in_diff_mode():
+    out = Reconciler(secret_keys=("password",)).present(None, {"name": "n", "password": "pw"})
+    assert _core.result(out, False, thing={"name": "n"}) == {"changed": True, "thing": {"name": "n"}}
+    with_diff = _core.result(out, True)
+    assert with_diff["diff"]["after"] == {"name": "n", "password": MASK}
+    assert "pw" not in repr(with_diff)
+
+
+def test_keys_choose_what_the_diff_shows():
+    out = Reconciler().present({"name": "n", "port": 1, "other": 2}, {"port": 2}, keys=["name", "port"])
+    assert out.diff() == {"before": {"name": "n", "port": 1}, "after": {"name": "n", "port": 2}}

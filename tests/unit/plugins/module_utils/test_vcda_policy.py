@@ -206,7 +206,7 @@ class FakeModule(object):
         self.vcda = vcda
         self.check_mode = check_mode
 
-    def outcome_result(self, outcome, **extra):
+    def result(self, outcome, **extra):
         return dict(extra, changed=outcome.changed, diff=outcome.diff())
 
 
