@@ -31,7 +31,7 @@ DIRTY = {
     "plugins/modules/__pycache__/vcda_info.cpython-311.pyc": "x",
     "cloudmove-vcda-0.0.9.tar.gz": "old build",
 }
-FORBIDDEN_PREFIXES = ("lab/run", "lab/state", "lab/build", "tests/output", ".ansible", ".venv", ".pytest_cache",
+FORBIDDEN_PREFIXES = ("lab/run", "lab/state", "lab/build", "tests/output", ".ansible/", ".venv", ".pytest_cache",
                       "benchmarks/results", "benchmarks/ovf_upload/results", ".ci", ".git")
 
 
