@@ -869,7 +869,7 @@ def _names(body):
 def vcenter_sources(vsphere, refs, datacenter=None):
     """Resolve VM names or MoRefs in a ``VsphereClient``'s inventory with one property-collector read:
     ``{ref: {"id": moref, "name", "vc_uuid", "power_state", "networks": [names of NIC backings]}}``; missing
-    refs are absent from the answer. Imports pyVmomi only when called."""
+    refs are absent from it; also every VM name (for "not found, these exist"). Imports pyVmomi only when called."""
     from pyVmomi import vim, vmodl  # pylint: disable=import-outside-toplevel
     content = vsphere.content
     container = content.rootFolder
@@ -888,13 +888,14 @@ def vcenter_sources(vsphere, refs, datacenter=None):
         view.Destroy()
     vc_uuid = content.about.instanceUuid
     wanted = set(str(r) for r in refs)
-    found = {}
+    found, names = {}, []
     for obj in result or []:
         props = dict((p.name, p.val) for p in obj.propSet)
         if props.get("config.template"):
             continue
         moref = obj.obj._moId
         name = props.get("name")
+        names.append(name)
         key = moref if moref in wanted else name if name in wanted else None
         if key is None:
             continue
@@ -906,15 +907,16 @@ def vcenter_sources(vsphere, refs, datacenter=None):
                 networks.append(net._moId)
         found[key] = {"id": moref, "name": name, "vc_uuid": vc_uuid, "power_state": str(props.get("runtime.powerState")),
                       "networks": networks}
-    return found
+    return found, sorted(n for n in names if n)
 
 
 def cloud_sources(service, site, refs):
     """Resolve cloud VMs (cloud-to-cloud sources) through ``/inventory/vms?site=``; same shape as vCenter's."""
     found = {}
-    for item in service.cloud_vms(site):
+    items = service.cloud_vms(site)
+    for item in items:
         for ref in refs:
             if ref in (item.get("id"), item.get("name")):
                 found[ref] = {"id": item.get("id"), "name": item.get("name"), "vapp_id": item.get("vappId"),
                               "power_state": item.get(inferred.INVENTORY_POWER_KEY), "networks": item.get("networks")}
-    return found
+    return found, sorted(i.get("name") for i in items if i.get("name"))

@@ -20,6 +20,58 @@ import datetime
 from ansible_collections.cloudmove.vcda.plugins.module_utils._vcda import replication as rep
 from ansible_collections.cloudmove.vcda.plugins.module_utils._common.errors import InputError, NotFoundError
 
+def argument_spec():
+    """The options ``vcda_replication`` and ``vcda_migration_wave`` share (doc fragment ``vcda_replication``)."""
+    return dict(
+        source_site=dict(type="str", required=True),
+        source_vcenter=dict(type="dict", options=dict(
+            hostname=dict(type="str", required=True), port=dict(type="int", default=443),
+            username=dict(type="str", required=True), password=dict(type="str", required=True, no_log=True),
+            thumbprint=dict(type="str"), validate_certs=dict(type="bool", default=True),
+            datacenter=dict(type="str"))),
+        destination_site=dict(type="str", required=True),
+        vdc=dict(type="str"),
+        storage_profile=dict(type="str"),
+        network_mappings=dict(type="list", elements="dict", options=dict(
+            source=dict(type="str", required=True), destination=dict(type="str", required=True))),
+        nics=dict(type="list", elements="dict", options=NIC_OPTIONS),
+        guest_customization=dict(type="bool", default=False),
+        type=dict(type="str", default="migration", choices=list(rep.TYPES)),
+        migration_mode=dict(type="str", default="warm", choices=["warm", "cold"]),
+        rpo=dict(type="int"),
+        retention_rules=dict(type="list", elements="dict", options=dict(
+            instances=dict(type="int", required=True), distance=dict(type="int", required=True))),
+        disk_type=dict(type="str", default="thin", choices=sorted(rep.DISK_TYPES)),
+        initial_sync_time=dict(type="str"),
+        description=dict(type="str"),
+        quiesce=dict(type="bool"),
+        data_connection_type=dict(type="str", default="encrypted", choices=sorted(rep.DATA_CONNECTION_TYPES)),
+        power_on=dict(type="bool", default=True),
+        remote_username=dict(type="str"),
+        remote_password=dict(type="str", no_log=True),
+        wait=dict(type="bool", default=True),
+        wait_timeout=dict(type="int", default=3600),
+    )
+
+
+NIC_OPTIONS = dict(index=dict(type="int", default=0), network=dict(type="str"),
+                   ip_mode=dict(type="str", default="dhcp", choices=sorted(rep.IP_MODES)),
+                   ip_address=dict(type="str"), connected=dict(type="bool", default=True),
+                   reset_mac=dict(type="bool", default=False))
+SPEC_KEYS = ("source_site", "destination_site", "vdc", "storage_profile", "network_mappings", "nics",
+             "guest_customization", "type", "migration_mode", "rpo", "retention_rules", "disk_type",
+             "initial_sync_time", "description", "quiesce", "data_connection_type", "power_on")
+
+
+def unit_spec(params, vms, vapp_name=None, label=None, overrides=None):
+    """A unit's spec from module parameters (plain dict), optionally with per-unit overrides."""
+    spec = dict((k, params.get(k)) for k in SPEC_KEYS)
+    spec.update((k, v) for k, v in (overrides or {}).items() if v is not None)
+    spec.update(vms=list(vms), vapp_name=vapp_name, label=label, on_premises=bool(params.get("source_vcenter")),
+                datacenter=(params.get("source_vcenter") or {}).get("datacenter"))
+    return spec
+
+
 WRITE_STEPS = ("create", "update", "pause", "resume", "test", "test_cleanup", "migrate", "failover", "reverse", "delete")
 RECOVERY_STEPS = ("migrate", "failover")
 
@@ -61,6 +113,7 @@ class Unit(object):
         self.pending = []
         self.resolved = {}
         self.task = None
+        self.known = []
 
     @property
     def refs(self):
@@ -111,21 +164,26 @@ class Run(object):
         return items
 
     def resolve_sources(self):
-        problems = []
+        """Every unit's source VMs, with one vCenter read for the on-premises ones and one inventory list per
+        cloud source site."""
         onprem = [u for u in self.units if u.spec.get("on_premises", True)]
         if onprem:
+            if self.vsphere is None:
+                raise InputError("source_vcenter: on-premises sources are looked up in their vCenter; give "
+                                 "source_vcenter", option="source_vcenter")
             refs = [r for u in onprem for r in u.spec["vms"]]
-            found = rep.vcenter_sources(self.vsphere, refs, onprem[0].spec.get("datacenter")) if self.vsphere else {}
+            found, names = rep.vcenter_sources(self.vsphere, refs, onprem[0].spec.get("datacenter"))
             for unit in onprem:
                 unit.sources = [found[r] for r in unit.spec["vms"] if r in found]
+                unit.known = names
         for site in sorted(set(u.spec["source_site"] for u in self.units if not u.spec.get("on_premises", True))):
             units = [u for u in self.units if not u.spec.get("on_premises", True) and u.spec["source_site"] == site]
-            found = rep.cloud_sources(self.service, site, [r for u in units for r in u.spec["vms"]])
+            found, names = rep.cloud_sources(self.service, site, [r for u in units for r in u.spec["vms"]])
             for unit in units:
                 unit.sources = [found[r] for r in unit.spec["vms"] if r in found]
-        return problems
+                unit.known = names
 
-    def missing_source_problems(self, known_names):
+    def missing_source_problems(self):
         problems = []
         for unit in self.units:
             names = set(s["name"] for s in unit.sources) | set(s["id"] for s in unit.sources)
@@ -133,12 +191,12 @@ class Run(object):
             if missing and "create" in unit.steps:
                 for ref in missing:
                     where = "vCenter" if unit.spec.get("on_premises", True) else "site %s" % unit.spec["source_site"]
-                    problems.append(("vms", str(NotFoundError("source VM", ref, known_names(unit), option="vms"))
+                    problems.append(("vms", str(NotFoundError("source VM", ref, unit.known, option="vms"))
                                      .replace("not found", "not found in %s" % where, 1)))
         return problems
 
     # ----- converge ---------------------------------------------------------------------------
-    def converge(self, specs, state, known_names=lambda unit: []):
+    def converge(self, specs, state):
         self.units = [Unit(i, s) for i, s in enumerate(specs)]
         problems = []
         for unit in self.units:
@@ -161,7 +219,7 @@ class Run(object):
                     unit.steps.insert(0, "update")
                     unit.update = delta
             unit.spec["creating"] = "create" in unit.steps
-        problems.extend(self.missing_source_problems(known_names))
+        problems.extend(self.missing_source_problems())
         checked = [u for u in self.units if u.steps and "delete" not in u.steps]
         if checked:
             found, resolved = self.service.preflight([u.spec for u in checked],
@@ -295,3 +353,58 @@ class Run(object):
                 result["changed"] = bool(result["steps"])
             results.append(result)
         return any(r["changed"] for r in results), results
+
+
+# ----- what the modules share (no Ansible import: ``module`` is duck-typed) -----------------------
+PROGRESS_ENV = "CLOUDMOVE_PROGRESS_FILE"
+
+
+class Progress(object):
+    """Progress lines: kept for the result, and written to ``$CLOUDMOVE_PROGRESS_FILE`` (when the action plugin
+    set it) so the controller can show them while the module runs."""
+
+    def __init__(self, path=None, clock=None):
+        import os
+        import time
+        self.path = path if path is not None else os.environ.get(PROGRESS_ENV)
+        self.lines = []
+        self.clock = clock or time.time
+        self.start = self.clock()
+
+    def __call__(self, line):
+        import json
+        import os
+        entry = "[%4ds] %s" % (int(self.clock() - self.start), line)
+        self.lines.append(entry)
+        if self.path:
+            try:
+                with open(self.path + ".tmp", "w") as handle:
+                    json.dump({"lines": self.lines[-200:], "count": len(self.lines)}, handle)
+                os.rename(self.path + ".tmp", self.path)
+            except OSError:
+                self.path = None
+
+
+def open_service(module, progress):
+    """The service over ``module.vcda``, with the session extended to the remote cloud site(s) involved."""
+    params = module.params
+    service = rep.ReplicationService(module.vcda, progress=progress)
+    username = params.get("remote_username") or (params["username"] if params.get("auth_type") == "vcd" else None)
+    password = params.get("remote_password") if params.get("remote_username") else (
+        params["password"] if params.get("auth_type") == "vcd" else None)
+    extended = service.extend([params.get("source_site"), params.get("destination_site")], username, password)
+    for site in extended:
+        progress("session extended to site %s" % site)
+    return service
+
+
+def open_vcenter(params):
+    """A ``VsphereClient`` for ``source_vcenter`` (None when unset)."""
+    conn = params.get("source_vcenter")
+    if not conn:
+        return None
+    from ansible_collections.cloudmove.vcda.plugins.module_utils._vsphere.client import VsphereClient  # noqa
+    from ansible_collections.cloudmove.vcda.plugins.module_utils._common.tls import normalize_thumbprint
+    return VsphereClient(conn["hostname"], conn["username"], conn["password"], port=conn.get("port") or 443,
+                         validate_certs=conn.get("validate_certs", True),
+                         thumbprint=normalize_thumbprint(conn.get("thumbprint") or None, "source_vcenter.thumbprint"))

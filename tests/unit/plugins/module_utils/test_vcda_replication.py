@@ -219,7 +219,7 @@ def spec(vms=("web-01",), **extra):
 @pytest.fixture(autouse=True)
 def fake_vcenter(monkeypatch):
     def lookup(vsphere, refs, datacenter=None):
-        return dict((r, SOURCES[r]) for r in refs if r in SOURCES)
+        return dict((r, SOURCES[r]) for r in refs if r in SOURCES), sorted(SOURCES)
     monkeypatch.setattr(rep, "vcenter_sources", lookup)
 
 
@@ -433,7 +433,7 @@ def test_every_problem_is_reported_at_once_and_nothing_is_created():
     with pytest.raises(InputError) as error:
         converge(service, bad, "present")
     text = str(error.value)
-    assert "source VM 'ghost' not found in vCenter" in text
+    assert "source VM 'ghost' not found in vCenter; these exist: db-01, web-01" in text
     assert "storage profile 'Silver' not found" in text and "these exist: Gold-SP" in text
     assert "org VDC network 'nowhere' not found" in text and "company-network" in text
     assert "warm migration replicates a running VM; 'db-01' is powered off" in text
