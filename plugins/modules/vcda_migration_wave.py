@@ -175,8 +175,8 @@ def run(mod):
             vsphere.close()
     result = dict(changed=changed, vms=results, migrated=[r["name"] for r in results if r["state"] == "migrated"],
                   progress=progress.lines, requests=service.requests)
-    if service.warnings:
-        result["warnings"] = service.warnings
+    for warning in service.warnings:
+        mod.warn(warning)
     if mod._diff:
         result["diff"] = {"before": dict((r["name"], r["before"]) for r in results),
                           "after": dict((r["name"], r["state"]) for r in results)}

@@ -176,8 +176,8 @@ def run(mod):
     (unit,) = results
     result = dict(changed=changed, replication=unit["replication"], before=unit["before"], steps=unit["steps"],
                   pending=unit["pending"], progress=progress.lines, state=unit["state"])
-    if service.warnings:
-        result["warnings"] = service.warnings
+    for warning in service.warnings:
+        mod.warn(warning)
     if mod._diff:
         result["diff"] = {"before": {"state": unit["before"]}, "after": {"state": unit["state"]}}
     return result

@@ -559,13 +559,11 @@ class ReplicationService(object):
         return set(entry.get("site") for entry in session.get("authenticatedSites") or [])
 
     def extend(self, sites, username=None, password=None):
-        """``POST /sessions/extend`` for each paired cloud site in ``sites`` the session lacks (vcda.md §1)."""
+        """``POST /sessions/extend`` for each cloud site in ``sites`` the session lacks (vcda.md §1); ``sites``
+        are cloud sites only (an on-premises site is reached through the cloud site it is registered with)."""
         have = self.authenticated_sites()
-        paired = set(s.get("site") for s in self.client.sites() if not s.get("isLocal"))
         extended = []
         for site in sorted(set(s for s in sites if s) - have):
-            if site not in paired:
-                continue
             if not username or password is None:
                 raise InputError("remote_username: the session must be extended to site %s for this operation; give "
                                  "remote_username and remote_password (a Cloud Director user of that site)" % site,

@@ -20,6 +20,7 @@ import datetime
 from ansible_collections.cloudmove.vcda.plugins.module_utils._vcda import replication as rep
 from ansible_collections.cloudmove.vcda.plugins.module_utils._common.errors import InputError, NotFoundError
 
+
 def argument_spec():
     """The options ``vcda_replication`` and ``vcda_migration_wave`` share (doc fragment ``vcda_replication``)."""
     return dict(
@@ -305,8 +306,8 @@ class Run(object):
                 self.service.progress("%s: %s started" % (unit.name, step.replace("_", " ")))
             unit.task = task
             tasks.append(task)
-        final = self.service.wait_tasks(tasks, self.timeout, "%s of %d replication(s)" % (step.replace("_", " "),
-                                                                                           len(group)))
+        what = "%s of %d replication(s)" % (step.replace("_", " "), len(group))
+        final = self.service.wait_tasks(tasks, self.timeout, what)
         for unit in group:
             if step == "create":
                 unit.item = {"id": rep.task_resource(final.get((unit.task or {}).get("id")) or unit.task)}
@@ -327,8 +328,9 @@ class Run(object):
         size = self.batch_size or len(group)
         for start in range(0, len(group), size):
             batch = group[start:start + size]
-            self.service.progress("%s batch %d/%d: %s" % (step, start // size + 1, (len(group) + size - 1) // size,
-                                                        ", ".join(u.name for u in batch)))
+            batches = (len(group) + size - 1) // size
+            self.service.progress("%s batch %d/%d: %s" % (step, start // size + 1, batches,
+                                                          ", ".join(u.name for u in batch)))
             self._write(batch, step)
             self.refresh()
 
@@ -392,7 +394,8 @@ def open_service(module, progress):
     username = params.get("remote_username") or (params["username"] if params.get("auth_type") == "vcd" else None)
     password = params.get("remote_password") if params.get("remote_username") else (
         params["password"] if params.get("auth_type") == "vcd" else None)
-    extended = service.extend([params.get("source_site"), params.get("destination_site")], username, password)
+    clouds = [params.get("destination_site")] + ([] if params.get("source_vcenter") else [params.get("source_site")])
+    extended = service.extend(clouds, username, password)
     for site in extended:
         progress("session extended to site %s" % site)
     return service

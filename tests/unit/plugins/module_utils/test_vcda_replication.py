@@ -428,8 +428,9 @@ def test_check_mode_predicts_and_writes_nothing():
 def test_every_problem_is_reported_at_once_and_nothing_is_created():
     site = FakeSite(policy={"minRpo": 60})
     service, adapter, _site, _lines = make(site)
-    bad = [spec(vms=["ghost"]), spec(vms=["db-01"], vdc="org1-vdc", storage_profile="Silver",
-                                      network_mappings=[{"source": "DC0_DVPG0", "destination": "nowhere"}], rpo=30)]
+    bad = [spec(vms=["ghost"]),
+           spec(vms=["db-01"], vdc="org1-vdc", storage_profile="Silver", rpo=30,
+                network_mappings=[{"source": "DC0_DVPG0", "destination": "nowhere"}])]
     with pytest.raises(InputError) as error:
         converge(service, bad, "present")
     text = str(error.value)
@@ -552,7 +553,7 @@ def test_wait_tasks_lists_every_failure():
 
 def test_extend_session_to_a_paired_site_only_once():
     service, adapter, site, _lines = make()
-    assert service.extend(["site1", "site2", "onprem1"], "admin1@org1", "pw") == ["site2"]
+    assert service.extend(["site1", "site2"], "admin1@org1", "pw") == ["site2"]
     assert service.extend(["site2"], "admin1@org1", "pw") == []
     body = [c for c in adapter.calls if c[1] == "/sessions/extend"][0][3]
     assert body == {"type": "credentials", "site": "site2", "vcdUsername": "admin1@org1", "vcdPassword": "pw"}
