@@ -152,16 +152,11 @@ def _engine(appliance):
     eng = engine_mod.engine_for(appliance)
     fabric.register(appliance)
 
-    def alive(rec):
-        manager = next((a for a in backends.vcda_appliances(appliance) if a.name == rec.get("managerAppliance")), None)
-        if manager is None:
-            return True
-        return manager.store.snapshot().get("instanceId") == rec.get("managerInstance")
-
     now = time.monotonic()
     if now - getattr(eng, "_last_prune", 0.0) > 1.0:
         eng._last_prune = now  # pylint: disable=protected-access
-        eng.prune(alive)
+        instances = {a.name: a.store.snapshot().get("instanceId") for a in backends.vcda_appliances(appliance)}
+        eng.prune(lambda rec: instances.get(rec.get("managerAppliance"), rec.get("managerInstance")) == rec.get("managerInstance"))
     return eng
 
 
@@ -230,14 +225,27 @@ def _onprem_auth_ok(call, site) -> bool:
     return checks.check_sso_credentials(call.appliance.lab, ls.get("url", ""), user, password)
 
 
-def _visible(appliance, principal, rec, local=None) -> bool:
-    local = local or appliance.local_site()
-    if local not in (rec["source"]["site"], rec["destination"]["site"]):
-        return False
-    if appliance.spec.type == "onprem":
-        cloud = appliance.state.get("cloudSite") or {}
-        return rec["owner"] == cloud.get("org")
-    return _is_system(principal) or rec["owner"].lower() == str(principal.get("org", "")).lower()
+class Viewer:
+    """Who looks, computed once per request: the local site and the org filter."""
+
+    def __init__(self, appliance, principal):
+        state = appliance.state
+        self.local = (state.get("site") or {}).get("name")
+        if appliance.spec.type == "onprem":
+            self.org = ((state.get("cloudSite") or {}).get("org") or "").lower() or None
+            self.all_orgs = False
+        else:
+            self.all_orgs = _is_system(principal)
+            self.org = str(principal.get("org", "")).lower()
+
+    def sees(self, rec) -> bool:
+        if self.local not in (rec["source"]["site"], rec["destination"]["site"]):
+            return False
+        return self.all_orgs or rec["owner"].lower() == self.org
+
+
+def _visible(appliance, principal, rec) -> bool:
+    return Viewer(appliance, principal).sees(rec)
 
 
 def _find(call, kind, rec_id):
@@ -501,12 +509,20 @@ def _manager(appliance, source, destination):
     return site, cloud.name, cloud.store.snapshot().get("instanceId")
 
 
+def _copy_settings(settings):
+    out = dict(settings)
+    rules = (settings.get("retentionPolicy") or {}).get("rules")
+    if rules is not None:
+        out["retentionPolicy"] = {"rules": [dict(r) for r in rules]}
+    return out
+
+
 def new_record(kind, *, rec_id=None, owner, user, now, manager, is_migration, settings, source, destination, vm=None,
                parent=None, synthetic=False):
     start = max(now, int(settings.get("initialSyncTime") or 0))
     return {"id": rec_id or new_id(kind), "kind": kind, "parent": parent, "children": [], "owner": owner, "createdBy": user,
             "created": now, "lastUpdated": now, "manager": manager[0], "managerAppliance": manager[1], "managerInstance": manager[2],
-            "isMigration": bool(is_migration), "isReversed": False, "settings": copy.deepcopy(settings), "source": source,
+            "isMigration": bool(is_migration), "isReversed": False, "settings": _copy_settings(settings), "source": source,
             "destination": destination, "vm": vm, "synthetic": synthetic, "sync": new_sync(start), "paused": False,
             "finished": False, "error": False, "lastError": None, "busy": None, "orig": None,
             "recovery": {"state": "NOT_STARTED", "vAppId": None, "vcdVmId": None, "testVAppId": None, "vcVmId": None},
@@ -589,42 +605,46 @@ def _bool_arg(args, name):
     return value.lower() == "true"
 
 
-def _like(pattern: str, value: Optional[str]) -> bool:
+_FIELD_FILTERS = {  # query key -> (part of the record, key)
+    "sourceSite": ("source", "site"), "site": ("destination", "site"), "sourceOrg": ("source", "org"),
+    "destinationOrg": ("destination", "org"), "destinationVdcId": ("destination", "vdcId"),
+    "destinationVdcName": ("destination", "vdcName"), "sourceVdcId": ("source", "vdcId"), "sourceVdcName": ("source", "vdcName"),
+}
+
+
+def _like_re(pattern: str):
     import fnmatch  # pylint: disable=import-outside-toplevel
-    return fnmatch.fnmatchcase((value or "").lower(), pattern.lower().replace("%", "*").replace("_", "?"))
+    import re  # pylint: disable=import-outside-toplevel
+    return re.compile(fnmatch.translate(pattern.lower().replace("%", "*").replace("_", "?")))
 
 
-def _site_type(appliance, site):
-    return "vcenter" if backends.site_kind(appliance, site) == "onprem" else "vcloud"
-
-
-def _matches(appliance, rec, args, kind) -> bool:
-    src, dst = rec["source"], rec["destination"]
-    checks_ = [("sourceSite", src["site"]), ("site", dst["site"]), ("sourceOrg", src.get("org")), ("destinationOrg", dst.get("org")),
-               ("owner", rec["owner"]), ("destinationVdcId", dst.get("vdcId")), ("destinationVdcName", dst.get("vdcName")),
-               ("sourceVdcId", src.get("vdcId")), ("sourceVdcName", src.get("vdcName"))]
-    for name, actual in checks_:
-        wanted = args.get(name)
-        if wanted is not None and str(actual or "").lower() != wanted.lower() and not (name == "owner" and wanted.split("@")[0].lower() == str(actual).lower()):
-            return False
-    if args.get("ids") and rec["id"] not in args["ids"].split(","):
-        return False
-    for name, site in (("sourceSiteType", src["site"]), ("destinationSiteType", dst["site"])):
-        if args.get(name) and _site_type(appliance, site) != args[name]:
-            return False
-    if kind == "vm":
-        if args.get("vmId") and src.get("vmId") != args["vmId"]:
-            return False
-        if args.get("vmName") and not _like(args["vmName"], rec["vm"]["name"]):
-            return False
-    if args.get("vappId") and args["vappId"] not in (src.get("vappId"), rec.get("parent"), rec["id"]):
-        return False
-    if args.get("vappName") and not _like(args["vappName"], src.get("vappName")):
-        return False
+def matcher(kinds, args, kind):
+    """A predicate for the list filters present in ``args`` (PSC's query keys), compiled once per request."""
+    tests = []
+    for name, (part, key) in _FIELD_FILTERS.items():
+        if args.get(name):
+            tests.append(lambda r, p=part, k=key, w=args[name].lower(): str(r[p].get(k) or "").lower() == w)
+    if args.get("owner"):
+        owner = args["owner"].split("@")[0].lower()
+        tests.append(lambda r: r["owner"].lower() == owner)
+    if args.get("ids"):
+        ids = set(args["ids"].split(","))
+        tests.append(lambda r: r["id"] in ids)
+    for name, part in (("sourceSiteType", "source"), ("destinationSiteType", "destination")):
+        if args.get(name):
+            tests.append(lambda r, p=part, w=args[name]: ("vcenter" if kinds.get(r[p]["site"]) == "onprem" else "vcloud") == w)
+    if kind == "vm" and args.get("vmId"):
+        tests.append(lambda r, w=args["vmId"]: r["source"].get("vmId") == w)
+    if kind == "vm" and args.get("vmName"):
+        tests.append(lambda r, rx=_like_re(args["vmName"]): rx.match(r["vm"]["name"].lower()) is not None)
+    if args.get("vappId"):
+        tests.append(lambda r, w=args["vappId"]: w in (r["source"].get("vappId"), r.get("parent"), r["id"]))
+    if args.get("vappName"):
+        tests.append(lambda r, rx=_like_re(args["vappName"]): rx.match((r["source"].get("vappName") or "").lower()) is not None)
     migration = _bool_arg(args, "isMigration")
-    if migration is not None and rec["isMigration"] != migration:
-        return False
-    return True
+    if migration is not None:
+        tests.append(lambda r: r["isMigration"] == migration)
+    return lambda rec: all(t(rec) for t in tests)
 
 
 def _paging(args):
@@ -641,7 +661,7 @@ def _paging(args):
 def list_replications(kind):
     def handler(call):
         appliance = call.appliance
-        args = call.request.args
+        args = call.request.args.to_dict()  # a plain dict: MultiDict.get is slow over thousands of records
         offset, limit = _paging(args)
         eng = _engine(appliance)
         local = appliance.local_site()
@@ -649,8 +669,10 @@ def list_replications(kind):
             return {"items": [], "total": 0}
         with eng.lock:
             now = eng.now()
-            found = [r for r in eng.records.values() if r["kind"] == kind and _visible(appliance, call.principal, r, local)
-                     and _matches(appliance, r, args, kind)]
+            viewer = Viewer(appliance, call.principal)
+            kinds = backends.site_kinds(appliance)
+            match = matcher(kinds, args, kind)
+            found = [r for r in eng.records.values() if r["kind"] == kind and viewer.sees(r) and match(r)]
             found.sort(key=lambda r: (r["created"], r["id"]))
             health = args.get("overallHealth")
             if health:
@@ -1278,7 +1300,7 @@ def seed(appliance, body) -> Dict[str, Any]:
         raise ApiError(400, "BadUserInput", "No VDC %s of %s at %s." % (body.get("vdc"), org, dst_site), ["vdc"])
     profile = vcd.storage_profile(vdc["id"], "*")
     manager = _manager(appliance, {"site": src_site}, {"site": dst_site})
-    rng = random.Random(body.get("seed", 1))
+    rng = random.Random(body.get("seed"))  # deterministic when a seed is given
     prefix = str(body.get("prefix") or "seed-vm-")
     shares = {k: float(body.get(k, d)) for k, d in (("migrationShare", 0.3), ("pausedShare", 0.05), ("errorShare", 0.02),
                                                     ("slowShare", 0.05), ("completedShare", 0.05))}
@@ -1298,11 +1320,11 @@ def seed(appliance, body) -> Dict[str, Any]:
             vm = {"name": name, "cpu": rng.choice([1, 2, 4]), "memoryMB": rng.choice([2048, 4096, 8192]), "guestOs": "otherGuest64",
                   "disks": disks, "diskBytes": sum(disks), "nics": [{"index": 0, "network": "VM Network", "mac": None}],
                   "powerState": "poweredOn"}
-            source = {"type": src_type, "site": src_site, "org": org, "vcUuid": None, "vmId": "seed-%s-%d" % (uuid.uuid4().hex[:8], index),
+            source = {"type": src_type, "site": src_site, "org": org, "vcUuid": None, "vmId": "seed-%08x-%d" % (rng.getrandbits(32), index),
                       "vmName": name, "vappId": None, "vappName": None, "vdcId": None, "vdcName": None}
             destination = {"type": "vm", "site": dst_site, "org": org, "vdcId": vdc["id"], "vdcName": vdc["name"], "storageProfile": "*",
                            "storageProfileName": profile["name"] if profile else None}
-            rec = new_record("vm", owner=org, user="lab-seed", now=now, manager=manager, is_migration=is_migration, settings=settings,
+            rec = new_record("vm", rec_id="C4-%s" % uuid.UUID(int=rng.getrandbits(128), version=4), owner=org, user="lab-seed", now=now, manager=manager, is_migration=is_migration, settings=settings,
                              source=source, destination=destination, vm=vm, synthetic=True)
             if synced:
                 rec["sync"] = new_sync(now - rng.randint(2, 72) * 3600 * 1000)
@@ -1321,7 +1343,8 @@ def seed(appliance, body) -> Dict[str, Any]:
             elif is_migration and roll < shares["pausedShare"] + shares["errorShare"] + shares["completedShare"] and synced:
                 engine_mod.materialize(rec, now, eng.timeline(rec))
                 rec["finished"] = True
-                rec["recovery"].update(state="COMPLETE", vAppId=str(uuid.uuid4()), vcdVmId=str(uuid.uuid4()))
+                rec["recovery"].update(state="COMPLETE", vAppId=str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                                       vcdVmId=str(uuid.UUID(int=rng.getrandbits(128), version=4)))
             ids.append(rec["id"])
         eng.touch()
     return {"created": len(ids), "firstId": ids[0], "lastId": ids[-1], "seconds": round(time.monotonic() - started, 3)}

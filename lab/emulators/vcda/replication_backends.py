@@ -39,6 +39,17 @@ def site_appliance(anchor, site: str, kind: Optional[str] = None):
     return None
 
 
+def site_kinds(anchor) -> Dict[str, str]:
+    """``{site name: "cloud" | "onprem"}`` of the lab's VCDA appliances, read once."""
+    out = {}
+    for appliance in vcda_appliances(anchor):
+        if appliance.spec.type in ("cloud", "onprem"):
+            site = (appliance.store.snapshot().get("site") or {}).get("name")
+            if site:
+                out[site] = appliance.spec.type
+    return out
+
+
 def site_kind(anchor, site: str) -> Optional[str]:
     appliance = site_appliance(anchor, site)
     return appliance.spec.type if appliance is not None else None

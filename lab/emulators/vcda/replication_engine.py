@@ -199,12 +199,10 @@ class Engine:
                                     "args": [], "stacktrace": None}
 
     def touch(self) -> None:
-        """Mark changed; written within SAVE_INTERVAL."""
+        """Mark changed; written by a timer within SAVE_INTERVAL (never in the request)."""
         with self.lock:
             self._dirty = True
-            if time.monotonic() - self._last_save >= SAVE_INTERVAL:
-                self.save()
-            elif self._timer is None:
+            if self._timer is None:
                 self._timer = threading.Timer(SAVE_INTERVAL, self._timed_save)
                 self._timer.daemon = True
                 self._timer.start()
@@ -221,8 +219,9 @@ class Engine:
             directory = os.path.dirname(os.path.abspath(self.path))
             os.makedirs(directory, exist_ok=True)
             tmp = "%s.tmp-%d-%d" % (self.path, os.getpid(), threading.get_ident())
+            text = json.dumps(doc, separators=(",", ":"))  # the C encoder (json.dump to a file is pure Python)
             with open(tmp, "w", encoding="utf-8") as handle:
-                json.dump(doc, handle, separators=(",", ":"))
+                handle.write(text)
                 handle.flush()
                 os.fsync(handle.fileno())
             os.replace(tmp, self.path)
