@@ -59,6 +59,15 @@ options:
   cloud_thumbprint:
     description: SHA-256 thumbprint of the cloud site's certificate. Required with O(cloud_url).
     type: str
+  cloud_repoint:
+    description:
+      - An appliance paired with one cloud site is never re-pointed to a different cloud by accident: when
+        O(cloud_url) and O(cloud_thumbprint) both differ from the paired cloud's URL and certificate, the module
+        fails before any change unless O(cloud_repoint=true). Unpair first, or set this to move the pairing.
+      - The same cloud under another URL (same certificate), or a renewed certificate at the same URL, is a repair
+        and needs no flag.
+    type: bool
+    default: false
   cloud_org:
     description: Cloud Director organization (short name). With O(cloud_user) it may be omitted (C(user@org)).
     type: str
@@ -151,6 +160,13 @@ def _org(p):
     return p["cloud_org"]
 
 
+def same_cloud(cloud, url, pin):
+    """The paired cloud entry is the cloud ``url``/``pin`` name: same URL (or public URL), or same certificate."""
+    if same_url(cloud.get("apiUrl"), url) or same_url(cloud.get("apiPublicUrl"), url):
+        return True
+    return bool(pin) and normalize_thumbprint(cloud.get("apiThumbprint")) == pin
+
+
 def run(mod):
     p = mod.params
     cloud_pin = normalize_thumbprint(p["cloud_thumbprint"], "cloud_thumbprint") if p["cloud_url"] else None
@@ -178,6 +194,11 @@ def run(mod):
     cloud = onprem.cloud_site(client) if config.get("site") else None
     if p["cloud_url"]:
         live = None
+        if cloud and not p["cloud_repoint"] and not same_cloud(cloud, p["cloud_url"], cloud_pin):
+            raise InputError("cloud_url: this appliance is paired with the cloud site '%s' at %s (certificate %s); "
+                             "%s with certificate %s is a different cloud: unpair first, or set cloud_repoint=true "
+                             "to move the pairing" % (cloud.get("site"), cloud.get("apiUrl"), cloud.get("apiThumbprint"),
+                                                      p["cloud_url"], cloud_pin), option="cloud_url")
         if cloud:
             live = {"url": p["cloud_url"] if same_url(cloud.get("apiUrl"), p["cloud_url"]) else cloud.get("apiUrl"),
                     "thumbprint": cloud.get("apiThumbprint"), "org": cloud.get("org"), "healthy": not site_comm_errors(cloud)}
@@ -226,6 +247,7 @@ def main():
         sso_user=dict(type="str", default="administrator@vsphere.local"), sso_password=dict(type="str", no_log=True),
         cloud_url=dict(type="str"), cloud_thumbprint=dict(type="str"), cloud_org=dict(type="str"),
         cloud_user=dict(type="str"), cloud_password=dict(type="str", no_log=True), cloud_api_token=dict(type="str", no_log=True),
+        cloud_repoint=dict(type="bool", default=False),
         allow_access_from_cloud=dict(type="bool"),
         placement=dict(type="dict", options=dict(folder=dict(type="str"), cluster=dict(type="str"),
                                                  network=dict(type="str"), datastore=dict(type="str"))),

@@ -48,6 +48,9 @@ options:
     description:
       - Health items not to wait for, by name as reported in C(problems), for example V(tunnelError) before
         the tunnel exists, or V(managerHealth.offlineReplicators).
+      - Known names are V(lsError), V(dbError), V(ntpError), V(vcdError), V(managerError), V(tunnelError),
+        V(hbrError), V(lwdError), V(h4dmError), V(managerHealth.ssoAdminError), V(managerHealth.offlineReplicators)
+        and V(offlineManagers); any other name is an error.
     type: list
     elements: str
     default: []
@@ -102,7 +105,8 @@ health:
 """
 
 from ansible_collections.cloudmove.vcda.plugins.module_utils._common.errors import ApiError, CloudmoveError, TimeoutExpired
-from ansible_collections.cloudmove.vcda.plugins.module_utils._vcda.client import health_problems
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common.validate import known_names
+from ansible_collections.cloudmove.vcda.plugins.module_utils._vcda.client import HEALTH_ITEMS, health_problems
 from ansible_collections.cloudmove.vcda.plugins.module_utils._vcda import inferred
 from ansible_collections.cloudmove.vcda.plugins.module_utils._vcda.module import VcdaModule
 
@@ -129,6 +133,7 @@ def wait_healthy(client, timeout, ignore):
 
 def run(mod):
     p = mod.params
+    known_names(p["ignore"], HEALTH_ITEMS, "ignore")
     client = mod.vcda
     result = dict(changed=False, restarted=False, healthy=None, problems=[])
     if p["state"] == "restarted":

@@ -10,8 +10,14 @@
 - proxies: ``proxy_url`` when given, else requests' ``HTTPS_PROXY``/``HTTP_PROXY``/``NO_PROXY``.
 - connect/read timeouts on every call.
 - retries with jittered, capped exponential backoff for reads and idempotent writes on
-  429/502/503/504 and connection resets, honouring ``Retry-After``. A POST is never retried
-  blindly unless the caller says it is safe.
+  429/500/502/503/504 and connection resets, honouring ``Retry-After``.
+- a call that is not idempotent (a POST that creates something) is never retried blindly: after a
+  transient failure the caller's ``find_existing`` callback re-reads the state ("did the object
+  appear? is there a task for it?"). When it finds something, that is the call's result (the call
+  went through and only its reply was lost); when it finds nothing, the call is sent again with the
+  same backoff and ``Retry-After``. Without a callback such a call fails on the first fault, except
+  when the connection could not even be opened (nothing was sent). A retried DELETE answered 404
+  after an ambiguous failure is taken as done.
 - every failure is raised as one of the typed errors of ``_errors``.
 """
 
@@ -40,8 +46,22 @@ from ansible_collections.cloudmove.vcda.plugins.module_utils._common.errors impo
 )
 from ansible_collections.cloudmove.vcda.plugins.module_utils._common.tls import thumbprint_hex
 
-RETRY_STATUSES = frozenset((429, 502, 503, 504))
+# 500 is retried too: a manager relays its peer's 503 as 500 (botocore's standard retry mode treats
+# 500/502/503/504 as transient the same way).
+RETRY_STATUSES = frozenset((429, 500, 502, 503, 504))
 IDEMPOTENT_METHODS = frozenset(("GET", "HEAD", "OPTIONS", "PUT", "DELETE"))
+
+
+class Found(object):
+    """What ``find_existing`` found after a transient failure: the result of a call whose reply was lost.
+
+    ``HttpClient.request(raw=True)`` returns it instead of a response; otherwise its ``value``."""
+
+    def __init__(self, value):
+        self.value = value
+
+    def __repr__(self):
+        return "Found(%r)" % (self.value,)
 
 
 class PinnedAdapter(HTTPAdapter):
@@ -139,18 +159,28 @@ class HttpClient(object):
         return "%s/%s" % (self.base_url, path.lstrip("/"))
 
     def request(self, method, path, json_body=None, data=None, params=None, headers=None,
-                expected=(200, 201, 202, 204), retry_unsafe=False, raw=False, timeout=None):
-        """Send one request and return the decoded body (or the response when ``raw``)."""
+                expected=(200, 201, 202, 204), retry_unsafe=False, raw=False, timeout=None, find_existing=None):
+        """Send one request and return the decoded body (or the response when ``raw``).
+
+        ``retry_unsafe``: the caller says this POST is safe to repeat (it only sets configuration).
+        ``find_existing``: for a call that is not safe to repeat, a callable re-reading the state after a
+        transient failure; None means "it did not happen, send it again", anything else is returned as
+        the call's result (wrapped in ``Found`` when ``raw``).
+        """
         method = method.upper()
         url = self.url(path)
         retryable = retry_unsafe or method in IDEMPOTENT_METHODS
-        delays = backoff_delays(self.retries if retryable else 0)
+        delays = backoff_delays(self.retries if (retryable or find_existing) else 0)
+        never_sent = backoff_delays(self.retries)  # refused connections: nothing reached the server
+        ambiguous = False  # an earlier attempt may have been carried out
         if json_body is not None:
             data = json.dumps(json_body)
             headers = dict(headers or {})
             headers.setdefault("Content-Type", "application/json")
         while True:
             response = None
+            failure = None
+            hint = None
             try:
                 response = self.session.request(method, url, data=data, params=params, headers=headers,
                                                 timeout=timeout or self.timeout, verify=self.verify,
@@ -158,28 +188,35 @@ class HttpClient(object):
             except requests.exceptions.SSLError as exc:
                 if not _transport_failure(exc):
                     raise TlsError(self._tls_message(url, exc))
-                delay = next(delays, None)
-                if delay is None:
-                    raise ConnectionFailure("%s %s failed during the TLS handshake: %s" % (method, url, _short(exc)))
-                self.sleep(delay)
-                continue
+                failure = "%s %s failed during the TLS handshake: %s" % (method, url, _short(exc))
             except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
-                delay = next(delays, None)
-                if delay is None:
-                    raise ConnectionFailure("%s %s failed: %s" % (method, url, _short(exc)))
-                self.sleep(delay)
-                continue
-            if response.status_code in RETRY_STATUSES:
-                delay = next(delays, None)
-                if delay is not None:
-                    hint = retry_after_seconds(response)
-                    self.sleep(hint if hint is not None else delay)
+                failure = "%s %s failed: %s" % (method, url, _short(exc))
+                if _not_sent(exc):
+                    delay = next(never_sent, None)
+                    if delay is None:
+                        raise ConnectionFailure(failure)
+                    self.sleep(delay)
                     continue
-            if response.status_code not in expected:
-                raise self._error(method, url, response)
-            if raw:
-                return response
-            return decode_body(response)
+            if response is not None:
+                if response.status_code not in RETRY_STATUSES:
+                    if (ambiguous and method == "DELETE" and response.status_code == 404
+                            and 404 not in expected):
+                        return None  # the lost reply of an earlier attempt: it is gone
+                    if response.status_code not in expected:
+                        raise self._error(method, url, response)
+                    return response if raw else decode_body(response)
+                hint = retry_after_seconds(response)
+            delay = next(delays, None)
+            if delay is None:
+                if response is not None:
+                    raise self._error(method, url, response)
+                raise ConnectionFailure(failure)
+            if not retryable:
+                found = find_existing()
+                if found is not None:
+                    return Found(found) if raw else found
+            ambiguous = True
+            self.sleep(hint if hint is not None else delay)
 
     def get(self, path, **kwargs):
         return self.request("GET", path, **kwargs)
@@ -237,6 +274,14 @@ def _transport_failure(exc):
     if "fingerprint" in text or "certificate" in text:
         return False
     return any(word in text for word in ("eof", "reset", "broken pipe", "timed out"))
+
+
+def _not_sent(exc):
+    """A connection that could not be opened (refused, connect timeout): the request never left."""
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return True
+    text = str(exc)
+    return "NewConnectionError" in text or "Connection refused" in text
 
 
 def _short(exc):

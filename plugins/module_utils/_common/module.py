@@ -25,6 +25,10 @@ from ansible_collections.cloudmove.vcda.plugins.module_utils._common.errors impo
     NotFoundError,
 )
 from ansible_collections.cloudmove.vcda.plugins.module_utils._common.tls import normalize_thumbprint
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common.validate import check_params
+
+INSECURE_WARNING = ("validate_certs is false: the TLS certificate of %s is not verified, so anyone on the path can "
+                    "read the credentials; pin the endpoint's SHA-256 thumbprint with the 'thumbprint' option instead")
 
 REQUESTS = ("requests", _http.HAS_REQUESTS, _http.REQUESTS_IMPORT_ERROR)
 
@@ -82,6 +86,12 @@ class CloudmoveModule(AnsibleModule):
             value = self.params.get(option)
             if value is not None and value < 1:
                 self.fail_json(msg="%s: must be 1 or more, got %s" % (option, value), option=option)
+        try:
+            check_params(spec, self.params)  # URL and port options of every module, before any call
+        except InputError as error:
+            self.fail(error)
+        if self.params.get("validate_certs") is False and not self.params.get("thumbprint"):
+            self.warn(INSECURE_WARNING % (self.params.get("url") or self.params.get("hostname") or "the endpoint"))
 
     # ----- clients ---------------------------------------------------------------------------------
     @staticmethod

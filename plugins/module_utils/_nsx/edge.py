@@ -114,7 +114,8 @@ class NsxEdgeClient(object):
                 "transport_tunnels": [{"peer_code": peer_code, "peer_address": peer_address,
                                        "local_address": local_address}]}
         try:
-            return self.http.post(self.BASE, body, params={"action": "create_with_peer_code"})
+            return self.http.post(self.BASE, body, params={"action": "create_with_peer_code"},
+                                  find_existing=lambda: self.find(name))
         except ApiError as error:  # never echo a request that held the peer code
             raise ApiError(error.method, error.url.split("?")[0], error.status, error.api_message, error.code)
 

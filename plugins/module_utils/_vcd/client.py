@@ -44,7 +44,7 @@ from ansible_collections.cloudmove.vcda.plugins.module_utils._common.errors impo
     TaskFailed,
     TimeoutExpired,
 )
-from ansible_collections.cloudmove.vcda.plugins.module_utils._common.http import HttpClient
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common.http import Found, HttpClient
 from ansible_collections.cloudmove.vcda.plugins.module_utils._common.wait import Poller
 
 VCLOUD_NS = "http://www.vmware.com/vcloud/v1.5"
@@ -325,9 +325,11 @@ class VcdClient(object):
 
     # ----- calls --------------------------------------------------------------------------------
     def call(self, method, path, body=None, params=None, headers=None, content_type=None,
-             expected=(200, 201, 202, 204), relogin=True):
+             expected=(200, 201, 202, 204), relogin=True, find_existing=None):
         """One call with the session; returns the raw response. ``body``: dict (JSON), lxml element
-        (XML, ``content_type`` required) or None. Logs in again once on 401."""
+        (XML, ``content_type`` required) or None. Logs in again once on 401. ``find_existing``: see
+        ``HttpClient.request`` (a POST that creates re-reads the state after a transient failure); when it
+        found the object, a ``Found`` is returned instead of the response."""
         if self.token is None:
             self.login()
         send_headers = self._headers(path, headers)
@@ -339,16 +341,21 @@ class VcdClient(object):
             send_headers["Content-Type"] = content_type or "application/json"
         try:
             return self.http.request(method, path, json_body=body if data is None and body is not None else None,
-                                     data=data, params=params, headers=send_headers, expected=expected, raw=True)
+                                     data=data, params=params, headers=send_headers, expected=expected, raw=True,
+                                     find_existing=find_existing)
         except ApiError as error:
             if error.status == 401 and relogin:
                 self.token = None
                 self.login()
-                return self.call(method, path, body, params, headers, content_type, expected, relogin=False)
+                return self.call(method, path, body, params, headers, content_type, expected, relogin=False,
+                                 find_existing=find_existing)
             raise _readable(error)
 
-    def json(self, method, path, body=None, params=None, headers=None, expected=(200, 201, 202, 204)):
-        response = self.call(method, path, body, params, headers, expected=expected)
+    def json(self, method, path, body=None, params=None, headers=None, expected=(200, 201, 202, 204),
+             find_existing=None):
+        response = self.call(method, path, body, params, headers, expected=expected, find_existing=find_existing)
+        if isinstance(response, Found):
+            return response.value
         if response.status_code == 202:
             return self._async(response)
         if not response.content:
@@ -356,8 +363,10 @@ class VcdClient(object):
         return response.json()
 
     def xml(self, method, path, body=None, params=None, headers=None, content_type=None,
-            expected=(200, 201, 202, 204)):
-        response = self.call(method, path, body, params, headers, content_type, expected)
+            expected=(200, 201, 202, 204), find_existing=None):
+        response = self.call(method, path, body, params, headers, content_type, expected, find_existing=find_existing)
+        if isinstance(response, Found):
+            return response.value
         if response.status_code == 202:
             return self._async(response)
         if not response.content:

@@ -210,7 +210,8 @@ def reconcile_nsxt(client, gateway, spec, check_mode):
     if send and not check_mode:
         psk = spec.get("pre_shared_key") or inferred.MASKED_PSK
         if live is None:
-            tunnel_id = client.json("POST", _tunnels_path(gateway), tunnel_body(desired, networks, psk))
+            tunnel_id = client.json("POST", _tunnels_path(gateway), tunnel_body(desired, networks, psk),
+                                    find_existing=lambda: (find_tunnel(client, gateway, spec["name"]) or {}).get("id"))
             result = client.json("GET", _tunnels_path(gateway, tunnel_id)) if tunnel_id else \
                 find_tunnel(client, gateway, spec["name"], required=True)
         else:

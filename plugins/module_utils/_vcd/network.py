@@ -157,7 +157,8 @@ class NetworkService(object):
         return self.client.json("GET", "%s/orgVdcNetworks/%s" % (OPENAPI, urn))
 
     def create(self, body):
-        self.client.json("POST", OPENAPI + "/orgVdcNetworks", body)
+        self.client.json("POST", OPENAPI + "/orgVdcNetworks", body,
+                         find_existing=lambda: self.find(body["name"], body["orgVdc"]["id"]))
         return self.find(body["name"], body["orgVdc"]["id"])
 
     def update(self, net, body):

@@ -88,6 +88,11 @@ def parse_org_rights(root):
     return out
 
 
+def _all_there(pairs, names):
+    """After a lost reply: ``{}`` (done) when every name of ``pairs`` is now in ``names``, else None (send again)."""
+    return {} if set(n for n, _urn in pairs) <= set(names) else None
+
+
 def entity_refs(pairs):
     """OpenAPI ``EntityReferences`` body from ``(name, urn)`` pairs."""
     return {"values": [{"name": name, "id": urn} for name, urn in pairs]}
@@ -118,7 +123,8 @@ class RightsService(object):
     def change_org_rights(self, org, pairs, replace):
         body = org_rights_xml(self.client.url, pairs)
         self.client.xml("PUT" if replace else "POST", "/api/admin/org/%s/rights" % urn_uuid(org["id"]), body,
-                        content_type=ORG_RIGHTS_TYPE)
+                        content_type=ORG_RIGHTS_TYPE,
+                        find_existing=lambda: _all_there(pairs, self.org_rights(org)))
 
     # ---- OpenAPI bundles and roles
     def find(self, kind, name, org=None, option=None):
@@ -137,7 +143,8 @@ class RightsService(object):
 
     def change_item_rights(self, kind, item, pairs, replace, org=None):
         path = "%s/%s/%s/rights" % (OPENAPI, KINDS[kind][0], item["id"])
-        self.client.json("PUT" if replace else "POST", path, entity_refs(pairs), headers=self.context(org))
+        self.client.json("PUT" if replace else "POST", path, entity_refs(pairs), headers=self.context(org),
+                         find_existing=lambda: _all_there(pairs, self.item_rights(kind, item, org)))
 
     def tenants(self, kind, item):
         path = "%s/%s/%s/tenants" % (OPENAPI, KINDS[kind][0], item["id"])
@@ -145,7 +152,8 @@ class RightsService(object):
 
     def publish(self, kind, item, orgs):
         path = "%s/%s/%s/tenants/publish" % (OPENAPI, KINDS[kind][0], item["id"])
-        self.client.json("POST", path, entity_refs((o["name"], o["id"]) for o in orgs))
+        self.client.json("POST", path, entity_refs((o["name"], o["id"]) for o in orgs),
+                         find_existing=lambda: _all_there([(o["name"], o["id"]) for o in orgs], self.tenants(kind, item)))
 
 
 def reconcile(service, kind, target_name, rights, state, org=None, publish_to=None, check_mode=False):

@@ -201,8 +201,7 @@ class VcdaClient(object):
         """``POST /sessions``; detects the API version from ``GET /diagnostics/about`` when unset."""
         if self.password is None:
             raise InputError("password: required to log in to %s" % self.url, option="password")
-        response = self.http.request("POST", "/sessions", json_body=login_body(self.auth_type, self.username, self.password),
-                                     headers={"Accept": self.accept}, expected=(200,), raw=True, retry_unsafe=True)
+        response = self._open_session(self.password)
         self.token = response.headers.get(AUTH_HEADER)
         if not self.token:
             raise ApiError("POST", self.http.url("/sessions"), response.status_code,
@@ -216,6 +215,26 @@ class VcdaClient(object):
             self.version = parse_version((self.about_info or {}).get("buildVersion"))
         return self.session
 
+    def _open_session(self, password):
+        return self.http.request("POST", "/sessions", json_body=login_body(self.auth_type, self.username, password),
+                                 headers={"Accept": self.accept}, expected=(200,), raw=True, retry_unsafe=True)
+
+    def accepts_password(self, password):
+        """Whether a new session opens with ``password`` (the session is not kept)."""
+        try:
+            response = self._open_session(password)
+        except ApiError as error:
+            if error.status in (400, 401, 403):
+                return False
+            raise
+        token = response.headers.get(AUTH_HEADER)
+        if token:
+            try:
+                self.http.request("DELETE", inferred.LOGOUT_PATH, headers={"Accept": self.accept, AUTH_HEADER: token})
+            except CloudmoveError:
+                pass
+        return True
+
     def logout(self):
         if not self.token:
             return
@@ -226,22 +245,24 @@ class VcdaClient(object):
         self.token = None
 
     def call(self, method, path, body=None, params=None, config_secret=None, expected=(200, 201, 202, 204),
-             idempotent=False, relogin=True):
+             idempotent=False, relogin=True, find_existing=None):
         """One API call with the session and media type; logs in again once on 401 (e.g. after a restart).
 
-        ``idempotent`` lets the HTTP client retry a POST that only sets configuration.
+        ``idempotent`` lets the HTTP client retry a POST that only sets configuration; ``find_existing``
+        re-reads the state after a transient failure of a call that is not (see ``HttpClient.request``).
         """
         if self.token is None:
             self.login()
         extra = {"Config-Secret": config_secret} if config_secret else None
         try:
             return self.http.request(method, path, json_body=body, params=params, headers=self._headers(extra),
-                                     expected=expected, retry_unsafe=idempotent)
+                                     expected=expected, retry_unsafe=idempotent, find_existing=find_existing)
         except ApiError as error:
             if error.status == 401 and relogin and self.password is not None:
                 self.token = None
                 self.login()
-                return self.call(method, path, body, params, config_secret, expected, idempotent, relogin=False)
+                return self.call(method, path, body, params, config_secret, expected, idempotent, relogin=False,
+                                 find_existing=find_existing)
             raise
 
     def get(self, path, params=None):
@@ -283,6 +304,15 @@ class VcdaClient(object):
     def is_task(body):
         return isinstance(body, dict) and "workflowInfo" in body and body.get("state") in (
             "QUEUED", "RUNNING") + TASK_DONE
+
+    def running_task(self, workflow_type, resource_id=None):
+        """An unfinished task of ``workflow_type`` (``workflowInfo.type``), or None: "is there a task for it?"."""
+        for state in ("RUNNING", "QUEUED"):
+            for task in self.list_all("/tasks", params={"state": state}):
+                info = task.get("workflowInfo") or {}
+                if info.get("type") == workflow_type and (resource_id is None or info.get("resourceId") in (None, resource_id)):
+                    return task
+        return None
 
     def maybe_wait(self, body, what):
         """Bodies that are tasks are waited for; anything else is returned as is."""
@@ -352,7 +382,9 @@ class VcdaClient(object):
 
     # ----- writes -----------------------------------------------------------------------------
     def change_root_password(self, current, new):
-        self.call("POST", "/config/root-password", {"rootPassword": new}, config_secret=current, expected=(200, 204))
+        # After a lost reply the change is known to have happened when the new password opens a session.
+        self.call("POST", "/config/root-password", {"rootPassword": new}, config_secret=current, expected=(200, 204),
+                  find_existing=lambda: {} if self.accepts_password(new) else None)
 
     def set_lookup_service(self, url, thumbprint, sso_user=None, sso_password=None, dry_run=False):
         body = {"url": url, "thumbprint": thumbprint}
@@ -387,10 +419,13 @@ class VcdaClient(object):
 
     def add_replicator(self, site, details, owner="*", description=None):
         body = {"owner": owner, "site": site, "description": description, "replicatorId": None, "details": details}
-        return self.maybe_wait(self.call("POST", "/replicators", body), "registering the replicator")
+        return self.maybe_wait(self.call("POST", "/replicators", body,
+                                         find_existing=lambda: self.find_replicator(details.get("apiUrl"))),
+                               "registering the replicator")
 
     def reset_replicator_cookie(self, replicator_id, details):
-        return self.maybe_wait(self.call("POST", "/replicators/%s/reset-cookie" % replicator_id, details),
+        # Repairing again repairs the same link: safe to repeat.
+        return self.maybe_wait(self.call("POST", "/replicators/%s/reset-cookie" % replicator_id, details, idempotent=True),
                                "repairing the replicator")
 
     def delete_replicator(self, replicator_id):
@@ -402,7 +437,8 @@ class VcdaClient(object):
 
     def reboot_services(self):
         """[I] Restart the appliance's services; InputError-free: raises ApiError, see unsupported_status()."""
-        return self.call("POST", self.path("reboot_services"), expected=(200, 202, 204))
+        # A second restart after a lost reply only restarts again: safe to repeat.
+        return self.call("POST", self.path("reboot_services"), expected=(200, 202, 204), idempotent=True)
 
     # ----- site pairing and policies (vcda.md §3-§4) ---------------------------------------------
     def list_all(self, path, params=None, page=100):
@@ -442,7 +478,10 @@ class VcdaClient(object):
 
     def pair_site(self, api_url, thumbprint, site=None, description=None):
         body = {"site": site, "apiUrl": api_url, "apiThumbprint": thumbprint, "description": description}
-        return self.maybe_wait(self.call("POST", "/sites", body), "pairing with %s" % api_url)
+
+        def find_existing():
+            return self.find_site(site, api_url) or self.running_task(inferred.TASK_PAIR_WORKFLOW, site)
+        return self.maybe_wait(self.call("POST", "/sites", body, find_existing=find_existing), "pairing with %s" % api_url)
 
     def repair_site(self, site, api_url, thumbprint, description=None):
         body = {"apiUrl": api_url, "apiThumbprint": thumbprint, "description": description}
@@ -472,7 +511,7 @@ class VcdaClient(object):
         return sorted(orgs)
 
     def create_policy(self, body):
-        return self.call("POST", "/policies", body)
+        return self.call("POST", "/policies", body, find_existing=lambda: self.find_policy(body.get("displayName")))
 
     def update_policy(self, policy_id, body):
         return self.call("PUT", "/policies/%s" % policy_id, body, idempotent=True)
@@ -483,6 +522,11 @@ class VcdaClient(object):
     def assign_policy(self, policy_id, org):
         """``PATCH /policies/{id}/orgs/{org}`` (202, no body); an org has one policy, so this moves it."""
         return self.call("PATCH", "/policies/%s/orgs/%s" % (policy_id, org), expected=(200, 202, 204), idempotent=True)
+
+
+# The health items a problem can be named after (vcda.md §2 health keys [S/C]): what ``vcda_service ignore`` accepts.
+HEALTH_ITEMS = ("lsError", "dbError", "ntpError", "vcdError", "managerError", "tunnelError", "hbrError", "lwdError",
+                "h4dmError", "managerHealth.ssoAdminError", "managerHealth.offlineReplicators", "offlineManagers")
 
 
 def health_problems(health):

@@ -24,6 +24,10 @@ TASK_CANCELED = "CANCELED"
 HEALTH_GET_TASK_FROM = (4, 2)
 HEALTH_GET_DATA_BELOW = (4, 2)
 
+# [I] ``workflowInfo.type`` of the task ``POST /sites`` starts (looked for in ``GET /tasks?state=`` after a lost
+# reply, before pairing again).
+TASK_PAIR_WORKFLOW = "pairSite"
+
 # [I] ``GET /replicators``: a plain array (what TF and PSC read); a ``{"items": [...]}`` page is
 # accepted too.
 REPLICATORS_LIST_KEYS = ("items", "replicators")

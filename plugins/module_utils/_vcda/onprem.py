@@ -36,7 +36,8 @@ def pair(client, api_url, thumbprint, creds, allow_access, description=None, sit
     if site:
         reply = client.call("PUT", inferred.ONPREM_SITE_PATH % site, body, idempotent=True)
     else:
-        reply = client.call("POST", inferred.ONPREM_PAIR_PATH, body)
+        reply = client.call("POST", inferred.ONPREM_PAIR_PATH, body, find_existing=lambda: (
+            cloud_site(client) or client.running_task(inferred.TASK_PAIR_WORKFLOW)))
     return client.maybe_wait(reply, "pairing with the cloud site at %s" % api_url)
 
 

@@ -190,3 +190,58 @@ def test_pinned_adapter_pins_through_a_proxy_too():
     assert manager.connection_pool_kw["cert_reqs"] == "CERT_NONE"
     pool = adapter.poolmanager
     assert pool.connection_pool_kw["assert_fingerprint"] == "ab" * 32
+
+
+# ----- non-idempotent calls: re-read the state, retry only when nothing happened ---------------
+def test_post_with_find_existing_retries_when_nothing_appeared():
+    reads = []
+    c, a = client([(503, None, {"Retry-After": "3"}), (201, {"id": "r1"}, None)])
+    assert c.post("/replicators", {"a": 1}, find_existing=lambda: reads.append(1)) == {"id": "r1"}
+    assert len(a.calls) == 2 and reads == [1]
+    assert c.sleeps == [3.0]  # Retry-After honoured for the unsafe call too
+
+
+def test_post_with_find_existing_returns_what_the_lost_reply_made():
+    reset = requests.exceptions.ConnectionError("('Connection aborted.', RemoteDisconnected('closed'))")
+    c, a = client([reset])
+    assert c.post("/sites", {"apiUrl": "x"}, find_existing=lambda: {"id": "task-1", "state": "RUNNING"}) == \
+        {"id": "task-1", "state": "RUNNING"}
+    assert len(a.calls) == 1  # never sent twice: nothing duplicated
+    c, a = client([reset])
+    found = c.request("POST", "/sites", json_body={}, raw=True, find_existing=lambda: {"id": "s"})
+    assert isinstance(found, _http.Found) and found.value == {"id": "s"}
+
+
+def test_post_with_find_existing_gives_up_after_the_retries():
+    c, a = client([(503, {"msg": "busy"}, None)] * 3, retries=2)
+    with pytest.raises(ApiError) as exc:
+        c.post("/replicators", {}, find_existing=lambda: None)
+    assert len(a.calls) == 3 and exc.value.status == 503
+
+
+def test_refused_connection_is_retried_for_any_method():
+    refused = requests.exceptions.ConnectionError(
+        "HTTPSConnectionPool: Max retries exceeded (Caused by NewConnectionError('[Errno 111] Connection refused'))")
+    c, a = client([refused, (201, {"id": 1}, None)])
+    assert c.post("/replicators", {}) == {"id": 1}
+    assert len(a.calls) == 2
+
+
+def test_upstream_500_is_retried_for_idempotent_calls_only():
+    c, a = client([(500, {"code": "GeneralServerFailure", "msg": "replicator answered HTTP 503"}, None),
+                   (200, {"lsUrl": "u"}, None)])
+    assert c.post("/config/replicators/lookup-service", {}, retry_unsafe=True) == {"lsUrl": "u"}
+    c, a = client([(500, {"msg": "boom"}, None)])
+    with pytest.raises(ApiError):
+        c.post("/policies", {})
+    assert len(a.calls) == 1
+
+
+def test_delete_after_a_lost_reply_is_done_when_404():
+    reset = requests.exceptions.ConnectionError("Connection reset by peer")
+    c, a = client([reset, (404, {"code": "SiteNotFound"}, None)])
+    assert c.delete("/sites/site2") is None
+    assert len(a.calls) == 2
+    c, a = client([(404, {"code": "SiteNotFound", "msg": "no"}, None)])
+    with pytest.raises(ApiError):  # a first 404 is still an error
+        c.delete("/sites/site2")

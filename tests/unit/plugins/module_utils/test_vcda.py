@@ -200,15 +200,47 @@ def test_lookup_service_dry_run_and_sso():
     assert adapter.calls[2][4]["ssoAdminCredentials"] == {"ssoUser": "admin", "ssoPassword": "pw"}
 
 
-def test_configuration_posts_are_retried_but_registration_is_not():
+def test_configuration_posts_are_retried_registration_re_reads_first():
     client, adapter, unused = make([LOGIN, (503, None, {"Retry-After": "0"}), (200, {"enabled": True}, None)],
                                    api_version="4.7")
     client.set_telemetry(True)
     assert len(adapter.calls) == 3
-    client, adapter, unused = make([LOGIN, (503, None, None)], api_version="4.7")
-    with pytest.raises(ApiError):
-        client.add_replicator("site1", {}, "*", None)
-    assert len(adapter.calls) == 2
+    # 503: the replicator is not registered (GET /replicators is empty), so it is registered again.
+    rep = {"id": "r1", "apiUrl": "https://repl:8043"}
+    client, adapter, unused = make([LOGIN, (503, None, {"Retry-After": "1"}), (200, [], None), (200, rep, None)],
+                                   api_version="4.7")
+    assert client.add_replicator("site1", {"apiUrl": "https://repl:8043"}, "*", None) == rep
+    assert [(c[0], c[1]) for c in adapter.calls[1:]] == [("POST", "/replicators"), ("GET", "/replicators"),
+                                                         ("POST", "/replicators")]
+    # The reply was lost but the replicator is there: never registered twice.
+    client, adapter, unused = make([LOGIN, requests.exceptions.ConnectionError("Connection reset by peer"),
+                                    (200, [rep], None)], api_version="4.7")
+    assert client.add_replicator("site1", {"apiUrl": "https://REPL:8043/"}, "*", None) == rep
+    assert [c[0] for c in adapter.calls].count("POST") == 2  # the login and one registration
+
+
+def test_pairing_after_a_lost_reply_waits_for_the_running_task():
+    task = {"id": "t1", "state": "RUNNING", "workflowInfo": {"type": "pairSite", "resourceId": None}}
+    done = dict(task, state="SUCCEEDED", result={"site": "site2"})
+    client, adapter, unused = make([LOGIN, (502, None, None), (200, [], None), (200, {"items": [task], "total": 1}, None),
+                                    (200, done, None)], api_version="4.7")
+    assert client.pair_site("https://site2:8046", TP) == {"site": "site2"}
+    assert [(c[0], c[1]) for c in adapter.calls[1:]] == [("POST", "/sites"), ("GET", "/sites"), ("GET", "/tasks"),
+                                                         ("GET", "/tasks/t1")]
+
+
+def test_root_password_change_after_a_lost_reply_checks_the_new_password():
+    reset = requests.exceptions.ConnectionError("Connection reset by peer")
+    client, adapter, unused = make([LOGIN, reset, (200, {}, {"X-VCAV-Auth": "t2"}), (204, None, None)],
+                                   api_version="4.7")
+    client.change_root_password("Old-1!", "New-Pass-1!")
+    assert [(c[0], c[1]) for c in adapter.calls[1:]] == [("POST", "/config/root-password"), ("POST", "/sessions"),
+                                                         ("DELETE", "/sessions")]
+    client, adapter, unused = make([LOGIN, (503, None, None), (401, {"code": "NotAuthenticated"}, None),
+                                    (204, None, None)], api_version="4.7")
+    client.change_root_password("Old-1!", "New-Pass-1!")  # not changed yet: sent again
+    assert [(c[0], c[1]) for c in adapter.calls[1:]] == [("POST", "/config/root-password"), ("POST", "/sessions"),
+                                                         ("POST", "/config/root-password")]
 
 
 # ----- tasks and health -------------------------------------------------------------------------

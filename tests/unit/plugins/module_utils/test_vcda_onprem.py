@@ -99,11 +99,17 @@ def test_failed_pairing_task_names_the_cloud_url():
     assert "Org-Pass-9!" not in str(err.value)
 
 
-def test_pairing_post_is_not_retried_on_503():
-    client, adapter = make([(503, {"code": "GeneralServerFailure", "msg": "busy"}, None)])
-    with pytest.raises(Exception):
-        onprem.pair(client, "https://cloud:443", CLOUD_TP, onprem.credentials("u@o", "p"), True)
-    assert len(writes(adapter)) == 1
+def test_pairing_post_after_503_re_reads_and_pairs_only_once():
+    cloud = {"site": "cloud1", "isLocal": False, "apiUrl": "https://cloud:443"}
+    client, adapter = make([(503, {"code": "GeneralServerFailure", "msg": "busy"}, None), (200, [cloud], None)])
+    assert onprem.pair(client, "https://cloud:443", CLOUD_TP, onprem.credentials("u@o", "p"), True) == cloud
+    assert [c[:2] for c in writes(adapter)] == [("POST", "/sites"), ("GET", "/sites")]
+    empty = (200, {"items": [], "total": 0}, None)
+    client, adapter = make([(503, None, {"Retry-After": "2"}), (200, [], None), empty, empty,
+                            (202, task("SUCCEEDED", result=cloud), None)])
+    assert onprem.pair(client, "https://cloud:443", CLOUD_TP, onprem.credentials("u@o", "p"), True) == cloud
+    assert [c[:2] for c in writes(adapter)] == [("POST", "/sites"), ("GET", "/sites"), ("GET", "/tasks"),
+                                                ("GET", "/tasks"), ("POST", "/sites")]
 
 
 # ----- allow access from cloud ---------------------------------------------------------------------
@@ -162,3 +168,19 @@ def test_set_placement_posts_moref_ids_under_the_api_keys():
                                   "datastore": {"id": "datastore-12", "name": "LocalDS_0"}})
     expected = {"vmFolder": "group-v4", "cluster": "domain-c7", "network": "network-14", "datastore": "datastore-12"}
     assert writes(adapter) == [("POST", "/config/placement", expected)]
+
+
+def test_same_cloud_decides_whether_a_pairing_would_be_re_pointed():
+    from ansible_collections.cloudmove.vcda.plugins.modules.vcda_onprem_site import same_cloud
+    paired = {"site": "cloud1", "apiUrl": "https://cloud:443", "apiPublicUrl": "https://vcda.example.com",
+              "apiThumbprint": CLOUD_TP}
+    assert same_cloud(paired, "https://CLOUD/", TP)                  # same URL, renewed certificate: a repair
+    assert same_cloud(paired, "https://vcda.example.com:443", None)  # its public URL
+    assert same_cloud(paired, "https://other-name:8046", CLOUD_TP)   # another name, same certificate
+    assert not same_cloud(paired, "https://other-cloud:443", TP)     # another cloud: refused up front
+
+
+def test_service_ignore_names_are_the_health_items():
+    problems = _vcda.health_problems({"lsError": {"code": "X", "msg": "m"}, "offlineManagers": 1,
+                                      "managerHealth": {"ssoAdminError": {"code": "Y"}, "offlineReplicators": 2}})
+    assert set(p.split(":", 1)[0] for p in problems) <= set(_vcda.HEALTH_ITEMS)
