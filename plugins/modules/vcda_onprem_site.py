@@ -61,7 +61,7 @@ options:
     type: str
   cloud_repoint:
     description:
-      - An appliance paired with one cloud site is never re-pointed to a different cloud by accident: when
+      - An appliance paired with one cloud site is never re-pointed to a different cloud by accident. When
         O(cloud_url) and O(cloud_thumbprint) both differ from the paired cloud's URL and certificate, the module
         fails before any change unless O(cloud_repoint=true). Unpair first, or set this to move the pairing.
       - The same cloud under another URL (same certificate), or a renewed certificate at the same URL, is a repair

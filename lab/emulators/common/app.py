@@ -45,6 +45,8 @@ def create_app(appliance: BaseAppliance) -> Flask:
         fault = request.environ.get("lab.fault")
         if fault is not None and fault.latency:
             time.sleep(fault.latency)
+        if fault is not None and fault.kind in ("lostReply", "sessionExpiry", "restart"):
+            g.fault = fault.kind
         if fault is not None and fault.kind == "503":
             g.fault = "503"
             raise ApiError(503, "ServiceUnavailable", "The service is temporarily unavailable (injected fault).",

@@ -17,7 +17,7 @@ from .app import create_app
 from .appliance import BaseAppliance
 from .config import LabConfig
 from .control import LAB_PREFIX
-from .tlsclient import PinnedHttpsClient, TlsError
+from .tlsclient import PEER_HEADER, PinnedHttpsClient, TlsError
 
 
 class LabRequestHandler(WSGIRequestHandler):
@@ -31,6 +31,7 @@ class LabRequestHandler(WSGIRequestHandler):
     def make_environ(self):
         environ = super().make_environ()
         environ["lab.fault"] = getattr(self, "_lab_fault", None)
+        environ["lab.connection"] = self.connection
         return environ
 
     def run_wsgi(self):
@@ -38,20 +39,50 @@ class LabRequestHandler(WSGIRequestHandler):
         appliance = getattr(self.server.app, "lab_appliance", None)
         path = urlsplit(self.path).path
         if appliance is not None and not path.startswith(LAB_PREFIX):
-            fault = appliance.faults.decide(self.command, path)
+            source = "peer" if self.headers.get(PEER_HEADER) else "client"
+            fault = appliance.faults.decide(self.command, path, source)
             if fault.kind == "reset":
                 started = time.time()
                 if fault.latency:
                     time.sleep(fault.latency)
                 appliance.reqlog.add(self.command, path, {}, self.headers, None, 0, started, fault="reset")
                 self.close_connection = True
-                try:
-                    self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-                finally:
-                    self.connection.close()
+                reset_connection(self.connection)
                 return
+            if fault.kind == "sessionExpiry":
+                appliance.sessions.clear()
+            elif fault.kind == "restart":
+                appliance.simulate_restart(fault.restart_seconds)
             self._lab_fault = fault
         super().run_wsgi()
+
+
+def reset_connection(connection) -> None:
+    """Close with SO_LINGER 0: the client sees ECONNRESET."""
+    try:
+        connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    finally:
+        connection.close()
+
+
+def lost_reply_middleware(app):
+    """``lostReply`` faults: the request is carried out in full, then the connection is reset
+    instead of answering, as when a proxy or the network drops a reply."""
+    def middleware(environ, start_response):
+        fault = environ.get("lab.fault")
+        if fault is None or fault.kind != "lostReply":
+            return app(environ, start_response)
+        result = app(environ, lambda *args, **kwargs: (lambda data: None))
+        try:
+            for _chunk in result:
+                pass
+        finally:
+            if hasattr(result, "close"):
+                result.close()
+        reset_connection(environ["lab.connection"])
+        raise ConnectionResetError("injected lost reply")
+    middleware.lab_appliance = app.lab_appliance  # the request handler reads it
+    return middleware
 
 
 class ApplianceServer:
@@ -60,7 +91,7 @@ class ApplianceServer:
         spec = appliance.spec
         appliance.ssl_context = certs.server_context(*appliance.current_cert_paths())
         self.app = create_app(appliance)
-        self.httpd = make_server(spec.address, spec.port, self.app, threaded=True,
+        self.httpd = make_server(spec.address, spec.port, lost_reply_middleware(self.app), threaded=True,
                                  ssl_context=appliance.ssl_context, request_handler=LabRequestHandler)
         self.httpd.daemon_threads = True
         # Connection-level noise (resets we inject, clients hanging up) is not worth a traceback.

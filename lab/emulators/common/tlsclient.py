@@ -26,6 +26,9 @@ class TlsError(Exception):
         self.actual = actual
 
 
+PEER_HEADER = "X-Lab-Peer"
+
+
 def split_https_url(url: str) -> Tuple[str, int, str]:
     """``https://host[:port][/path]`` -> ``(host, port, path)``; TlsError(kind='url') otherwise."""
     try:
@@ -79,6 +82,8 @@ class PinnedHttpsClient:
         self.certificate_pin = certificate_pin
         self.timeout = timeout
         self.default_headers = dict(default_headers or {})
+        # Marks appliance-to-appliance traffic for fault injection (faults.py ``source``); lab-only.
+        self.default_headers.setdefault(PEER_HEADER, "1")
 
     def request(self, method: str, path: str, body: Any = None,
                 headers: Optional[Dict[str, str]] = None) -> Tuple[int, Dict[str, str], Any]:

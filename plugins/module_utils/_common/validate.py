@@ -71,8 +71,9 @@ def known_names(values, known, option):
     """Every item of ``values`` must be in ``known``; the error lists the known ones."""
     unknown = [v for v in values or [] if v not in known]
     if unknown:
-        raise InputError("%s: unknown %s '%s'" % (option, "names" if len(unknown) > 1 else "name",
-                                                   "', '".join(unknown)), option=option, choices=sorted(known))
+        word = "names" if len(unknown) > 1 else "name"
+        raise InputError("%s: unknown %s '%s'" % (option, word, "', '".join(unknown)), option=option,
+                         choices=sorted(known))
     return values
 
 

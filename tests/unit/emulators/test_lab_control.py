@@ -187,3 +187,36 @@ def test_lab_restart_password_and_state_replace(lab_factory):
     ok(cloud.call("POST", "/config/site", {"localSite": "site1"}))
     ok(control.lab("PUT", "/_lab/state", saved))
     assert ok(cloud.call("GET", "/config"))["localSite"] is None
+
+
+def test_fault_kinds_lost_reply_session_expiry_restart_and_source(lab_factory):
+    lab = lab_factory(CLOUD)
+    cloud = first_boot(lab.client("t-cloud"))
+    control = lab.client("t-cloud")
+    as_client = {"X-Lab-Peer": ""}  # the tests' client is the lab's own; look like the automation
+    # lostReply: carried out in full, then the connection is reset instead of answering.
+    ok(control.lab("PUT", "/_lab/faults", {"rules": [{"method": "POST", "path": "/config/site", "lostReplyRate": 1.0}]}))
+    with pytest.raises(TlsError):
+        cloud.call("POST", "/config/site", {"localSite": "site1", "localSiteDescription": "d"}, headers=as_client)
+    ok(control.lab("DELETE", "/_lab/faults"))
+    assert ok(cloud.call("GET", "/config"))["localSite"] == "site1"
+    # sessionExpiry: every session is dropped before the request -> 401, a new login works.
+    ok(control.lab("PUT", "/_lab/faults", {"rules": [{"path": "/config", "sessionExpiryRate": 1.0, "limit": 1}]}))
+    assert cloud.call("GET", "/config", headers=as_client).status == 401
+    # restart: 503 with Retry-After while the services restart.
+    ok(control.lab("PUT", "/_lab/faults", {"rules": [{"path": "/diagnostics/about", "restartRate": 1.0,
+                                                       "restartSeconds": 0.5, "limit": 1}]}))
+    reply = cloud.call("GET", "/diagnostics/about", headers=as_client)
+    assert reply.status == 503 and reply.headers["retry-after"] == "1"
+    time.sleep(0.6)
+    cloud.login(NEW_PASSWORD)  # a restart drops the sessions
+    # source: a rule for peer traffic leaves the automation's requests alone, and the other way round.
+    ok(control.lab("PUT", "/_lab/faults", {"seed": 1, "rules": [{"source": "peer", "error503Rate": 1.0}]}))
+    assert cloud.call("GET", "/diagnostics/about", headers=as_client).status == 200
+    assert cloud.call("GET", "/diagnostics/about").status == 503  # X-Lab-Peer set by the lab's own client
+    described = ok(control.lab("GET", "/_lab/faults"))
+    assert described["kinds"] == {"503": 1}
+    assert control.lab("PUT", "/_lab/faults", {"rules": [{"source": "nobody"}]}).status == 400
+    assert control.lab("PUT", "/_lab/faults", {"rules": [{"resetRate": 0.6, "lostReplyRate": 0.6}]}).status == 400
+    entries = ok(control.lab("GET", "/_lab/requests"))["items"]
+    assert {"lostReply", "sessionExpiry", "restarting"} <= set(e.get("fault") for e in entries)

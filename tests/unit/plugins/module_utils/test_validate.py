@@ -57,8 +57,8 @@ SPEC = dict(url=dict(type="str"), lookup_service_url=dict(type="str"), api_port=
 
 @pytest.mark.parametrize("params,option", [
     ({"url": "ftp://x"}, "url"), ({"lookup_service_url": "not a url"}, "lookup_service_url"),
-    ({"api_port": 70000}, "api_port"), ({"sites": [{"remote_url": "https://ok"}, {"remote_url": "http://x"}]},
-                                         "sites[1].remote_url"),
+    ({"api_port": 70000}, "api_port"),
+    ({"sites": [{"remote_url": "https://ok"}, {"remote_url": "http://x"}]}, "sites[1].remote_url"),
     ({"nested": {"listener_port": 0}}, "nested.listener_port")])
 def test_check_params_walks_the_spec(params, option):
     with pytest.raises(InputError) as err:
