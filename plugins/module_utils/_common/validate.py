@@ -6,7 +6,7 @@
 ``check_params(spec, params)`` walks an argument spec (nested ``options`` included) and checks every
 option by its name, so that all modules follow the same rules without code of their own:
 
-- an option named ``url`` or ending in ``_url`` must be an ``https://host[:port][/path]`` URL;
+- an option named ``url`` or ending in ``_url`` (not ``proxy_*``) must be an ``https://host[:port][/path]`` URL;
 - an ``int`` option named ``port`` or ending in ``_port`` must be a TCP port (1-65535).
 
 Each failure is an ``InputError`` naming the option (``parent.child`` for suboptions). Knows nothing
@@ -27,7 +27,8 @@ _URL = re.compile(r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://(?P<host>\[[^\]]*\]|[
 
 
 def is_url_option(name):
-    return name == "url" or name.endswith("_url")
+    """An endpoint URL option (a proxy URL may well be http://, so ``proxy_*`` options are not)."""
+    return (name == "url" or name.endswith("_url")) and not name.startswith("proxy")
 
 
 def is_port_option(name):
