@@ -10,7 +10,7 @@ export ANSIBLE_NOCOLOR := 1
 export PYTHONUNBUFFERED := 1
 
 APT_PACKAGES := golang-go golang-github-vmware-govmomi-dev qemu-utils openssl git
-.PHONY: help deps apt-deps pip-deps collection lab-up lab-down ovas sanity lint units integration test demo benchmark clean
+.PHONY: help deps apt-deps pip-deps collection lab-up lab-down ovas sanity lint units integration test demo reliability benchmark clean
 
 help:
 	@echo "make demo       set up everything, start the lab, run the main job twice, stop the lab"
@@ -62,7 +62,14 @@ test: deps
 	bash tests/sanity/run.sh || rc=1; \
 	ansible-lint --profile production roles playbooks || rc=1; \
 	$(PYTHON) -m pytest -q tests/unit tests/integration || rc=1; \
+	$(PYTHON) tests/reliability/run.py --bounded || rc=1; \
 	exit $$rc
+
+# Faults, kill -9, bad input, secrets and check mode from reset against the lab (tests/reliability/run.py);
+# writes docs/reliability.md from the figures. `make test` runs a bounded form (no doc).
+reliability: deps ovas
+	@rc=0; $(PYTHON) tests/reliability/run.py || rc=1; \
+	$(PYTHON) tests/reliability/report.py; exit $$rc
 
 demo: deps lab-up ovas
 	@# The demo starts from freshly deployed appliances: forget what earlier runs or tests did to the emulators.

@@ -29,6 +29,15 @@ options:
       - Password of O(username). Taken from E(VCDA_PASSWORD) when unset.
     type: str
     required: true
+  initial_password:
+    description:
+      - Check mode on a fresh appliance. The initial root password of the appliance, used only in check mode and only
+        when O(password) is refused. When it opens a session and the appliance reports its root password expired,
+        an earlier M(cloudmove.vcda.vcda_root_password) task only predicted the change; this task then predicts
+        against the appliance as it will be once the password is changed (nothing configured yet, so it reports
+        what it would create) instead of failing with an authentication error, and warns.
+      - Taken from E(VCDA_INITIAL_PASSWORD) when unset.
+    type: str
   auth_type:
     description:
       - How to log in (C(POST /sessions) type V(localUser), V(ssoCredentials) or V(vcdCredentials)).

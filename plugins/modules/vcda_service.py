@@ -150,6 +150,8 @@ def run(mod):
                     % (client.api_version, inferred.REBOOT_SERVICES_PATH, error.status))
             raise
     if p["wait_healthy"] or p["state"] == "healthy":
+        if mod.check_mode and client.about() is not None and client.predicted_fresh:
+            return result  # a fresh appliance whose password change is only predicted: health unknown (null)
         health, problems = wait_healthy(client, p["timeout"], set(p["ignore"]))
         result.update(healthy=not problems, problems=problems, health=health)
     return result

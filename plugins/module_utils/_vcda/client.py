@@ -161,7 +161,7 @@ class VcdaClient(object):
 
     def __init__(self, url, username="root", password=None, auth_type="local", validate_certs=True,
                  thumbprint=None, api_version=None, timeout=300, request_timeout=60, http=None,
-                 sleep=time.sleep, clock=time.monotonic, ca_path=None, proxy_url=None):
+                 sleep=time.sleep, clock=time.monotonic, initial_password=None, ca_path=None, proxy_url=None):
         if auth_type not in AUTH_TYPES:
             raise InputError("auth_type: '%s' is not supported" % (auth_type,), option="auth_type", choices=AUTH_TYPES)
         self.url = url.rstrip("/")
@@ -178,6 +178,9 @@ class VcdaClient(object):
         self.token = None
         self.session = None
         self.about_info = None
+        # Check mode on a fresh appliance: see predict_fresh().
+        self.initial_password = initial_password
+        self.predicted_fresh = False
 
     # ----- sessions and media type ------------------------------------------------------------
     @property
@@ -201,7 +204,12 @@ class VcdaClient(object):
         """``POST /sessions``; detects the API version from ``GET /diagnostics/about`` when unset."""
         if self.password is None:
             raise InputError("password: required to log in to %s" % self.url, option="password")
-        response = self._open_session(self.password)
+        try:
+            response = self._open_session(self.password)
+        except ApiError as error:
+            if error.status in (400, 401) and self.predict_fresh():
+                return self.session
+            raise
         self.token = response.headers.get(AUTH_HEADER)
         if not self.token:
             raise ApiError("POST", self.http.url("/sessions"), response.status_code,
@@ -214,6 +222,34 @@ class VcdaClient(object):
             self.about_info = self.call("GET", "/diagnostics/about")
             self.version = parse_version((self.about_info or {}).get("buildVersion"))
         return self.session
+
+    def predict_fresh(self):
+        """Check mode only (``initial_password`` is given only then): ``password`` was refused. When the
+        initial password opens a session and the appliance reports its root password expired, this is a
+        fresh appliance whose password change an earlier task only predicted. From then on the client
+        answers as that appliance will once the password is changed: reads the locked appliance refuses
+        (403) are "nothing configured yet" (None), and nothing else is sent (check mode sends only
+        dry-run checks, which a locked appliance cannot run). Returns whether it switched to that mode."""
+        if not self.initial_password or self.initial_password == self.password:
+            return False
+        try:
+            response = self._open_session(self.initial_password)
+        except ApiError as error:
+            if error.status in (400, 401, 403):
+                return False
+            raise
+        self.token = response.headers.get(AUTH_HEADER)
+        if not self.token:
+            return False
+        self.session = {}
+        if self.version is None:
+            self.about_info = self.call("GET", "/diagnostics/about")
+            self.version = parse_version((self.about_info or {}).get("buildVersion"))
+        if not (self.call("GET", self.path("root_password_expired")) or {}).get("rootPasswordExpired"):
+            self.logout()
+            return False
+        self.predicted_fresh = True
+        return True
 
     def _open_session(self, password):
         return self.http.request("POST", "/sessions", json_body=login_body(self.auth_type, self.username, password),
@@ -253,6 +289,8 @@ class VcdaClient(object):
         """
         if self.token is None:
             self.login()
+        if self.predicted_fresh and path not in (self.path("root_password_expired"), "/diagnostics/about"):
+            return self._fresh_answer(method, path, params)
         extra = {"Config-Secret": config_secret} if config_secret else None
         try:
             return self.http.request(method, path, json_body=body, params=params, headers=self._headers(extra),
@@ -263,6 +301,17 @@ class VcdaClient(object):
                 self.login()
                 return self.call(method, path, body, params, config_secret, expected, idempotent, relogin=False,
                                  find_existing=find_existing)
+            raise
+
+    def _fresh_answer(self, method, path, params):
+        """What a fresh appliance answers once its password is changed: None ("nothing configured")."""
+        if method != "GET":
+            return None
+        try:
+            return self.http.request("GET", path, params=params, headers=self._headers())
+        except ApiError as error:
+            if error.status == 403:  # locked until the password changes
+                return None
             raise
 
     def get(self, path, params=None):
@@ -376,6 +425,8 @@ class VcdaClient(object):
         """System health data on every version (POST task, GET task or GET data)."""
         method, mode = self.path("health")
         body = self.call(method, "/diagnostics/health", idempotent=True)
+        if self.predicted_fresh:
+            return None  # check mode on a fresh appliance: its health cannot be predicted
         if mode == "task" or self.is_task(body):
             return self.wait_task(body, "the health check", timeout)
         return body

@@ -21,6 +21,7 @@ class VcdaModule(CloudmoveModule):
         url=dict(type="str", required=True, env=("URL",)),
         username=dict(type="str", default="root", env=("USERNAME",)),
         password=dict(type="str", required=True, no_log=True, env=("PASSWORD",)),
+        initial_password=dict(type="str", no_log=True, env=("INITIAL_PASSWORD",)),
         auth_type=dict(type="str", default="local", choices=list(_vcda.AUTH_TYPES)),
         api_version=dict(type="str"),
     )
@@ -41,4 +42,13 @@ class VcdaModule(CloudmoveModule):
             params = self.params
             self._vcda = self.client(params["url"], params["password"], params["username"], params["auth_type"],
                                      params["thumbprint"])
+            if self.check_mode:  # a fresh appliance whose password change is only predicted: see predict_fresh()
+                self._vcda.initial_password = params["initial_password"]
         return self._vcda
+
+    def exit_json(self, **kwargs):
+        client = getattr(self, "_vcda", None)
+        if client is not None and client.predicted_fresh:
+            self.warn("check mode: %s still has its initial root password (the change is only predicted); this "
+                      "task was predicted for the appliance as it will be once the password is changed" % client.url)
+        super(VcdaModule, self).exit_json(**kwargs)

@@ -204,8 +204,8 @@ def test_fault_kinds_lost_reply_session_expiry_restart_and_source(lab_factory):
     ok(control.lab("PUT", "/_lab/faults", {"rules": [{"path": "/config", "sessionExpiryRate": 1.0, "limit": 1}]}))
     assert cloud.call("GET", "/config", headers=as_client).status == 401
     # restart: 503 with Retry-After while the services restart.
-    ok(control.lab("PUT", "/_lab/faults", {"rules": [{"path": "/diagnostics/about", "restartRate": 1.0,
-                                                       "restartSeconds": 0.5, "limit": 1}]}))
+    restart = {"path": "/diagnostics/about", "restartRate": 1.0, "restartSeconds": 0.5, "limit": 1}
+    ok(control.lab("PUT", "/_lab/faults", {"rules": [restart]}))
     reply = cloud.call("GET", "/diagnostics/about", headers=as_client)
     assert reply.status == 503 and reply.headers["retry-after"] == "1"
     time.sleep(0.6)

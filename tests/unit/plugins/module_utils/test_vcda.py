@@ -293,3 +293,38 @@ def test_lookup_service_thumbprint_given_or_refused():
     with pytest.raises(InputError) as info:
         _vcda.lookup_service_thumbprint("https://vc/lookupservice/sdk")
     assert info.value.option == "lookup_service_thumbprint"
+
+
+# ----- check mode on a fresh appliance: the password change was only predicted --------------------
+BAD_LOGIN = (401, {"code": "NotAuthenticated", "msg": "Authentication failed"}, None)
+LOCKED = (403, {"code": "Forbidden", "msg": "The root password has expired", "args": ["rootPasswordExpired"]}, None)
+
+
+def test_check_mode_predicts_against_a_fresh_appliance():
+    client, adapter, unused = make([BAD_LOGIN, (200, fixture("session"), {"X-VCAV-Auth": "tok-init"}),
+                                    (200, {"rootPasswordExpired": True}, None), LOCKED, LOCKED], api_version="4.7")
+    client.initial_password = "Vcda-Init-1!"
+    assert client.config() is None          # locked: "nothing configured yet"
+    assert client.replicators() == []
+    assert client.set_lookup_service("https://ls", "SHA-256:AA", dry_run=True) is None  # dry runs are not sent
+    assert client.predicted_fresh
+    assert [(c[0], c[1]) for c in adapter.calls] == [
+        ("POST", "/sessions"), ("POST", "/sessions"), ("GET", "/config/root-password-expired"), ("GET", "/config"),
+        ("GET", "/replicators")]
+
+
+def test_no_prediction_without_initial_password_or_when_it_is_not_expired():
+    client, adapter, unused = make([BAD_LOGIN], api_version="4.7")
+    with pytest.raises(ApiError) as err:   # not in check mode (no initial_password): the 401 stands
+        client.config()
+    assert err.value.status == 401
+    client, adapter, unused = make([BAD_LOGIN, (200, fixture("session"), {"X-VCAV-Auth": "tok-init"}),
+                                    (200, {"rootPasswordExpired": False}, None), (204, None, None)], api_version="4.7")
+    client.initial_password = "Vcda-Init-1!"
+    with pytest.raises(ApiError):          # the initial password works but is not expired: a wrong password
+        client.config()
+    assert not client.predicted_fresh
+    client, adapter, unused = make([BAD_LOGIN, BAD_LOGIN], api_version="4.7")
+    client.initial_password = "Vcda-Init-1!"
+    with pytest.raises(ApiError):
+        client.config()

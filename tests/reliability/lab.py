@@ -1,0 +1,197 @@
+"""The reliability suite's view of the lab: start/reset it, set faults, read states, run playbooks.
+
+Lab-only machinery (the ``/_lab/`` control endpoints); nothing here is collection code.
+"""
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+
+import requests
+import urllib3
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+OUT = os.path.join(ROOT, "tests", "output", "reliability")
+RUN_FILE = os.path.join(ROOT, "lab", "run", "emulators.json")
+INVENTORY = os.path.join(ROOT, "playbooks", "inventory", "lab.yml")
+RECAP = re.compile(r"^(\S+)\s+: ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
+
+urllib3.disable_warnings()
+
+
+def env():
+    return dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, "tests", "output", "collections"),
+                ANSIBLE_ROLES_PATH=os.path.join(ROOT, "roles"), ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0",
+                PYTHONUNBUFFERED="1", EMULATORS_START_TIMEOUT=os.environ.get("EMULATORS_START_TIMEOUT", "180"))
+
+
+def sh(*args, **kwargs):
+    return subprocess.run(list(args), cwd=ROOT, env=env(), check=kwargs.pop("check", True), **kwargs)
+
+
+def start():
+    """vcsim (provider, tenant), the emulators and the OVAs, as ``make demo`` has them."""
+    sh("make", "--no-print-directory", "collection")
+    sh("bash", "lab/vcsim.sh", "start", "provider", stdout=subprocess.DEVNULL)
+    sh("bash", "lab/vcsim.sh", "start", "tenant", stdout=subprocess.DEVNULL)
+    sh("bash", "lab/emulators.sh", "start", stdout=subprocess.DEVNULL)
+    for kind, name in (("vcda", "vcda-lab.ova"), ("onprem", "vcda-onprem-lab.ova")):
+        path = os.path.join(ROOT, "lab", "build", "ova", name)
+        if not os.path.exists(path):
+            sh(sys.executable, "lab/ova/make_ova.py", "--kind", kind, "--disks", "64M", "--format", "ova",
+               "--out", path, stdout=subprocess.DEVNULL)
+
+
+def stop():
+    sh("bash", "lab/emulators.sh", "stop", check=False, stdout=subprocess.DEVNULL)
+    sh("bash", "lab/vcsim.sh", "stop", "provider", check=False, stdout=subprocess.DEVNULL)
+    sh("bash", "lab/vcsim.sh", "stop", "tenant", check=False, stdout=subprocess.DEVNULL)
+
+
+def reset():
+    """First boot for every emulated appliance (as ``make demo`` starts)."""
+    sh("bash", "lab/emulators.sh", "reset", stdout=subprocess.DEVNULL)
+
+
+def info():
+    with open(RUN_FILE) as handle:
+        return json.load(handle)
+
+
+def control(appliance, method, path, body=None, token=None):
+    token = token or info()["labToken"]
+    reply = requests.request(method, appliance["url"] + path, json=body, verify=False, timeout=30,
+                             headers={"X-Lab-Token": token})
+    reply.raise_for_status()
+    return reply.json()
+
+
+def appliances():
+    return info()["appliances"]
+
+
+def fault_rules(rate):
+    """``rate`` of the automation's requests meet a fault, spread over every kind; appliance-to-appliance
+    calls meet 503s (a manager relays them as 500)."""
+    share = dict(error503Rate=0.4, resetRate=0.2, lostReplyRate=0.2, sessionExpiryRate=0.1, restartRate=0.1)
+    client = dict((k, round(v * rate, 4)) for k, v in share.items())
+    client.update(source="client", retryAfter=1, restartSeconds=1.0, latencyMs=20)
+    peer = dict(source="peer", error503Rate=round(rate / 2, 4), retryAfter=1, latencyMs=20)
+    return [client, peer]
+
+
+def set_faults(seed, rate):
+    lab = info()
+    for index, appliance in enumerate(lab["appliances"]):
+        control(appliance, "PUT", "/_lab/faults", {"seed": seed * 1000 + index, "rules": fault_rules(rate)},
+                lab["labToken"])
+
+
+def fault_counts():
+    """Faults injected so far, per kind, summed over every appliance."""
+    lab = info()
+    total = {}
+    for appliance in lab["appliances"]:
+        kinds = control(appliance, "GET", "/_lab/faults", token=lab["labToken"]).get("kinds") or {}
+        for kind, count in kinds.items():
+            total[kind] = total.get(kind, 0) + count
+    return total
+
+
+def clear_faults():
+    lab = info()
+    for appliance in lab["appliances"]:
+        control(appliance, "DELETE", "/_lab/faults", token=lab["labToken"])
+
+
+def states():
+    lab = info()
+    return dict((a["name"], control(a, "GET", "/_lab/state", token=lab["labToken"])) for a in lab["appliances"])
+
+
+def request_count():
+    lab = info()
+    return dict((a["name"], len(control(a, "GET", "/_lab/requests", token=lab["labToken"])["items"]))
+                for a in lab["appliances"])
+
+
+def writes_since(marks):
+    """Requests that change something (not a session login/logout) since ``marks`` (from request_count)."""
+    lab = info()
+    out = []
+    for a in lab["appliances"]:
+        items = control(a, "GET", "/_lab/requests", token=lab["labToken"])["items"][marks.get(a["name"], 0):]
+        for item in items:
+            if item.get("method") not in ("GET", "HEAD") and not item.get("path", "").startswith("/sessions") \
+                    and "/api/sessions" not in item.get("path", "") and "/cloudapi/1.0.0/sessions" not in item.get("path", "") \
+                    and not item.get("path", "").endswith("/session/create") and not item.get("path", "").endswith("/check-root-password"):
+                out.append("%s %s %s -> %s" % (a["name"], item.get("method"), item.get("path"), item.get("status")))
+    return out
+
+
+IDENTITY_KEYS = ("name", "displayName", "site", "apiUrl", "display_name", "url")
+
+
+def duplicates(state_by_appliance):
+    """Objects that exist twice: in every list of every appliance state, items of the same kind sharing
+    one identity key (name, displayName, site, apiUrl, ...)."""
+    found = []
+
+    def walk(where, value):
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if key in ("tasks", "requests", "events", "log", "history"):
+                    continue
+                walk("%s/%s" % (where, key), item)
+        elif isinstance(value, list):
+            seen = {}
+            for item in value:
+                if isinstance(item, dict):
+                    ident = next(((k, json.dumps(item[k], sort_keys=True)) for k in IDENTITY_KEYS if item.get(k)), None)
+                    if ident is not None:
+                        seen.setdefault(ident, 0)
+                        seen[ident] += 1
+                    walk(where + "[]", item)
+            found.extend("%s %s=%s x%d" % (where, k[0], k[1], n) for k, n in seen.items() if n > 1)
+    for name, state in sorted(state_by_appliance.items()):
+        walk(name, state)
+    return found
+
+
+def playbook(name, log, extra=(), timeout=3600, kill_when=None):
+    """Run ``playbooks/<name>``; returns (rc, recap, output). ``kill_when(line)``: SIGKILL the whole process
+    tree at the first line it accepts (returns the marker it matched in ``recap['killed']``)."""
+    cmd = ["ansible-playbook", "-i", INVENTORY, os.path.join(ROOT, "playbooks", name)] + list(extra)
+    os.makedirs(os.path.dirname(log), exist_ok=True)
+    started = time.monotonic()
+    killed = None
+    with open(log, "w") as out:
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                start_new_session=True)
+        lines = []
+        for line in proc.stdout:
+            out.write(line)
+            lines.append(line)
+            if kill_when is not None and killed is None and kill_when(line):
+                killed = line.strip()
+                os.killpg(proc.pid, signal.SIGKILL)
+                break
+            if time.monotonic() - started > timeout:
+                os.killpg(proc.pid, signal.SIGKILL)
+                lines.append("TIMEOUT after %ss\n" % timeout)
+                break
+        proc.wait()
+    text = "".join(lines)
+    recap = dict((m.group(1), [int(x) for x in m.groups()[1:]]) for m in RECAP.finditer(text))
+    return proc.returncode, recap, text, killed, round(time.monotonic() - started, 1)
+
+
+def finished(rc, recap):
+    return rc == 0 and bool(recap) and all(v[3] == 0 and v[2] == 0 for v in recap.values())
+
+
+def unchanged(recap):
+    return bool(recap) and all(v[1] == 0 for v in recap.values())

@@ -1,0 +1,323 @@
+"""The reliability suite: what an operator's bad day does to the collection, measured against the lab.
+
+    python3 tests/reliability/run.py [--bounded] [--only faults,kills,bad_inputs,secrets] [--seeds 1,2,3,4,5]
+
+Experiments (each writes its figures to tests/output/reliability/results.json; ``report.py`` turns them
+into docs/reliability.md):
+
+- faults: the demo (playbooks/demo.yml) from reset with ~10 % of the automation's requests to every
+  emulated appliance meeting a fault (503 with Retry-After, connection resets before the request is
+  carried out, lost replies after it, session expiry, service restarts, 20 ms latency; 5 % of the
+  appliance-to-appliance calls answered 503), one fixed seed per run: must finish failed=0 with nothing
+  duplicated;
+- kills: kill -9 of the whole ansible-playbook process tree at the upload, pairing and L2 VPN points
+  (and migration cutover when playbooks/migrate.yml exists), then a re-run that must converge
+  (failed=0) with nothing duplicated, then a run with nothing left to change;
+- bad_inputs: modules called with bad input; each must fail with a message naming the option, without a
+  traceback or "unexpected error", and with no write request reaching any appliance;
+- check_fresh: check mode of the whole demo from reset (a preview of a fresh deployment) must not fail;
+- secrets: every secret of the lab inventory and playbooks (and the live peer codes) searched in the
+  output of -vvvv --diff, check mode, the runs above and ansible-runner artifacts.
+
+Runs the lab itself (vcsim, emulators); start it in a private network namespace (``make reliability``
+does). ``--bounded`` is the form ``make test`` runs: one fault seed (which converges the lab), a third of
+the bad inputs on that lab, the secret scan over those runs plus one -vvvv --check --diff run and one
+ansible-runner run; no kill points and no check mode from reset (the full run has them).
+"""
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import lab  # noqa: E402  pylint: disable=wrong-import-position
+import bad_inputs  # noqa: E402  pylint: disable=wrong-import-position
+
+RESULTS = os.path.join(lab.OUT, "results.json")
+RATE = 0.10
+
+
+def log(msg):
+    print("[reliability %s] %s" % (time.strftime("%H:%M:%S"), msg), flush=True)
+
+
+def save(results):
+    os.makedirs(lab.OUT, exist_ok=True)
+    with open(RESULTS, "w") as handle:
+        json.dump(results, handle, indent=1, sort_keys=True)
+
+
+# ----- faults ---------------------------------------------------------------------------------------
+def fault_runs(seeds, results):
+    runs = []
+    for seed in seeds:
+        lab.reset()
+        lab.set_faults(seed, RATE)
+        log("faults: demo from reset, seed %s, rate %s" % (seed, RATE))
+        rc, recap, text, _k, seconds = lab.playbook("demo.yml", os.path.join(lab.OUT, "faults-seed%s.log" % seed))
+        counts = lab.fault_counts()
+        lab.clear_faults()
+        dups = lab.duplicates(lab.states())
+        run = {"seed": seed, "rc": rc, "finished": lab.finished(rc, recap), "seconds": seconds,
+               "failed": sum(v[3] for v in recap.values()), "faults": counts, "faults_total": sum(counts.values()),
+               "duplicates": dups, "recap": recap}
+        if not run["finished"]:
+            run["failures"] = [line.strip()[:600] for line in text.splitlines() if line.startswith("fatal:")][:10]
+        log("faults: seed %s finished=%s failed=%s faults=%s duplicates=%d (%ss)"
+            % (seed, run["finished"], run["failed"], counts, len(dups), seconds))
+        runs.append(run)
+        results["faults"] = {"rate": RATE, "rules": lab.fault_rules(RATE), "runs": runs}
+        save(results)
+    return runs
+
+
+# ----- kill -9 ----------------------------------------------------------------------------------------
+def _appears(pattern):
+    regex = re.compile(pattern)
+    return lambda line: bool(regex.search(line))
+
+
+KILL_POINTS = [
+    # name, playbook, the output line at which the whole process tree is killed
+    ("upload", "demo.yml", _appears(r"ovf_deploy \S+: uploaded [0-9]+%")),
+    ("pairing", "demo.yml", _appears(r"^TASK \[.*(Pair|pair)")),
+    ("l2vpn", "demo.yml", _appears(r"^TASK \[.*L2 VPN server")),
+]
+if os.path.exists(os.path.join(lab.ROOT, "playbooks", "migrate.yml")):
+    KILL_POINTS.append(("cutover", "migrate.yml", _appears(r"^TASK \[.*[Cc]utover")))
+
+
+def kill_runs(points, results):
+    runs = []
+    for name, book, when in points:
+        lab.reset()
+        if book != "demo.yml":  # the migration needs the configured sites first
+            lab.playbook("demo.yml", os.path.join(lab.OUT, "kill-%s-setup.log" % name))
+        log("kill: %s (%s)" % (name, book))
+        _rc, _recap, _text, killed, _s = lab.playbook(book, os.path.join(lab.OUT, "kill-%s.log" % name),
+                                                      kill_when=when)
+        time.sleep(2)  # let the appliances finish what the killed run left in flight
+        rc, recap, text, _k, seconds = lab.playbook(book, os.path.join(lab.OUT, "kill-%s-rerun.log" % name))
+        converged = lab.finished(rc, recap)
+        dups = lab.duplicates(lab.states())
+        run = {"point": name, "playbook": book, "killed_at": killed, "rerun_finished": converged, "seconds": seconds,
+               "duplicates": dups, "survived": bool(killed) and converged and not dups}
+        if not converged:
+            run["failures"] = [line.strip()[:600] for line in text.splitlines() if line.startswith("fatal:")][:10]
+        log("kill: %s killed_at=%r converged=%s duplicates=%d" % (name, killed, converged, len(dups)))
+        runs.append(run)
+        results["kills"] = runs
+        save(results)
+    return runs
+
+
+# ----- bad inputs --------------------------------------------------------------------------------------
+def bad_input_runs(sample, results, setup=True):
+    if setup:
+        lab.reset()
+        log("bad inputs: converging the lab first")
+        lab.playbook("demo.yml", os.path.join(lab.OUT, "bad-inputs-setup.log"))
+    experiments = bad_inputs.experiments(lab.info())
+    if sample:
+        experiments = experiments[::sample]
+    before_states = lab.states()
+    marks = lab.request_count()
+    outcome = bad_inputs.run(experiments, os.path.join(lab.OUT, "bad-inputs"))
+    writes = lab.writes_since(marks)
+    after_states = lab.states()
+    changed_state = sorted(name for name in before_states
+                           if _stable(before_states[name]) != _stable(after_states.get(name)))
+    clean = [o for o in outcome if o["clean"]]
+    results["bad_inputs"] = {"tried": len(outcome), "refused_cleanly": len(clean), "writes": writes,
+                             "changed_state": changed_state,
+                             "not_clean": [o for o in outcome if not o["clean"]]}
+    log("bad inputs: %d tried, %d refused cleanly, %d writes, state changed on %s"
+        % (len(outcome), len(clean), len(writes), changed_state))
+    save(results)
+
+
+def _stable(state):
+    """A state without what reading it changes (tasks, timestamps of sessions)."""
+    if isinstance(state, dict):
+        return dict((k, _stable(v)) for k, v in state.items() if k not in ("tasks", "lastLogin", "sessions"))
+    if isinstance(state, list):
+        return [_stable(v) for v in state]
+    return state
+
+
+# ----- secrets -----------------------------------------------------------------------------------------
+SECRET_KEY = re.compile(r"(password|psk|pre_shared_key|license_key|secret|peer_code|api_token)", re.I)
+
+
+def known_secrets():
+    """Plain secret values of the lab inventory, the playbooks, the roles' defaults, lab.yml and vcsim."""
+    found = set()
+    pattern = re.compile(r"^\s*([\w.\"'@-]+)\s*:\s*\"?([^\"#{}\n]+?)\"?\s*$")
+    files = [lab.INVENTORY, os.path.join(lab.ROOT, "lab", "config", "lab.yml")]
+    for top in ("playbooks", "roles"):
+        for dirpath, _dirs, names in os.walk(os.path.join(lab.ROOT, top)):
+            files += [os.path.join(dirpath, n) for n in names if n.endswith((".yml", ".yaml"))]
+    for path in files:
+        with open(path) as handle:
+            for line in handle:
+                match = pattern.match(line)
+                if match and SECRET_KEY.search(match.group(1)) and len(match.group(2).strip()) >= 6:
+                    value = match.group(2).strip()
+                    if value.lower() not in ("true", "false", "null", "always", "on_create", "on_expiry") \
+                            and not value.startswith(("[", "(")):
+                        found.add(value)
+                if "api-token" in line:
+                    found.update(re.findall(r"[\w-]*api-token-[0-9a-f]+", line))
+    for site in ("provider", "tenant"):
+        path = os.path.join(lab.ROOT, "lab", "run", "vcsim-%s.json" % site)
+        if os.path.exists(path):
+            with open(path) as handle:
+                found.add(json.load(handle).get("password"))
+    for state in lab.states().values():  # live peer codes and pre-shared keys
+        _collect(state, found)
+    return sorted(s for s in found if s and len(s) >= 6)
+
+
+def _collect(value, found, key=""):
+    if isinstance(value, dict):
+        for k, v in value.items():
+            _collect(v, found, k)
+    elif isinstance(value, list):
+        for v in value:
+            _collect(v, found, key)
+    elif isinstance(value, str) and re.search(r"(peerCode|preSharedKey|psk|password)", key, re.I) and len(value) >= 6:
+        found.add(value)
+
+
+def check_fresh_run(results):
+    """Check mode of the whole demo from reset: a preview of a fresh deployment, must not fail."""
+    lab.reset()
+    log("check mode from reset")
+    rc, recap, text, _k, seconds = lab.playbook("demo.yml", os.path.join(lab.OUT, "check-fresh.log"),
+                                                extra=["--check", "--diff"])
+    run = {"finished": lab.finished(rc, recap), "changed": sum(v[1] for v in recap.values()), "seconds": seconds,
+           "writes": None}
+    if not run["finished"]:
+        run["failures"] = [line.strip()[:600] for line in text.splitlines() if line.startswith("fatal:")][:10]
+    results["check_fresh"] = run
+    log("check mode from reset: finished=%s changed=%s" % (run["finished"], run["changed"]))
+    save(results)
+
+
+def secret_runs(results, bounded=False):
+    """The runs whose output is scanned besides the others: -vvvv --diff (and --check when bounded), ansible-runner."""
+    log("secrets: -vvvv --diff run, ansible-runner")
+    extra = ["-vvvv", "--diff"] + (["--check"] if bounded else [])
+    lab.playbook("demo.yml", os.path.join(lab.OUT, "secrets-vvvv-diff.log"), extra=extra)
+    runner_dir = os.path.join(lab.OUT, "runner")
+    subprocess.run(["rm", "-rf", runner_dir], check=False)
+    book = "pairing_policies.yml" if bounded else "provider_sites.yml"
+    cmd = [sys.executable, "-m", "ansible_runner", "run", runner_dir, "--playbook",
+           os.path.join(lab.ROOT, "playbooks", book), "--inventory", lab.INVENTORY, "-j"]
+    os.makedirs(runner_dir, exist_ok=True)
+    with open(os.path.join(lab.OUT, "secrets-runner.log"), "w") as out:
+        subprocess.run(cmd, cwd=lab.ROOT, env=lab.env(), stdout=out, stderr=subprocess.STDOUT, check=False)
+
+
+def secret_scan(results):
+    """Every secret in every output of this run: playbook logs, the bad-input results, ansible-runner artifacts."""
+    outputs = {"ansible-runner": os.path.join(lab.OUT, "runner")}
+    for name in os.listdir(lab.OUT):
+        if name.endswith((".log", "-results.json")):
+            outputs[name.rsplit(".", 1)[0]] = os.path.join(lab.OUT, name)
+    secrets = known_secrets()
+    hits = []
+    scanned = 0
+    for label, path in sorted(outputs.items()):
+        for text_path in _files(path):
+            with open(text_path, errors="replace") as handle:
+                text = handle.read()
+            scanned += len(text)
+            hits += ["%s: %s" % (os.path.relpath(text_path, lab.OUT), _mask(s)) for s in secrets if s in text]
+    results["secrets"] = {"secrets": len(secrets), "outputs": sorted(outputs), "bytes_scanned": scanned,
+                          "hits": hits}
+    log("secrets: %d secrets, %d bytes scanned, %d hits" % (len(secrets), scanned, len(hits)))
+    save(results)
+
+
+def _files(path):
+    if os.path.isfile(path):
+        return [path]
+    out = []
+    for dirpath, _dirs, names in os.walk(path):
+        out += [os.path.join(dirpath, n) for n in names if not n.endswith((".pyc",))]
+    return out
+
+
+def _mask(secret):
+    return secret[:2] + "*" * (len(secret) - 2)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--bounded", action="store_true")
+    parser.add_argument("--only", default="faults,kills,bad_inputs,secrets,check_fresh")
+    parser.add_argument("--seeds", default=None)
+    args = parser.parse_args()
+    only = set(args.only.split(","))
+    seeds = [int(s) for s in args.seeds.split(",")] if args.seeds else ([1] if args.bounded else [1, 2, 3, 4, 5])
+    results = {"mode": "bounded" if args.bounded else "full", "started": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+               "commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=lab.ROOT, capture_output=True,
+                                        text=True, check=False).stdout.strip()}
+    if os.path.exists(RESULTS) and args.only != parser.get_default("only"):
+        with open(RESULTS) as handle:  # a partial run adds to the last results
+            results = dict(json.load(handle), **dict((k, v) for k, v in results.items() if k != "started"))
+    lab.start()
+    try:
+        converged = False
+        if "faults" in only:
+            runs = fault_runs(seeds, results)
+            converged = bool(runs) and runs[-1]["finished"]
+        if "kills" in only and not args.bounded:
+            runs = kill_runs(KILL_POINTS, results)
+            converged = bool(runs) and runs[-1]["rerun_finished"]
+        if "bad_inputs" in only:
+            bad_input_runs(3 if args.bounded else None, results, setup=not converged)
+        if "secrets" in only:
+            secret_runs(results, args.bounded)
+        if "check_fresh" in only and not args.bounded:
+            check_fresh_run(results)
+        if "secrets" in only:
+            secret_scan(results)
+    finally:
+        lab.reset()
+        lab.stop()
+    results["finished"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    save(results)
+    problems = check(results)
+    for problem in problems:
+        log("PROBLEM: " + problem)
+    return 1 if problems else 0
+
+
+def check(results):
+    problems = []
+    for run in (results.get("faults") or {}).get("runs", []):
+        if not run["finished"] or run["duplicates"]:
+            problems.append("fault run seed %s: finished=%s duplicates=%s" % (run["seed"], run["finished"], run["duplicates"]))
+    for run in results.get("kills") or []:
+        if not run["survived"]:
+            problems.append("kill at %s not survived: %s" % (run["point"], {k: v for k, v in run.items() if k != "point"}))
+    bad = results.get("bad_inputs")
+    if bad and (bad["not_clean"] or bad["writes"] or bad["changed_state"]):
+        problems.append("bad inputs: %d not refused cleanly, writes %s, state changed on %s"
+                        % (len(bad["not_clean"]), bad["writes"], bad["changed_state"]))
+    fresh = results.get("check_fresh")
+    if fresh and not fresh["finished"]:
+        problems.append("check mode from reset failed: %s" % fresh.get("failures"))
+    if (results.get("secrets") or {}).get("hits"):
+        problems.append("secrets found: %s" % results["secrets"]["hits"])
+    return problems
+
+
+if __name__ == "__main__":
+    sys.exit(main())

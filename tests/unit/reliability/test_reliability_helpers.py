@@ -1,0 +1,56 @@
+"""The reliability suite's own logic (no lab): duplicate detection, the secret collector, the generated report."""
+import os
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "reliability"))
+
+import lab  # noqa: E402  pylint: disable=wrong-import-position,import-error
+import report  # noqa: E402  pylint: disable=wrong-import-position,import-error
+import run  # noqa: E402  pylint: disable=wrong-import-position,import-error
+
+
+def test_duplicates_finds_objects_that_exist_twice():
+    states = {"site1-cloud": {"replicators": [{"id": "1", "apiUrl": "https://r"}, {"id": "2", "apiUrl": "https://r"}],
+                              "sites": [{"site": "site2"}], "tasks": {"a": {"name": "x"}, "b": {"name": "x"}}},
+              "site1-vcd": {"orgs": [{"name": "org1", "networks": [{"name": "web"}, {"name": "web"}]}, {"name": "org2"}]}}
+    found = lab.duplicates(states)
+    assert len(found) == 2
+    assert any("replicators" in f and "x2" in f for f in found)
+    assert any("networks" in f and "web" in f for f in found)
+    assert lab.duplicates({"a": {"sites": [{"site": "s1"}, {"site": "s2"}]}}) == []
+
+
+def test_fault_rules_add_up_to_the_rate():
+    client, peer = lab.fault_rules(0.1)
+    rates = [v for k, v in client.items() if k.endswith("Rate")]
+    assert abs(sum(rates) - 0.1) < 1e-9 and client["latencyMs"] == 20 and client["source"] == "client"
+    assert peer["source"] == "peer"
+
+
+def test_secret_collector_reads_keys_that_hold_secrets():
+    found = set()
+    run._collect({"tunnels": [{"peerCode": "PEER-CODE-123", "name": "t"}], "x": {"preSharedKey": "Psk-Value-9"}}, found)
+    assert found == {"PEER-CODE-123", "Psk-Value-9"}
+
+
+def test_report_is_rendered_from_the_figures_only():
+    results = {"mode": "full", "commit": "abc123", "started": "s", "finished": "f",
+               "faults": {"rate": 0.1, "rules": [], "runs": [
+                   {"seed": 1, "finished": True, "failed": 0, "faults": {"503": 7, "reset": 2}, "faults_total": 9,
+                    "duplicates": [], "seconds": 100},
+                   {"seed": 2, "finished": False, "failed": 1, "faults": {"503": 3}, "faults_total": 3,
+                    "duplicates": ["x"], "seconds": 90, "failures": ["fatal: [site1]: FAILED! => boom"]}]},
+               "kills": [{"point": "pairing", "killed_at": "TASK [Pair]", "rerun_finished": True, "duplicates": [],
+                          "survived": True, "seconds": 50}],
+               "bad_inputs": {"tried": 10, "refused_cleanly": 9, "writes": [], "changed_state": [],
+                              "not_clean": [{"id": "bad-001", "module": "m", "option": "url", "problems": ["accepted"]}]},
+               "secrets": {"secrets": 16, "outputs": ["a"], "bytes_scanned": 1000, "hits": []},
+               "check_fresh": {"finished": True, "changed": 40, "seconds": 60}}
+    text = report.render(results)
+    assert "| runs finished with failed=0 | 1 of 2 |" in text
+    assert "| faults injected | 12 (503 10, reset 2) |" in text
+    assert "| objects duplicated | 1 |" in text
+    assert "Kills survived: 1 of 1." in text
+    assert "| bad inputs tried | 10 |" in text and "not clean: bad-001" in text
+    assert "| secrets found | 0 |" in text and "boom" in text
+    assert run.check(results)  # the failed seed, the duplicate and the unclean bad input are problems
