@@ -161,7 +161,7 @@ def duplicates(state_by_appliance):
     return found
 
 
-def playbook(name, log, extra=(), timeout=3600, kill_when=None):
+def playbook(name, log, extra=(), timeout=3600, kill_when=None, kill_delay=0.0):
     """Run ``playbooks/<name>``; returns (rc, recap, output). ``kill_when(line)``: SIGKILL the whole process
     tree at the first line it accepts (returns the marker it matched in ``recap['killed']``)."""
     cmd = ["ansible-playbook", "-i", INVENTORY, os.path.join(ROOT, "playbooks", name)] + list(extra)
@@ -177,6 +177,7 @@ def playbook(name, log, extra=(), timeout=3600, kill_when=None):
             lines.append(line)
             if kill_when is not None and killed is None and kill_when(line):
                 killed = line.strip()
+                time.sleep(kill_delay)  # into the task: its calls are in flight
                 os.killpg(proc.pid, signal.SIGKILL)
                 break
             if time.monotonic() - started > timeout:

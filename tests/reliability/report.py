@@ -103,15 +103,44 @@ def render(r):
     return "\n".join(lines) + "\n"
 
 
+def merge(parts):
+    """One result from the results of runs of the same commit that split the experiments between them
+    (``run.py --only ... --seeds ...`` in parallel lab copies): fault runs and kill runs add up."""
+    if len(parts) == 1:
+        return parts[0]
+    out = dict(parts[0])
+    out["started"] = min(p.get("started", "") for p in parts)
+    out["finished"] = max(p.get("finished", "") for p in parts)
+    out["commit"] = ", ".join(sorted(set(p.get("commit", "") for p in parts)))
+    out["mode"] = "%s (%d parallel lab copies)" % (parts[0].get("mode"), len(parts))
+    runs = [r for p in parts for r in (p.get("faults") or {}).get("runs", [])]
+    if runs:
+        base = next(p["faults"] for p in parts if p.get("faults"))
+        out["faults"] = dict(base, runs=sorted(runs, key=lambda r: r["seed"]))
+    kills = [k for p in parts for k in p.get("kills") or []]
+    if kills:
+        out["kills"] = kills
+    for key in ("bad_inputs", "secrets", "check_fresh"):
+        found = [p[key] for p in parts if p.get(key)]
+        if found:
+            out[key] = found[0]
+    secrets = [p["secrets"] for p in parts if p.get("secrets")]
+    if len(secrets) > 1:
+        out["secrets"] = {"secrets": max(x["secrets"] for x in secrets), "outputs": sorted(set(
+            o for x in secrets for o in x["outputs"])), "bytes_scanned": sum(x["bytes_scanned"] for x in secrets),
+            "hits": [h for x in secrets for h in x["hits"]]}
+    return out
+
+
 def _yn(value):
     return "yes" if value else "no"
 
 
 def main():
-    src = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "tests", "output", "reliability", "results.json")
-    dest = sys.argv[2] if len(sys.argv) > 2 else os.path.join(ROOT, "docs", "reliability.md")
-    with open(src) as handle:
-        results = json.load(handle)
+    sources = [a for a in sys.argv[1:] if a.endswith(".json")] or [
+        os.path.join(ROOT, "tests", "output", "reliability", "results.json")]
+    dest = next((a for a in sys.argv[1:] if a.endswith(".md")), os.path.join(ROOT, "docs", "reliability.md"))
+    results = merge([json.load(open(src)) for src in sources])
     with open(dest, "w") as handle:
         handle.write(render(results))
     print("wrote %s" % dest)

@@ -82,24 +82,24 @@ def _appears(pattern):
 
 
 KILL_POINTS = [
-    # name, playbook, the output line at which the whole process tree is killed
-    ("upload", "demo.yml", _appears(r"ovf_deploy \S+: uploaded [0-9]+%")),
-    ("pairing", "demo.yml", _appears(r"^TASK \[.*(Pair|pair)")),
-    ("l2vpn", "demo.yml", _appears(r"^TASK \[.*L2 VPN server")),
+    # name, playbook, the output line after which the whole process tree is killed, seconds after that line
+    ("upload", "demo.yml", _appears(r"ovf_deploy \S+: uploaded [0-9]+%"), 0.0),
+    ("pairing", "demo.yml", _appears(r"^TASK \[.*Pair with the remote sites"), 2.5),
+    ("l2vpn", "demo.yml", _appears(r"^TASK \[.*L2 VPN server"), 2.5),
 ]
 if os.path.exists(os.path.join(lab.ROOT, "playbooks", "migrate.yml")):
-    KILL_POINTS.append(("cutover", "migrate.yml", _appears(r"^TASK \[.*[Cc]utover")))
+    KILL_POINTS.append(("cutover", "migrate.yml", _appears(r"^TASK \[.*[Cc]utover"), 2.5))
 
 
 def kill_runs(points, results):
     runs = []
-    for name, book, when in points:
+    for name, book, when, delay in points:
         lab.reset()
         if book != "demo.yml":  # the migration needs the configured sites first
             lab.playbook("demo.yml", os.path.join(lab.OUT, "kill-%s-setup.log" % name))
         log("kill: %s (%s)" % (name, book))
         _rc, _recap, _text, killed, _s = lab.playbook(book, os.path.join(lab.OUT, "kill-%s.log" % name),
-                                                      kill_when=when)
+                                                      kill_when=when, kill_delay=delay)
         time.sleep(2)  # let the appliances finish what the killed run left in flight
         rc, recap, text, _k, seconds = lab.playbook(book, os.path.join(lab.OUT, "kill-%s-rerun.log" % name))
         converged = lab.finished(rc, recap)
@@ -225,7 +225,9 @@ def secret_runs(results, bounded=False):
 
 def secret_scan(results):
     """Every secret in every output of this run: playbook logs, the bad-input results, ansible-runner artifacts."""
-    outputs = {"ansible-runner": os.path.join(lab.OUT, "runner")}
+    outputs = {}
+    if os.path.isdir(os.path.join(lab.OUT, "runner")):
+        outputs["ansible-runner"] = os.path.join(lab.OUT, "runner")
     for name in os.listdir(lab.OUT):
         if name.endswith((".log", "-results.json")):
             outputs[name.rsplit(".", 1)[0]] = os.path.join(lab.OUT, name)
@@ -260,7 +262,7 @@ def _mask(secret):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--bounded", action="store_true")
-    parser.add_argument("--only", default="faults,kills,bad_inputs,secrets,check_fresh")
+    parser.add_argument("--only", default="faults,kills,bad_inputs,secrets,check_fresh,scan")
     parser.add_argument("--seeds", default=None)
     args = parser.parse_args()
     only = set(args.only.split(","))
@@ -286,7 +288,7 @@ def main():
             secret_runs(results, args.bounded)
         if "check_fresh" in only and not args.bounded:
             check_fresh_run(results)
-        if "secrets" in only:
+        if "scan" in only:
             secret_scan(results)
     finally:
         lab.reset()
