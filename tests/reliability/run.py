@@ -268,8 +268,9 @@ def main():
     only = set(args.only.split(","))
     seeds = [int(s) for s in args.seeds.split(",")] if args.seeds else ([1] if args.bounded else [1, 2, 3, 4, 5])
     results = {"mode": "bounded" if args.bounded else "full", "started": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-               "commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=lab.ROOT, capture_output=True,
-                                        text=True, check=False).stdout.strip()}
+               "commit": os.environ.get("RELIABILITY_COMMIT") or subprocess.run(
+                   ["git", "rev-parse", "--short", "HEAD"], cwd=lab.ROOT, capture_output=True, text=True,
+                   check=False).stdout.strip()}
     if os.path.exists(RESULTS) and args.only != parser.get_default("only"):
         with open(RESULTS) as handle:  # a partial run adds to the last results
             results = dict(json.load(handle), **dict((k, v) for k, v in results.items() if k != "started"))
