@@ -168,7 +168,7 @@ def playbook(name, log, extra=(), timeout=3600, kill_when=None, kill_delay=0.0):
     os.makedirs(os.path.dirname(log), exist_ok=True)
     started = time.monotonic()
     killed = None
-    with open(log, "w") as out:
+    with open(log, "w", buffering=1) as out:
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                 start_new_session=True)
         lines = []
