@@ -8,7 +8,7 @@ import json
 import os
 import subprocess
 
-import lab
+import labctl as lab
 
 VCDA_ROOT = "Vcda-Lab-Root-2!"
 ONPREM_ROOT = "Onprem-Lab-Root-2!"

@@ -34,7 +34,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-import lab  # noqa: E402  pylint: disable=wrong-import-position
+import labctl as lab  # noqa: E402  pylint: disable=wrong-import-position
 import bad_inputs  # noqa: E402  pylint: disable=wrong-import-position
 
 RESULTS = os.path.join(lab.OUT, "results.json")

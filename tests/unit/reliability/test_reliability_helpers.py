@@ -4,7 +4,7 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "reliability"))
 
-import lab  # noqa: E402  pylint: disable=wrong-import-position,import-error
+import labctl as lab  # noqa: E402  pylint: disable=wrong-import-position,import-error
 import report  # noqa: E402  pylint: disable=wrong-import-position,import-error
 import run  # noqa: E402  pylint: disable=wrong-import-position,import-error
 
