@@ -153,6 +153,23 @@ def check_interface(edge, new_type):
             new_type, edge["backing"].replace("NSX", "NSX-"), edge["name"], ", ".join(allowed_types(edge))), new_type)
 
 
+def edge_subnets(state, edge):
+    """``[(what, ip_network)]`` already on an edge gateway: its uplink and every network it routes."""
+    out = [("uplink %s" % edge["uplinkName"], ipaddress.ip_interface("%s/%d" % (edge["gateway"], edge["prefixLength"])).network)]
+    for net in state["networks"].values():
+        if net.get("edge") == edge["id"]:
+            out.append(("network %s (%s/%d)" % (net["name"], net["gateway"], net["prefixLength"]),
+                        ipaddress.ip_interface("%s/%d" % (net["gateway"], net["prefixLength"])).network))
+    return out
+
+
+def check_overlap(state, edge, name, subnet):
+    """vCD refuses a routed network whose subnet overlaps one already on the edge gateway."""
+    for what, other in edge_subnets(state, edge):
+        if subnet.overlaps(other):
+            raise inferred.subnet_overlap(name, str(subnet), edge["name"], what)
+
+
 def new_network(call, state, *, name, description, vdc_id, edge_id, gateway, prefix, dns1, dns2, suffix, ranges, iface, shared):
     vdc = state["vdcs"].get(vdc_id)
     if vdc is None or not call.principal["system"] and vdc["org"] != call.principal["orgId"]:
@@ -167,9 +184,11 @@ def new_network(call, state, *, name, description, vdc_id, edge_id, gateway, pre
     if any(n["name"] == name and n["vdc"] == vdc_id for n in state["networks"].values()):
         raise inferred.error(400, "DUPLICATE_NAME", "A network named %s already exists in %s." % (name, vdc["name"]), name)
     try:
-        ipaddress.ip_interface("%s/%d" % (gateway, prefix))
+        subnet = ipaddress.ip_interface("%s/%d" % (gateway, prefix)).network
     except ValueError:
         raise inferred.bad_request("Bad gateway or prefix: %s/%s" % (gateway, prefix)) from None
+    if edge is not None:
+        check_overlap(state, edge, name, subnet)
     net = {"id": str(uuid.uuid4()), "name": name, "description": description or "", "org": vdc["org"], "vdc": vdc_id,
            "edge": edge_id, "fenceMode": "natRouted" if edge_id else "isolated", "gateway": gateway, "prefixLength": prefix,
            "dns1": dns1, "dns2": dns2, "dnsSuffix": suffix, "ipRanges": ranges, "shared": bool(shared)}
@@ -178,7 +197,123 @@ def new_network(call, state, *, name, description, vdc_id, edge_id, gateway, pre
     return net
 
 
-# ----- XML -------------------------------------------------------------------------------------------
+# ----- XML: VDC and edge gateway (what pyvcloud / go-vcloud-director read) ---------------------------
+def find_vdc(call, vdc_id, state=None):
+    state = state or call.appliance.state
+    vdc = state["vdcs"].get(vdc_id)
+    if vdc is None or not call.principal["system"] and vdc["org"] != call.principal["orgId"]:
+        raise inferred.not_found("urn:vcloud:vdc:" + vdc_id)
+    return vdc
+
+
+def vdc_xml(call, vdc_id, admin=False):
+    appliance = call.appliance
+    state = appliance.state
+    vdc = find_vdc(call, vdc_id, state)
+    mtype = xml_type("admin.vdc" if admin else "vcloud.vdc", call.media)
+    href = appliance.href(("/api/admin/vdc/" if admin else "/api/vdc/") + vdc_id)
+    admin_href = appliance.href("/api/admin/vdc/" + vdc_id)
+    root = vroot("AdminVdc" if admin else "Vdc", status=1, name=vdc["name"], id="urn:vcloud:vdc:" + vdc_id, href=href, type=mtype)
+    link(root, "up", appliance.href(("/api/admin/org/" if admin else "/api/org/") + vdc["org"]),
+         xml_type("admin.organization" if admin else "vcloud.org", call.media))
+    link(root, "alternate", appliance.href(("/api/vdc/" if admin else "/api/admin/vdc/") + vdc_id),
+         xml_type("vcloud.vdc" if admin else "admin.vdc", call.media))
+    # The legacy create path of org VDC networks (go-vcloud-director Vdc.CreateOrgVDCNetwork, pyvcloud
+    # VDC.create_routed_vdc_network follow this link).
+    link(root, "add", admin_href + "/networks", xml_type("vcloud.orgVdcNetwork", call.media))
+    link(root, "edgeGateways", admin_href + "/edgeGateways", xml_type("vcloud.query.records", call.media))
+    link(root, "orgVdcNetworks", appliance.href("/api/query?type=orgVdcNetwork&format=records&filter=vdc==%s"
+                                                % appliance.href("/api/vdc/" + vdc_id)), xml_type("vcloud.query.records", call.media))
+    vsub(root, "Description", "")
+    vsub(root, "AllocationModel", "Flex")
+    vsub(root, "ResourceEntities")
+    networks = vsub(root, "AvailableNetworks")
+    for net in sorted(state["networks"].values(), key=lambda n: n["name"]):
+        if net["vdc"] == vdc_id:
+            vsub(networks, "Network", href=appliance.href("/api/admin/network/" + net["id"]), name=net["name"],
+                 type=xml_type("admin.network", call.media))
+    vsub(root, "IsEnabled", True)
+    return xml_response(200, root, mtype)
+
+
+def get_vdc(call, vdc_id):
+    return vdc_xml(call, vdc_id)
+
+
+def get_admin_vdc(call, vdc_id):
+    return vdc_xml(call, vdc_id, admin=True)
+
+
+def vdc_edge_gateways(call, vdc_id):
+    """``/api/admin/vdc/{id}/edgeGateways``: the VDC's ``edgeGateways`` link, EdgeGatewayRecords."""
+    from .api_query import QUERY_TYPES  # pylint: disable=import-outside-toplevel
+    appliance = call.appliance
+    find_vdc(call, vdc_id)
+    rows = [r for r in QUERY_TYPES["edgeGateway"][1](call, appliance, appliance.state)
+            if r["vdc"] == appliance.href("/api/vdc/" + vdc_id)]
+    result = openapi.page(rows, call.request.args)
+    mtype = xml_type("vcloud.query.records", call.media)
+    root = vroot("QueryResultRecords", total=result["resultTotal"], page=result["page"], pageSize=result["pageSize"],
+                 name="edgeGateway", href=appliance.href("/api/admin/vdc/%s/edgeGateways" % vdc_id), type=mtype)
+    for row in result["values"]:
+        vsub(root, "EdgeGatewayRecord", **{k: ("true" if v else "false") if isinstance(v, bool) else v for k, v in row.items()})
+    return xml_response(200, root, mtype)
+
+
+def edge_xml(call, edge_id):
+    """``/api/admin/edgeGateway/{id}``: an EdgeGateway with its GatewayInterfaces (uplink, then the routed networks)."""
+    appliance = call.appliance
+    state = appliance.state
+    edge = find_edge(call, edge_id, state)
+    mtype = xml_type("admin.edgeGateway", call.media)
+    href = appliance.href("/api/admin/edgeGateway/" + edge_id)
+    root = vroot("EdgeGateway", status=1, name=edge["name"], id="urn:vcloud:gateway:" + edge_id, href=href, type=mtype)
+    link(root, "up", appliance.href("/api/vdc/" + edge["vdc"]), xml_type("vcloud.vdc", call.media))
+    link(root, "edit", href, mtype)
+    vsub(root, "Description", "")
+    config = vsub(root, "Configuration")
+    vsub(config, "GatewayBackingConfig", "compact")
+    interfaces = vsub(config, "GatewayInterfaces")
+    uplink = vsub(interfaces, "GatewayInterface")
+    vsub(uplink, "Name", edge["uplinkName"])
+    vsub(uplink, "DisplayName", edge["uplinkName"])
+    vsub(uplink, "Network", href=appliance.href("/api/admin/network/" + appliance.oid("uplink", edge["uplinkName"])),
+         name=edge["uplinkName"], type=xml_type("admin.network", call.media))
+    vsub(uplink, "InterfaceType", "uplink")
+    part = vsub(uplink, "SubnetParticipation")
+    vsub(part, "Gateway", edge["gateway"])
+    vsub(part, "Netmask", _netmask_of(edge["prefixLength"]))
+    vsub(part, "SubnetPrefixLength", edge["prefixLength"])
+    vsub(part, "IpAddress", edge["uplinkIps"][0])
+    ranges = vsub(part, "IpRanges")
+    for ip in edge["uplinkIps"]:
+        rng = vsub(ranges, "IpRange")
+        vsub(rng, "StartAddress", ip)
+        vsub(rng, "EndAddress", ip)
+    vsub(uplink, "UseForDefaultRoute", True)
+    for net in sorted(state["networks"].values(), key=lambda n: n["name"]):
+        if net.get("edge") != edge_id:
+            continue
+        item = vsub(interfaces, "GatewayInterface")
+        vsub(item, "Name", net["name"])
+        vsub(item, "DisplayName", net["name"])
+        vsub(item, "Network", href=appliance.href("/api/admin/network/" + net["id"]), name=net["name"], type=xml_type("admin.network", call.media))
+        vsub(item, "InterfaceType", "internal")
+        part = vsub(item, "SubnetParticipation")
+        vsub(part, "Gateway", net["gateway"])
+        vsub(part, "Netmask", _netmask_of(net["prefixLength"]))
+        vsub(part, "SubnetPrefixLength", net["prefixLength"])
+        vsub(part, "IpAddress", net["gateway"])
+        vsub(item, "UseForDefaultRoute", False)
+    vsub(config, "HaEnabled", False)
+    vsub(config, "UseDefaultRouteForDnsRelay", False)
+    vsub(config, "AdvancedNetworkingEnabled", True)
+    vsub(config, "DistributedRoutingEnabled", any(n.get("interface") == "DISTRIBUTED" for n in state["networks"].values()
+                                                  if n.get("edge") == edge_id))
+    return xml_response(200, root, mtype)
+
+
+# ----- XML: org VDC networks ---------------------------------------------------------------------------
 def network_xml(appliance, net, media, task=None):
     mtype = xml_type("vcloud.orgVdcNetwork", media)
     href = appliance.href("/api/admin/network/" + net["id"])
@@ -451,7 +586,11 @@ def endpoints(appliance):
     return [
         Endpoint("GET", "/cloudapi/1.0.0/edgeGateways", list_edges, media=j),
         Endpoint("GET", "/cloudapi/1.0.0/edgeGateways/<urn>", get_edge, media=j),
-        Endpoint("POST", "/api/admin/vdc/<vdc_id>/orgVdcNetworks", xml_create, media=x, body="xml", schema=ORG_VDC_NETWORK,
+        Endpoint("GET", "/api/vdc/<vdc_id>", get_vdc, media=x),
+        Endpoint("GET", "/api/admin/vdc/<vdc_id>", get_admin_vdc, media=x),
+        Endpoint("GET", "/api/admin/vdc/<vdc_id>/edgeGateways", vdc_edge_gateways, media=x),
+        Endpoint("GET", "/api/admin/edgeGateway/<edge_id>", edge_xml, media=x),
+        Endpoint("POST", "/api/admin/vdc/<vdc_id>/networks", xml_create, media=x, body="xml", schema=ORG_VDC_NETWORK,
                  content_types=xml_types),
         Endpoint("GET", base, xml_get, media=x),
         Endpoint("PUT", base, xml_put, media=x, body="xml", schema=ORG_VDC_NETWORK, content_types=xml_types),

@@ -51,16 +51,53 @@ def _right_ref(parent, appliance, right_id, media):
 
 
 def admin_root(call):
+    """``/api/admin``: a provider sees every org and the rights catalog, an org administrator its own org."""
     appliance = call.appliance
-    appliance.require_system(call)
+    system = call.principal["system"]
     mtype = xml_type("admin.vcloud", call.media)
     root = vroot("VCloud", name="vCloud", href=appliance.href("/api/admin"), type=mtype)
     orgs = vsub(root, "OrganizationReferences")
     for org in appliance.state["orgs"].values():
-        vsub(orgs, "OrganizationReference", href=appliance.href("/api/admin/org/" + org["id"]), name=org["name"],
-             type=xml_type("admin.organization", call.media))
-    refs = vsub(root, "RightReferences")
-    for right_id in CATALOG:
+        if system or org["id"] == call.principal["orgId"]:
+            vsub(orgs, "OrganizationReference", href=appliance.href("/api/admin/org/" + org["id"]), name=org["name"],
+                 type=xml_type("admin.organization", call.media))
+    if system:
+        refs = vsub(root, "RightReferences")
+        for right_id in CATALOG:
+            _right_ref(refs, appliance, right_id, call.media)
+    return xml_response(200, root, mtype)
+
+
+def admin_org(call, org_id):
+    """``/api/admin/org/{id}`` (AdminOrg): its VDCs and its ``RightReferences`` with the ``add``/``edit`` links
+    pyvcloud's ``Org.add_rights`` / ``remove_rights`` follow (a provider only: org rights are the provider's)."""
+    appliance = call.appliance
+    state = appliance.state
+    org = state["orgs"].get(org_id)
+    if org is None or not call.principal["system"] and org_id != call.principal["orgId"]:
+        raise inferred.not_found("urn:vcloud:org:" + org_id)
+    mtype = xml_type("admin.organization", call.media)
+    href = appliance.href("/api/admin/org/" + org_id)
+    rights_href = href + "/rights"
+    rights_type = xml_type("admin.org.rights", call.media)
+    root = vroot("AdminOrg", name=org["name"], id="urn:vcloud:org:" + org_id, href=href, type=mtype)
+    link(root, "alternate", appliance.href("/api/org/" + org_id), xml_type("vcloud.org", call.media))
+    link(root, "down", rights_href, rights_type)
+    if call.principal["system"]:
+        link(root, "edit", href, mtype)
+    vsub(root, "Description", "")
+    vsub(root, "FullName", org["fullName"])
+    vsub(root, "IsEnabled", org["enabled"])
+    vdcs = vsub(root, "Vdcs")
+    for vdc in state["vdcs"].values():
+        if vdc["org"] == org_id:
+            vsub(vdcs, "Vdc", href=appliance.href("/api/admin/vdc/" + vdc["id"]), name=vdc["name"], type=xml_type("admin.vdc", call.media))
+    refs = vsub(root, "RightReferences", href=rights_href, type=rights_type)
+    if call.principal["system"]:
+        link(refs, "add", rights_href, rights_type)
+        link(refs, "edit", rights_href, rights_type)
+        link(refs, "remove", rights_href, None)
+    for right_id in org["rights"]:
         _right_ref(refs, appliance, right_id, call.media)
     return xml_response(200, root, mtype)
 
@@ -327,6 +364,7 @@ def endpoints(appliance):
     eps = [
         Endpoint("GET", "/api/admin", admin_root, media=x),
         Endpoint("GET", "/api/admin/right/<right_id>", admin_right, media=x),
+        Endpoint("GET", "/api/admin/org/<org_id>", admin_org, media=x),
         Endpoint("GET", "/api/admin/org/<org_id>/rights", get_org_rights, media=x),
         Endpoint("POST", "/api/admin/org/<org_id>/rights", add_org_rights, media=x, body="xml", schema=ORG_RIGHTS, content_types=org_types),
         Endpoint("PUT", "/api/admin/org/<org_id>/rights", put_org_rights, media=x, body="xml", schema=ORG_RIGHTS, content_types=org_types),

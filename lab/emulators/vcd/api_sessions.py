@@ -13,23 +13,31 @@ from ..common.appliance import Endpoint
 from ..common.tasks import FAILED, QUEUED, RUNNING, SUCCEEDED
 from ..common.xmlbody import sub, xml_response
 from . import inferred, openapi
-from .media import xml_type
+from .media import version_of, xml_type
 
 NS = "http://www.vmware.com/vcloud/v1.5"
 VERSIONS_NS = "http://www.vmware.com/vcloud/versions"
 TASK_STATUS = {QUEUED: "queued", RUNNING: "running", SUCCEEDED: "success", FAILED: "error"}
 
 
+def _bare_type(attrs):
+    """A real cell's ``type`` attributes carry no ``;version=`` (the Content-Type header does):
+    clients such as pyvcloud and go-vcloud-director compare them to the bare media type."""
+    if attrs.get("type"):
+        attrs["type"] = str(attrs["type"]).split(";", 1)[0]
+    return attrs
+
+
 def vroot(tag: str, **attrs):
     root = etree.Element("{%s}%s" % (NS, tag), nsmap={None: NS})
-    for key, value in attrs.items():
+    for key, value in _bare_type(attrs).items():
         if value is not None:
             root.set(key, str(value))
     return root
 
 
 def vsub(parent, tag, text=None, **attrs):
-    return sub(parent, tag, text, ns=NS, **attrs)
+    return sub(parent, tag, text, ns=NS, **_bare_type(attrs))
 
 
 def link(parent, rel, href, mtype, name=None):
@@ -80,8 +88,8 @@ def _session_xml(call, principal):
                  type=xml_type("vcloud.session", call.media), locationId="%s@%s" % (principal["orgId"], appliance.name))
     link(root, "down", appliance.href("/api/org/"), xml_type("vcloud.orgList", call.media))
     link(root, "down", appliance.href("/api/org/" + principal["orgId"]), xml_type("vcloud.org", call.media), principal["org"])
-    if principal["system"]:
-        link(root, "down", appliance.href("/api/admin/"), xml_type("admin.vcloud", call.media))
+    link(root, "down", appliance.href("/api/admin/"), xml_type("admin.vcloud", call.media))
+    link(root, "down", appliance.href("/api/query"), xml_type("vcloud.query.queryList", call.media))
     link(root, "remove", appliance.href("/api/session"), None)
     link(root, "nsx", appliance.href("/network"), "application/xml")
     link(root, "openapi", appliance.href("/cloudapi"), "application/json")
@@ -159,12 +167,27 @@ def org_get(call, org_id):
         raise inferred.forbidden() if org_id in appliance.state["orgs"] else inferred.not_found("urn:vcloud:org:" + org_id)
     root = vroot("Org", name=org["name"], id="urn:vcloud:org:" + org["id"], href=appliance.href("/api/org/" + org["id"]),
                  type=xml_type("vcloud.org", call.media))
-    for vdc in appliance.state["vdcs"].values():
-        if vdc["org"] == org["id"]:
-            link(root, "down", appliance.href("/api/vdc/" + vdc["id"]), xml_type("vcloud.vdc", call.media), vdc["name"])
+    if api_version(call.media) < (33, 0):
+        for vdc in appliance.state["vdcs"].values():
+            if vdc["org"] == org["id"]:
+                link(root, "down", appliance.href("/api/vdc/" + vdc["id"]), xml_type("vcloud.vdc", call.media), vdc["name"])
+    else:  # from API 33.0 the Org names its VDCs through a query link (pyvcloud Org.list_vdcs)
+        link(root, "down", appliance.href("/api/query?type=orgVdc&format=records&filter=org==%s" % org_href(appliance, org)),
+             xml_type("vcloud.query.records", call.media), "vdcs")
     vsub(root, "Description", "")
     vsub(root, "FullName", org["fullName"])
     return xml_response(200, root, xml_type("vcloud.org", call.media))
+
+
+def api_version(media: str):
+    """``(36, 0)`` from a response media type carrying ``version=36.0``."""
+    text = version_of(media) or "0.0"
+    major, _sep, minor = text.partition(".")
+    return int(major), int(minor or 0)
+
+
+def org_href(appliance, org) -> str:
+    return appliance.href("/api/org/" + org["id"])
 
 
 def org_json(org):
@@ -182,37 +205,6 @@ def openapi_org(call, urn):
     if org is None:
         raise inferred.not_found(urn)
     return org_json(org)
-
-
-# ----- legacy query service ----------------------------------------------------------------------
-def query(call):
-    appliance = call.appliance
-    args = call.request.args
-    qtype = args.get("type")
-    if args.get("format", "records") not in ("records", "idrecords", "references"):
-        raise inferred.bad_request("Unsupported query format.", args.get("format"))
-    if qtype == "organization":
-        items = [{"name": o["name"], "displayName": o["fullName"], "isEnabled": o["enabled"],
-                  "href": appliance.href("/api/org/" + o["id"])} for o in _visible_orgs(call)]
-        record = "OrgRecord"
-    elif qtype == "right":
-        appliance.require_system(call)
-        items = [{"name": r["name"], "href": appliance.href("/api/admin/right/" + r["id"]), "category": r["category"],
-                  "rightType": r["rightType"]} for r in inferred.right_catalog()]
-        record = "RightRecord"
-    else:
-        from . import api_vapps  # pylint: disable=import-outside-toplevel  # vApps, VMs, storage profiles; imports this module
-        found = api_vapps.query_items(call, qtype)
-        if found is None:
-            raise inferred.bad_request("Unsupported query type: %s" % qtype, qtype or "")
-        record, items = found
-    result = openapi.page(items, args)
-    mtype = xml_type("vcloud.query.records", call.media)
-    root = vroot("QueryResultRecords", total=result["resultTotal"], page=result["page"], pageSize=result["pageSize"],
-                 name=qtype, href=appliance.href(call.request.full_path.rstrip("?")), type=mtype)
-    for item in result["values"]:
-        vsub(root, record, **item)
-    return xml_response(200, root, mtype)
 
 
 # ----- tasks -------------------------------------------------------------------------------------
@@ -272,6 +264,5 @@ def endpoints(appliance):
         Endpoint("GET", "/api/org/<org_id>", org_get, media=x),
         Endpoint("GET", "/cloudapi/1.0.0/orgs", openapi_orgs, media=j),
         Endpoint("GET", "/cloudapi/1.0.0/orgs/<urn>", openapi_org, media=j),
-        Endpoint("GET", "/api/query", query, media=x),
         Endpoint("GET", "/api/task/<task_id>", get_task, media=x),
     ]

@@ -17,11 +17,12 @@ from ..common import fabric
 from ..common.appliance import BaseAppliance, Call, Endpoint
 from ..common.errors import ApiError, ValidationError
 from ..common.xmlbody import sub, xml_response
-from . import api_networks, api_nsxt, api_nsxv, api_rights, api_sessions, api_vapps, inferred
+from . import api_networks, api_nsxt, api_nsxv, api_query, api_rights, api_sessions, api_vapps, inferred
 from .media import VcdMedia, version_of
 
 VCLOUD_NS = "http://www.vmware.com/vcloud/v1.5"
-DEFAULT_VERSIONS = ["33.0", "34.0", "35.0", "36.0", "37.0"]
+# A 10.4 cell: API 27.0 (9.0) to 37.0 (10.4).
+DEFAULT_VERSIONS = ["%d.0" % v for v in range(27, 38)]
 SYSTEM = "System"
 SYSTEM_ROLE = "System Administrator"
 ORG_ADMIN_ROLE = "Organization Administrator"
@@ -171,7 +172,7 @@ class VcdAppliance(BaseAppliance):
 
     def endpoints(self) -> List[Endpoint]:
         eps: List[Endpoint] = []
-        for module in (api_sessions, api_rights, api_networks, api_nsxv, api_nsxt, api_vapps):
+        for module in (api_sessions, api_query, api_rights, api_networks, api_nsxv, api_nsxt, api_vapps):
             eps.extend(module.endpoints(self))
         return eps
 

@@ -15,6 +15,11 @@ in one place. Each item here is a lab choice to verify against a real Cloud Dire
   assigned (1, 2, …) and may only be echoed back; ``preSharedKey`` always reads ``******``
   and ``******`` in a PUT keeps the key; stale or missing ``version`` → 400;
 - the peer code: base64 of a JSON document (see ``peer_code``);
+- a routed network overlapping a subnet already on its edge gateway (uplink or another routed
+  network) is refused with 400 ``BAD_REQUEST`` (text and code are the lab's: ``subnet_overlap``);
+- the legacy query service: the ``org`` / ``vdc`` filter values are hrefs, the Org's VDC query
+  link is ``/api/query?type=orgVdc&format=records&filter=org==<org href>`` (API 33.0+; below
+  33.0 the Org carries one ``down`` link per VDC), the default page size is 25;
 - NSX proxy errors as NSX ``<error><details/><errorCode/><moduleName/></error>``;
 - the missing-version Accept header answers 406 like an unsupported version.
 """
@@ -136,6 +141,13 @@ def not_acceptable(accept) -> ApiError:
 
 def unsupported_media(content_type) -> ApiError:
     return error(415, "UNSUPPORTED_MEDIA_TYPE", "Unsupported media type: %s" % (content_type or ""), content_type or "")
+
+
+def subnet_overlap(name: str, subnet: str, edge: str, other: str) -> ApiError:
+    """[I] No public client shows vCD's own text or minor code for this refusal (searched
+    go-vcloud-director and terraform-provider-vcd): a 400 BAD_REQUEST naming both subnets."""
+    return bad_request("Cannot create network %s: its subnet %s overlaps the %s of edge gateway %s." % (name, subnet, other, edge),
+                       name, subnet)
 
 
 def stale_version(current: int) -> ApiError:

@@ -47,7 +47,7 @@ def _stretch_nsxv(vcd, edges):
     edge = edges["org1-edge-nsxv"]
     edge_id = edge["id"].rsplit(":", 1)[-1]
     vdc_id = edge["orgVdc"]["id"].rsplit(":", 1)[-1]
-    created = vcd.xml("POST", "/api/admin/vdc/%s/orgVdcNetworks" % vdc_id, _network_xml(vcd, edge_id), NETWORK_TYPE)
+    created = vcd.xml("POST", "/api/admin/vdc/%s/networks" % vdc_id, _network_xml(vcd, edge_id), NETWORK_TYPE)
     assert created.status == 201, created
     assert vcd.wait_task(created.body.find(q("Tasks"))[0].get("href")).get("status") == "success"
     net_href = created.body.get("href")
@@ -64,7 +64,7 @@ def test_network_create_and_convert_to_subinterface(vcd_lab_factory):
     edge_id = edge["id"].rsplit(":", 1)[-1]
     vdc_id = edge["orgVdc"]["id"].rsplit(":", 1)[-1]
     # Out of schema order (SubInterface before FenceMode): rejected with a vCD Error.
-    bad = vcd.xml("POST", "/api/admin/vdc/%s/orgVdcNetworks" % vdc_id, _network_xml(vcd, edge_id, "x", "true", swap=True), NETWORK_TYPE)
+    bad = vcd.xml("POST", "/api/admin/vdc/%s/networks" % vdc_id, _network_xml(vcd, edge_id, "x", "true", swap=True), NETWORK_TYPE)
     assert bad.status == 400 and bad.body.tag == q("Error") and "FenceMode" in bad.body.get("message")
     _edge, _edge_id, path = _stretch_nsxv(vcd, edges)
     net = vcd.xml("GET", path).body
