@@ -17,6 +17,7 @@ from pyvcloud.vcd.vdc_network import VdcNetwork
 
 from vcd_helpers import ORG1, SYSTEM, VcdClient
 
+ORG1_USER = ORG1[0].split("@", maxsplit=1)[0]
 L2VPN_RIGHTS = ["Organization vDC Gateway: Configure L2 VPN", "Organization vDC Gateway: View L2 VPN"]
 
 
@@ -53,7 +54,7 @@ def test_pyvcloud_as_provider_and_org_admin(vcd_lab_factory, tmp_path):
     assert len(org1.list_rights_available_in_vcd()) > 25  # every page of the query (nextPage links)
 
     # The org administrator: its own org only, its VDC through the Org's query link.
-    tenant = _client(lab, tmp_path, ORG1[0].split("@")[0], ORG1[1], "org1")
+    tenant = _client(lab, tmp_path, ORG1_USER, ORG1[1], "org1")
     assert not tenant.is_sysadmin()
     assert [o.get("name") for o in tenant.get_org_list()] == ["org1"]
     org = Org(tenant, resource=tenant.get_org())
@@ -106,7 +107,7 @@ def test_pyvcloud_link_types_carry_no_version(vcd_lab_factory, tmp_path):
 def test_pyvcloud_legacy_login_below_33(vcd_lab_factory, tmp_path):
     """API 32.0 logs in through POST /api/sessions and finds the VDC through the Org's down links."""
     lab = vcd_lab_factory()
-    tenant = _client(lab, tmp_path, ORG1[0].split("@")[0], ORG1[1], "org1", api_version="32.0")
+    tenant = _client(lab, tmp_path, ORG1_USER, ORG1[1], "org1", api_version="32.0")
     assert tenant.get_xvcloud_authorization_token()
     org = Org(tenant, resource=tenant.get_org())
     assert [v["name"] for v in org.list_vdcs()] == ["org1-vdc"]
