@@ -23,6 +23,8 @@ description:
   - A VM named O(name) in O(folder) counts as deployed. Differences between the request and the deployed
     deployment option or network mapping are reported in C(diff) and as warnings; differing property
     values are corrected in place.
+  - An existing VM of that name without vApp options (not made from an OVF) cannot be compared with the request:
+    the module warns, changes nothing (not even the power state) and returns RV(comparable=false).
   - Progress (percent, MB/s) is shown by the action plugin while the upload runs, and in vCenter's lease.
 author:
   - cloudmove.vcda maintainers (@cloudmove)
@@ -168,6 +170,13 @@ vm:
     deployment_option: {description: Deployment option., type: str, sample: cloud}
     properties: {description: OVF property values., type: dict}
     networks: {description: OVF network name to port group., type: dict}
+comparable:
+  description:
+    - False when the existing VM has no vApp options (not made from an OVF, or its vApp options were removed); its
+      properties and deployment option cannot be compared with the request and nothing is changed, not even the
+      power state.
+  returned: when the VM already existed and has no vApp options
+  type: bool
 drift:
   description: Differences from the request that the module reports but does not change.
   returned: when the VM already existed

@@ -10,17 +10,20 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import io
 import ssl
+from xml.sax.saxutils import escape
 
 try:
     from pyVim.connect import SmartConnect, Disconnect
-    from pyVmomi import vim
+    from pyVmomi import vim, vmodl
+    from pyVmomi.SoapAdapter import SoapResponseDeserializer
     HAS_PYVMOMI = True
     PYVMOMI_IMPORT_ERROR = None
 except ImportError as exc:  # pragma: no cover - reported by the module base class
     HAS_PYVMOMI = False
     PYVMOMI_IMPORT_ERROR = exc
-    vim = None
+    vim = vmodl = SoapResponseDeserializer = None
 
 from ansible_collections.cloudmove.vcda.plugins.module_utils._common.errors import (
     ConnectionFailure,
@@ -32,6 +35,17 @@ from ansible_collections.cloudmove.vcda.plugins.module_utils._common.errors impo
 )
 from ansible_collections.cloudmove.vcda.plugins.module_utils._common.tls import pinned_ssl_context
 from ansible_collections.cloudmove.vcda.plugins.module_utils._common.wait import Poller
+
+
+_SOAP_ENVELOPE = (
+    '<?xml version="1.0" encoding="UTF-8"?>'
+    '<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" '
+    'xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
+    '<soapenv:Body>%s</soapenv:Body></soapenv:Envelope>')
+
+
+def _moref_xml(tag, obj):
+    return '<%s type="%s">%s</%s>' % (tag, escape(obj._wsdlName), escape(obj._moId), tag)
 
 
 def fault_message(fault):
@@ -201,6 +215,72 @@ class VsphereClient(object):
             return clusters[0].resourcePool, None
         raise InputError("cluster: datacenter '%s' has several compute resources; set cluster, esxi_host or "
                          "resource_pool" % datacenter.name, "cluster", sorted(c.name for c in clusters))
+
+    # --- internal vim25 methods ---------------------------------------------------------------
+    def _invoke_internal(self, body):
+        """POST one internal vim25 request (not in pyvmomi's type tables) on the session's connection.
+
+        The request element is in the ``urn:internalvim25`` namespace, as govmomi sends it; a SOAP
+        fault comes back as the pyvmomi fault object (``vim.fault.*`` / ``vmodl.fault.*``), raised.
+        """
+        stub = self.si._stub
+        headers = {"Cookie": stub.cookie, "SOAPAction": stub.versionId,
+                   "Content-Type": "text/xml; charset=utf-8"}
+        conn = stub.GetConnection()
+        try:
+            conn.request("POST", stub.path, (_SOAP_ENVELOPE % body).encode("utf-8"), headers)
+            response = conn.getresponse()
+            data = response.read()
+        except Exception:
+            conn.close()
+            stub.DropConnections()
+            raise
+        stub.ReturnConnection(conn)
+        if response.status == 200:
+            return
+        if response.status == 500:
+            fault = SoapResponseDeserializer(stub).Deserialize(io.BytesIO(data), None)
+            if isinstance(fault, BaseException):
+                raise fault
+        raise vmodl.fault.SystemError(reason="HTTP %s from vCenter: %s" % (response.status, data[:200]))
+
+    def disable_methods(self, entities, methods, source_id, reason_id=None):
+        """``AuthorizationManager.DisableMethods``: disable ``methods`` on ``entities`` for ``source_id``.
+
+        vCenter records the source with each method, so ``enable_methods`` with the same source undoes
+        exactly these and leaves other sources' locks alone.
+        """
+        manager = self.content.authorizationManager
+        parts = [_moref_xml("_this", manager)]
+        parts += [_moref_xml("entity", e) for e in entities]
+        for method in methods:
+            parts.append("<method><method>%s</method>%s</method>"
+                         % (escape(method), "<reasonId>%s</reasonId>" % escape(reason_id) if reason_id else ""))
+        parts.append("<sourceId>%s</sourceId>" % escape(source_id))
+        self._invoke_internal('<DisableMethods xmlns="urn:internalvim25">%s</DisableMethods>' % "".join(parts))
+
+    def enable_methods(self, entities, methods, source_id):
+        """``AuthorizationManager.EnableMethods``: lift the locks ``source_id`` set on ``methods``."""
+        manager = self.content.authorizationManager
+        parts = [_moref_xml("_this", manager)]
+        parts += [_moref_xml("entity", e) for e in entities]
+        parts += ["<method>%s</method>" % escape(m) for m in methods]
+        parts.append("<sourceId>%s</sourceId>" % escape(source_id))
+        self._invoke_internal('<EnableMethods xmlns="urn:internalvim25">%s</EnableMethods>' % "".join(parts))
+
+    # --- custom attributes ------------------------------------------------------------------
+    def custom_field_key(self, name, create=False):
+        """Key of the VirtualMachine custom attribute ``name`` (created when asked), or None."""
+        manager = self.content.customFieldsManager
+        for field in manager.field or []:
+            if field.name == name and field.managedObjectType in (None, vim.VirtualMachine):
+                return field.key
+        if not create:
+            return None
+        return manager.AddCustomFieldDef(name=name, moType=vim.VirtualMachine).key
+
+    def set_custom_field(self, entity, key, value):
+        self.content.customFieldsManager.SetField(entity=entity, key=key, value=value)
 
     # --- tasks -----------------------------------------------------------------------------
     def wait_for_task(self, task, timeout=600, what=None, on_progress=None):

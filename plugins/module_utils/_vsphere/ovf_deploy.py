@@ -136,7 +136,8 @@ class OvfDeployment(object):
         if live is None:
             return None
         view = dict(live)
-        view["properties"] = self.masked(live.get("properties") or {})
+        if live.get("properties") is not None:
+            view["properties"] = self.masked(live["properties"])
         return view
 
     # --- the run ------------------------------------------------------------------------------
@@ -210,11 +211,30 @@ class OvfDeployment(object):
         result["vm"] = self.public(live)
         return result
 
+    def not_comparable(self, vm, live, desired):
+        """The VM has no vApp options: nothing of the OVF request can be compared, so nothing is changed.
+
+        That is an existing VM of this name not made from an OVF, or a vCenter that dropped the vApp
+        options. Its power state is left alone too: it may not be the appliance at all.
+        """
+        line = ("%s has no vApp options (config.vAppConfig is unset): its properties and deployment option "
+                "cannot be compared with the request; nothing was changed (remove the VM with state=absent to "
+                "deploy it from the OVF)" % vm.name)
+        self.warn(line)
+        live = dict(live, properties=None, deployment_option=None)
+        view = {"properties": None, "deployment_option": None, "power_state": live["power_state"]}
+        return {"changed": False, "diff": {"before": view, "after": dict(view)}, "vm": self.public(live),
+                "drift": [line], "comparable": False}
+
     def correct(self, vm, descriptor, desired, reconciler):
         live = self.read_vm(vm, descriptor)
+        if vm.config is None or vm.config.vAppConfig is None:
+            return self.not_comparable(vm, live, desired)
         drift = []
         option = desired["deployment_option"]
-        if self.p.get("deployment_option") and live["deployment_option"] not in (option, None):
+        # An ambiguous sizing ("cloud|replicator") is consistent with any option it names.
+        if self.p.get("deployment_option") and live["deployment_option"] is not None \
+                and option not in live["deployment_option"].split("|"):
             drift.append("deployment_option: deployed as '%s', requested '%s' (redeploy to change it)"
                          % (live["deployment_option"], option))
         for net, wanted in sorted(desired["networks"].items()):

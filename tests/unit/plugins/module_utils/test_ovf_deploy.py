@@ -4,6 +4,7 @@ import subprocess
 import sys
 
 import pytest
+from types import SimpleNamespace
 
 from ansible_collections.cloudmove.vcda.plugins.module_utils._vsphere import ovf_source as _ovf
 from ansible_collections.cloudmove.vcda.plugins.module_utils._vsphere.ovf_deploy import OvfDeployment, progress_writer
@@ -70,3 +71,43 @@ def test_progress_writer(tmp_path):
     write(100, 100, 1.2)  # the end is always written
     assert json.load(open(path))["done"] == 100
     assert progress_writer(None, "x") is None
+
+
+class _NoVappVm(object):
+    """A VM of the requested name that was not made from an OVF (or whose vApp options were dropped)."""
+    _moId = "vm-99"
+    name = "vm"
+
+    def __init__(self, cpus=1, memory=32, power="poweredOn"):
+        self.config = SimpleNamespace(vAppConfig=None, hardware=SimpleNamespace(device=[], numCPU=cpus,
+                                                                                 memoryMB=memory))
+        self.runtime = SimpleNamespace(powerState=power)
+        self.guest = None
+
+    def ReconfigVM_Task(self, spec):  # noqa: N802
+        raise AssertionError("nothing may be reconfigured")
+
+    def PowerOnVM_Task(self):  # noqa: N802
+        raise AssertionError("nothing may be powered")
+
+    PowerOffVM_Task = PowerOnVM_Task
+
+
+@pytest.mark.parametrize("state,power", [("present", "poweredOn"), ("poweredon", "poweredOff"),
+                                         ("poweredoff", "poweredOn")])
+def test_vm_without_vapp_options_is_reported_not_changed(descriptor, state, power):
+    warnings = []
+    deployment = OvfDeployment(params(state=state, deployment_option="replicator",
+                                      properties={"guestinfo.cis.appliance.net.ip0": "10.0.0.1",
+                                                  "guestinfo.cis.appliance.root.password": "Secret-pw-1"}),
+                               client=None, warn=warnings.append)
+    deployment.validate(descriptor)
+    vm = _NoVappVm(power=power)
+    result = deployment.correct(vm, descriptor, deployment.desired(descriptor), reconciler=None)
+    assert result["changed"] is False
+    assert result["comparable"] is False
+    assert result["vm"]["properties"] is None and result["vm"]["deployment_option"] is None
+    assert result["vm"]["power_state"] == power
+    assert len(warnings) == 1 and "cannot be compared" in warnings[0] and "nothing was changed" in warnings[0]
+    assert "Secret-pw-1" not in repr(result) + repr(warnings)
+
