@@ -150,8 +150,6 @@ def main():
     )
 
     def reconcile(mod):
-        if mod.params["timeout"] < 1:
-            mod.fail_json(msg="timeout: must be 1 or more, got %s" % mod.params["timeout"], option="timeout")
         result = VmGuard(mod.params, mod.vsphere, mod.check_mode, mod.warn).run()
         if not mod._diff:
             result.pop("diff", None)
