@@ -1,6 +1,9 @@
-"""End to end, with plain requests and pyVmomi: a warm migration of a tenant vcsim VM into site1's org VDC on
-``company-network`` through the lab's replication engine. The source ends powered off in the tenant vcsim, the VM
-runs in the vCD VDC (vCD query service and vApp API), connected to ``company-network``.
+"""End to end, with plain requests and pyVmomi, through the lab's replication engine:
+
+* a warm migration of a tenant vcsim VM into site1's org VDC on ``company-network``: the source ends powered off in
+  the tenant vcsim, the VM runs in the vCD VDC (vCD query service and vApp API), connected to ``company-network``;
+* then reverse and failback: the original vcsim VM (the seed) runs again;
+* a cloud-to-on-premises protection of a vCD VM: its failover creates a VM in the tenant vcsim's placement.
 
 Everything is set up through the products' APIs, as a user would: VCDA first boot, site, Cloud Director, a policy
 for org1; the on-prem appliance's lookup service (the tenant vcsim) and its pairing with site1 (allow access from
@@ -79,7 +82,9 @@ def tenant_vc(vcsim):
     Disconnect(si)
 
 
-def test_warm_migration_of_a_tenant_vm_into_site1_on_company_network(vcsim, vcda_lab, tenant_vc):
+@pytest.fixture(scope="module")
+def lab_sites(vcsim, vcda_lab):
+    """site1 and onprem1 set up through their APIs, company-network in org1-vdc."""
     apps = {a["name"]: a for a in vcda_lab["appliances"]}
     state_dir = vcda_lab["stateDir"]
     tenant = vcsim["tenant"]
@@ -123,6 +128,31 @@ def test_warm_migration_of_a_tenant_vm_into_site1_on_company_network(vcsim, vcda
         time.sleep(0.2)
     del org1
 
+    return {"apps": apps, "state_dir": state_dir, "site1": site1, "onprem": onprem, "vdc": vdc, "vcd": vcd, "vcd_verify": vcd_verify}
+
+
+STATE = {}
+
+
+def _tenant(lab_sites, vcda_lab):
+    session = Vcda(lab_sites["apps"]["site1-cloud"], lab_sites["state_dir"]).login(
+        {"type": "vcdCredentials", "vcdUser": ORG1[0], "vcdPassword": ORG1[1]})
+    session.call("PUT", "/_lab/replications/settings", {"clockRate": 600.0}, headers={"X-Lab-Token": vcda_lab["labToken"]})
+    return session
+
+
+def _synced(session, rec_id, timeout=60):
+    deadline = time.monotonic() + timeout
+    while True:
+        item = session.call("GET", "/vm-replications/" + rec_id)
+        if item["destinationState"]["latestInstance"]:
+            return item
+        assert time.monotonic() < deadline, item
+        time.sleep(0.2)
+
+
+def test_warm_migration_of_a_tenant_vm_into_site1_on_company_network(lab_sites, vcda_lab, tenant_vc):
+    apps, state_dir, vdc, vcd, vcd_verify = (lab_sites[k] for k in ("apps", "state_dir", "vdc", "vcd", "vcd_verify"))
     # the source: a running VM of the tenant vcsim (warm migration)
     from pyVmomi import vim  # pylint: disable=import-outside-toplevel
     content = tenant_vc.RetrieveContent()
@@ -136,20 +166,13 @@ def test_warm_migration_of_a_tenant_vm_into_site1_on_company_network(vcsim, vcda
     backing = nic.backing
     source_net = networks.get(backing.port.portgroupKey) if hasattr(backing, "port") else backing.deviceName
 
-    tenant_site1 = Vcda(apps["site1-cloud"], state_dir).login({"type": "vcdCredentials", "vcdUser": ORG1[0], "vcdPassword": ORG1[1]})
-    tenant_site1.call("PUT", "/_lab/replications/settings", {"clockRate": 600.0}, headers={"X-Lab-Token": vcda_lab["labToken"]})
+    tenant_site1 = _tenant(lab_sites, vcda_lab)
     body = {"source": {"type": "vcVm", "site": "onprem1", "vcUuid": content.about.instanceUuid, "vmId": source._moId},  # pylint: disable=protected-access
             "destination": {"type": "vm", "site": "site1", "vdc": vdc["id"], "storageProfile": "*"},
             "rpo": 15, "isMigration": True, "description": "webapp wave", "targetDiskType": "THIN"}
     created = tenant_site1.wait(tenant_site1.call("POST", "/vm-replications", body, expect=(202,)))
     rec_id = created["result"]["id"]
-    deadline = time.monotonic() + 60
-    while True:
-        item = tenant_site1.call("GET", "/vm-replications/" + rec_id)
-        if item["destinationState"]["latestInstance"]:
-            break
-        assert time.monotonic() < deadline, item
-        time.sleep(0.2)
+    item = _synced(tenant_site1, rec_id)
     assert item["sourceState"]["progress"]["checksumTotalBytes"] > 0
     migrate = {"type": "vcloud", "powerOn": True, "consolidate": False, "connectVmNics": True,
                "vAppNetworkSettings": {"networkMappings": [{"sourceNetworkName": source_net,
@@ -178,3 +201,46 @@ def test_warm_migration_of_a_tenant_vm_into_site1_on_company_network(vcsim, vcda
     assert vm.findtext("v:NetworkConnectionSection/v:NetworkConnection/v:IsConnected", namespaces=NS) == "true"
     assert vm.find("v:NetworkConnectionSection/v:NetworkConnection", namespaces=NS).get("network") == "company-network"
     assert vm.find("v:StorageProfile", namespaces=NS).get("name") == "Standard"
+    del state_dir
+    STATE["migrated"] = rec_id
+
+
+def test_reverse_and_failback_run_the_original_vm_again(lab_sites, vcda_lab, tenant_vc):
+    if "migrated" not in STATE:
+        pytest.skip("needs the migration of the test before")
+    rec_id = STATE["migrated"]
+    session = _tenant(lab_sites, vcda_lab)
+    reversed_ = session.wait(session.call("POST", "/vm-replications/%s/reverse" % rec_id, expect=(202,)))["result"]
+    assert reversed_["isReversed"] and reversed_["destination"]["site"] == "onprem1"
+    _synced(session, rec_id)
+    done = session.wait(session.call("POST", "/vm-replications/%s/failover" % rec_id, {"type": "vcenter", "powerOn": True},
+                                     expect=(202,)))
+    assert done["result"]["destinationState"]["recoveryInfo"]["recoveryState"] == "COMPLETE"
+    assert _vm(tenant_vc.RetrieveContent(), "DC0_H0_VM0").runtime.powerState == "poweredOn"
+
+
+def test_cloud_to_onprem_protection_failover_creates_a_vm_in_the_tenant_vcsim(lab_sites, vcda_lab, tenant_vc):
+    apps, onprem = lab_sites["apps"], lab_sites["onprem"]
+    candidates = onprem.call("GET", "/config/placement/candidates")
+    cluster = candidates["clusters"][0]["id"]
+    folder = next(f["id"] for f in candidates["vmFolders"] if f["name"] == "vm")
+    network = next(n["id"] for n in candidates["networks"] if n["name"] == "VM Network")
+    datastore = candidates["datastores"][0]["id"]
+    onprem.call("POST", "/config/placement", {"vmFolder": folder, "cluster": cluster, "network": network, "datastore": datastore})
+    lab_token = {"X-Lab-Token": vcda_lab["labToken"]}
+    vcd = apps["site1-vcd"]
+    seeded = requests.post(vcd["url"] + "/_lab/vapps", headers=lab_token, verify=lab_sites["vcd_verify"], timeout=30,
+                           json={"vdc": "org1-vdc", "name": "crm", "powerOn": True,
+                                 "vms": [{"name": "crm-db01", "network": "company-network", "diskGb": 0.01}]})
+    assert seeded.status_code == 201, seeded.text
+    session = _tenant(lab_sites, vcda_lab)
+    body = {"source": {"type": "vm", "site": "site1", "vappId": seeded.json()["id"], "vmId": seeded.json()["vmIds"][0]},
+            "destination": {"type": "vcVm", "site": "onprem1"}, "rpo": 15, "isMigration": False}
+    rec_id = session.wait(session.call("POST", "/vm-replications", body, expect=(202,)))["result"]["id"]
+    _synced(session, rec_id)
+    done = session.wait(session.call("POST", "/vm-replications/%s/failover" % rec_id, {"type": "vcenter", "powerOn": True},
+                                     expect=(202,)))
+    moid = done["result"]["destinationState"]["recoveryInfo"]["vcVmId"]
+    vm = _vm(tenant_vc.RetrieveContent(), "crm-db01")
+    assert vm._moId == moid and vm.runtime.powerState == "poweredOn"  # pylint: disable=protected-access
+    assert vm.parent._moId == folder and vm.datastore[0]._moId == datastore  # pylint: disable=protected-access

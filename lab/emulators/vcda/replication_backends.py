@@ -278,27 +278,34 @@ class Vcenter:
             folder = vim.Folder(placement["vmFolder"], stub)
             cluster = vim.ClusterComputeResource(placement["cluster"], stub)
             datastore = vim.Datastore(placement["datastore"], stub)
-            network = vim.Network(placement["network"], stub)
+            if str(placement["network"]).startswith("dvportgroup-"):
+                network = vim.dvs.DistributedVirtualPortgroup(placement["network"], stub)
+            else:
+                network = vim.Network(placement["network"], stub)
             devices = []
             ctrl = vim.vm.device.VirtualDeviceSpec(operation="add", device=vim.vm.device.ParaVirtualSCSIController(
                 key=1000, busNumber=0, sharedBus="noSharing"))
             devices.append(ctrl)
             for unit, size in enumerate(disks):
                 disk = vim.vm.device.VirtualDisk(key=2000 + unit, controllerKey=1000, unitNumber=unit, capacityInKB=max(1, size // 1024),
-                                                 backing=vim.vm.device.VirtualDisk.FlatVER2BackingInfo(diskMode="persistent",
+                                                 backing=vim.vm.device.VirtualDisk.FlatVer2BackingInfo(diskMode="persistent",
                                                                                                         thinProvisioned=True))
                 devices.append(vim.vm.device.VirtualDeviceSpec(operation="add", fileOperation="create", device=disk))
             for index, _nic in enumerate(nics):
-                backing = vim.vm.device.VirtualEthernetCard.NetworkBackingInfo(deviceName=network.name, network=network)
+                if isinstance(network, vim.dvs.DistributedVirtualPortgroup):
+                    port = vim.dvs.PortConnection(switchUuid=network.config.distributedVirtualSwitch.uuid, portgroupKey=network.key)
+                    backing = vim.vm.device.VirtualEthernetCard.DistributedVirtualPortBackingInfo(port=port)
+                else:
+                    backing = vim.vm.device.VirtualEthernetCard.NetworkBackingInfo(deviceName=network.name, network=network)
                 card = vim.vm.device.VirtualVmxnet3(key=4000 + index, backing=backing, connectable=vim.vm.device.VirtualDevice.ConnectInfo(
                     startConnected=True, connected=False, allowGuestControl=True))
                 devices.append(vim.vm.device.VirtualDeviceSpec(operation="add", device=card))
             spec = vim.vm.ConfigSpec(name=name, numCPUs=cpu, memoryMB=memory_mb, guestId=guest_os or "otherGuest64",
                                      files=vim.vm.FileInfo(vmPathName="[%s]" % datastore.name), deviceChange=devices)
+            del content
             vm = self._wait(folder.CreateVM_Task(config=spec, pool=cluster.resourcePool))
             if power_on:
                 self._wait(vm.PowerOnVM_Task())
-            del content
             return vm._moId  # pylint: disable=protected-access
 
 
