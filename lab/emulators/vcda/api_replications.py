@@ -338,6 +338,7 @@ def vm_view(eng, rec, now=None) -> Dict[str, Any]:
     else:
         progress = {"bytesToTransfer": 0, "bytesTransferred": 0, "checksumComparedBytes": tl.total,
                     "checksumTotalBytes": tl.total, "progress": 100 if last else int(100 * ev["done"] / tl.total)}
+    shown = dict(last, timestamp=eng.clock.to_real(last["timestamp"])) if last else None
     violation = 0
     if last and not rec.get("finished"):
         violation = ceil_minutes(now - last["timestamp"] - tl.rpo_ms)
@@ -352,12 +353,12 @@ def vm_view(eng, rec, now=None) -> Dict[str, Any]:
         "id": rec["id"], "owner": rec["owner"], "vmName": rec["vm"]["name"], "computerName": rec["vm"]["name"],
         "storageProfileName": rec["destination"].get("storageProfileName"), "vappReplicationId": rec.get("parent"),
         "isMigration": rec["isMigration"], "isPaused": bool(rec.get("paused")), "isReversed": bool(rec.get("isReversed")),
-        "overallHealth": health, "dataConnectionState": dcs, "lastUpdated": rec.get("lastUpdated"), "metadata": {},
-        "slaProfile": None, "source": src, "destination": dst, "settings": dict(rec["settings"]),
+        "overallHealth": health, "dataConnectionState": dcs, "lastUpdated": eng.clock.to_real(rec.get("lastUpdated") or 0),
+        "metadata": {}, "slaProfile": None, "source": src, "destination": dst, "settings": dict(rec["settings"]),
         "sourceState": {"state": src_state, "stateAge": state_age, "progress": progress},
         "destinationState": {"state": dst_state, "currentRpoViolation": violation,
                              "spaceRequirement": int(tl.total + tl.delta * max(0, retained - 1)), "stateAge": state_age,
-                             "isMovingReplica": False, "lastError": rec.get("lastError"), "latestInstance": last,
+                             "isMovingReplica": False, "lastError": rec.get("lastError"), "latestInstance": shown,
                              "recoveryInfo": recovery},
     }
 
@@ -381,8 +382,8 @@ def vapp_view(eng, rec, now=None) -> Dict[str, Any]:
     dst["recoveredVappId"] = rec["recovery"].get("vAppId")
     return {"id": rec["id"], "owner": rec["owner"], "isMigration": rec["isMigration"],
             "isPaused": bool(vms) and all(v["isPaused"] for v in vms), "isReversed": bool(rec.get("isReversed")),
-            "overallHealth": health, "dataConnectionState": dcs, "lastUpdated": rec.get("lastUpdated"), "metadata": {},
-            "source": dict(rec["source"]), "destination": dst, "settings": dict(rec["settings"]),
+            "overallHealth": health, "dataConnectionState": dcs, "lastUpdated": eng.clock.to_real(rec.get("lastUpdated") or 0),
+            "metadata": {}, "source": dict(rec["source"]), "destination": dst, "settings": dict(rec["settings"]),
             "recoveryInfo": _recovery_view(rec), "vmReplications": vms}
 
 
@@ -518,8 +519,9 @@ def _copy_settings(settings):
 
 
 def new_record(kind, *, rec_id=None, owner, user, now, manager, is_migration, settings, source, destination, vm=None,
-               parent=None, synthetic=False):
-    start = max(now, int(settings.get("initialSyncTime") or 0))
+               parent=None, synthetic=False, start_at=None):
+    """An engine record; ``start_at``: the lab time the initial sync may start (``initialSyncTime`` mapped)."""
+    start = max(now, int(start_at if start_at is not None else 0))
     return {"id": rec_id or new_id(kind), "kind": kind, "parent": parent, "children": [], "owner": owner, "createdBy": user,
             "created": now, "lastUpdated": now, "manager": manager[0], "managerAppliance": manager[1], "managerInstance": manager[2],
             "isMigration": bool(is_migration), "isReversed": False, "settings": _copy_settings(settings), "source": source,
@@ -552,13 +554,14 @@ def create(kind):
             now = eng.now()
             manager = _manager(appliance, members[0][1], destination)
             settings = _settings(body)
+            start_at = eng.clock.to_lab(settings["initialSyncTime"]) if settings["initialSyncTime"] else None
             user = call.principal["user"]
             net = {"failoverSettings": {"vmNetworkSettings": body.get("vmNetworkSettings"), "vAppNetworkSettings": body.get("vAppNetworkSettings")},
                    "failoverTestSettings": None}
             if kind == "vm":
                 snap, src = members[0]
                 rec = new_record("vm", owner=org, user=user, now=now, manager=manager, is_migration=is_migration, settings=settings,
-                                 source=src, destination=destination, vm=snap)
+                                 source=src, destination=destination, vm=snap, start_at=start_at)
                 rec["networkSettings"] = net
                 eng.add(rec)
             else:
@@ -572,7 +575,7 @@ def create(kind):
                 for snap, vsrc in members:
                     child = new_record("vm", owner=org, user=user, now=now, manager=manager, is_migration=is_migration,
                                        settings=settings, source=dict(vsrc, vappName=src["vappName"]), destination=dict(destination),
-                                       vm=snap, parent=rec["id"])
+                                       vm=snap, parent=rec["id"], start_at=start_at)
                     rec["children"].append(child["id"])
                     eng.records[child["id"]] = child
                 eng.add(rec)
@@ -696,7 +699,7 @@ def list_instances(call, rec_id):
         tl = eng.timeline(rec)
         frozen = bool(rec.get("paused") or rec.get("finished") or rec.get("error"))
         ev = evaluate(rec, eng.now(), tl, frozen=frozen, keep=tl.retained(rec))
-        return list(reversed(ev["instances"][-tl.retained(rec):]))
+        return [dict(i, timestamp=eng.clock.to_real(i["timestamp"])) for i in reversed(ev["instances"][-tl.retained(rec):])]
 
 
 def get_network_settings(kind):
@@ -743,6 +746,9 @@ def patch_replication(kind):
             for target in [rec] + (eng.children(rec) if kind == "vapp" else []):
                 target["settings"].update(body)
                 target["lastUpdated"] = now
+                if "initialSyncTime" in body and target["kind"] == "vm" and \
+                        evaluate(target, now, eng.timeline(target))["phase"] == "waiting":  # not started yet: reschedule
+                    target["sync"]["start"] = max(now, eng.clock.to_lab(body["initialSyncTime"]))
             for vm in eng.vm_members(rec):  # the next instance follows the new RPO
                 sync = vm["sync"]
                 if sync["grid"] is not None and not vm.get("paused") and not vm.get("finished"):
@@ -751,6 +757,29 @@ def patch_replication(kind):
                     sync["grid"] = max(last + tl.p_ms, now + tl.d_ms)
             eng.touch()
         return 202, _submit(call, kind, rec_id, "reconfigureReplication", lambda: None)
+    return handler
+
+
+STORAGE_PROFILE = Schema({"storageProfileId": Str(required=True)})
+
+
+def change_storage_profile(kind):
+    """``POST /{vm|vapp}-replications/{id}/storage-profile`` ``{"storageProfileId"}`` [C: PSC] → task."""
+    def handler(call, rec_id):
+        eng, rec = _find(call, kind, rec_id)
+        _require_reach(call, [rec["source"]["site"], rec["destination"]["site"]])
+        dst = rec["destination"]
+        if dst["type"] == "vcVm":
+            raise inferred.bad_input("An on-premises destination has no storage profile; it uses the site's placement.", rec_id)
+        profile = backends.vcd_for(call.appliance, dst["site"]).storage_profile(dst["vdcId"], call.body["storageProfileId"])
+        if profile is None:
+            raise inferred.bad_input("Field 'storageProfileId': no storage profile '%s' in VDC '%s'." % (
+                call.body["storageProfileId"], dst["vdcName"]), "storageProfileId", call.body["storageProfileId"])
+        with eng.lock:
+            for target in [rec] + eng.children(rec):
+                target["destination"].update(storageProfile=profile["id"], storageProfileName=profile["name"])
+            eng.touch()
+        return 202, _submit(call, kind, rec_id, "changeStorageProfile", lambda: None)
     return handler
 
 
@@ -1221,6 +1250,8 @@ def endpoints(appliance):
             Endpoint("POST", base + "/<rec_id>/failover-test", operation(kind, "failover-test"), body="json",
                      schema=op_schema("failover-test", kind), flags=TENANT),
             Endpoint("DELETE", base + "/<rec_id>/failover-test", operation(kind, "failover-test-cleanup"), flags=TENANT),
+            Endpoint("POST", base + "/<rec_id>/storage-profile", change_storage_profile(kind), body="json", schema=STORAGE_PROFILE,
+                     flags=TENANT),
         ]
         for op in ("migrate", "failover"):
             eps.append(Endpoint("POST", "%s/<rec_id>/%s" % (base, op), operation(kind, op), body="json", schema=op_schema(op, kind),

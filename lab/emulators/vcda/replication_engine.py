@@ -69,6 +69,14 @@ class LabClock:
         self.anchor_lab = lab
         self.rate = float(rate)
 
+    def to_real(self, lab_ms: float) -> int:
+        """A lab time as a wall-clock epoch ms (what the API shows: timestamps never lie in the future)."""
+        return int(self.anchor_real * 1000 + (lab_ms - self.anchor_lab * 1000) / self.rate)
+
+    def to_lab(self, real_ms: float) -> int:
+        """A wall-clock epoch ms (e.g. ``initialSyncTime``) on the lab clock."""
+        return int(self.anchor_lab * 1000 + (real_ms - self.anchor_real * 1000) * self.rate)
+
     def real_seconds(self, lab_ms: float) -> float:
         return max(0.0, lab_ms / 1000.0 / self.rate)
 

@@ -483,3 +483,23 @@ def test_seed_paging_and_filters(site):
     reply = tenant2.call("POST", "/sessions", {"type": "vcdCredentials", "vcdUser": "admin2@org2", "vcdPassword": "Org2-Admin-1!"})
     tenant2.token = reply.headers["x-vcav-auth"]
     assert ok(tenant2.call("GET", "/vm-replications"))["total"] == 0  # another org sees none of org1's
+
+
+def test_start_time_is_wall_clock_timestamps_never_in_the_future_and_storage_profile_change(site):
+    cloud = site.client("r-cloud1")
+    start = int(time.time() * 1000) + 1500  # 1.5 s from now on the wall clock
+    item = create(cloud, vcvm_body(site, migration=False, initialSyncTime=start))
+    assert item["settings"]["initialSyncTime"] == start  # echoed as sent (idempotent comparisons)
+    assert item["dataConnectionState"] == "INITIAL_SYNCING" and item["sourceState"]["state"] == "none"
+    assert item["sourceState"]["progress"]["progress"] == 0
+    ready = synced(cloud, item["id"])
+    now = int(time.time() * 1000)
+    assert now >= start and ready["destinationState"]["latestInstance"]["timestamp"] <= now + 5
+    assert start - 50 <= ready["destinationState"]["latestInstance"]["timestamp"]
+    assert ready["lastUpdated"] <= now + 5
+    profiles = ok(cloud.call("GET", "/inventory/vdcs/%s/storage-profiles" % site.vdc_id()))["items"]
+    fast = next(p for p in profiles if p["name"] == "Performance")
+    bad = cloud.call("POST", "/vm-replications/%s/storage-profile" % item["id"], {"storageProfileId": "nope"})
+    assert bad.status == 400 and "storageProfileId" in bad.body["msg"]
+    done = wait_task(cloud, ok(cloud.call("POST", "/vm-replications/%s/storage-profile" % item["id"], {"storageProfileId": fast["id"]}), 202))
+    assert done["result"]["destination"]["storageProfileName"] == "Performance"
