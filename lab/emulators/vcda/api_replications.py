@@ -288,8 +288,9 @@ def check_policy(eng, anchor, *, org, source_site, dest_site, is_migration, rpo,
             raise inferred.policy_refused(name, org, dest_site, "maxInstances", instances, policy["maxInstances"],
                                           "does not allow more than %d retained instances" % policy["maxInstances"])
         if new_vms and policy["maxIncoming"] >= 0:
-            current = sum(1 for r in eng.vm_records() if r["owner"].lower() == org.lower() and r["destination"]["site"] == dest_site
-                          and r["id"] not in exclude_ids)
+            with eng.lock:
+                current = sum(1 for r in eng.vm_records() if r["owner"].lower() == org.lower()
+                              and r["destination"]["site"] == dest_site and r["id"] not in exclude_ids)
             if current + new_vms > policy["maxIncoming"]:
                 raise inferred.policy_refused(name, org, dest_site, "maxIncoming", current + new_vms, policy["maxIncoming"],
                                               "does not allow more than %d incoming VM replications" % policy["maxIncoming"])
@@ -954,6 +955,16 @@ def _precheck(eng, rec, op, body):
             raise inferred.wrong_recovery_state(op, state, "NOT_STARTED")
         if op == "failover-test" and body.get("sync") and (body.get("instanceId") or body.get("instanceMap")):
             raise inferred.bad_input("sync and instanceId/instanceMap are mutually exclusive.", "sync")
+        wanted = {rec["id"]: body["instanceId"]} if body.get("instanceId") else dict(body.get("instanceMap") or {})
+        for vm in eng.vm_members(rec):
+            instance = wanted.get(vm["id"]) or wanted.get(vm["source"]["vmId"])
+            if instance:
+                tl = eng.timeline(vm)
+                frozen = bool(vm.get("paused") or vm.get("error"))
+                kept = evaluate(vm, eng.now(), tl, frozen=frozen, keep=tl.retained(vm))["instances"][-tl.retained(vm):]
+                if instance not in {i["id"] for i in kept}:
+                    raise inferred.bad_input("Instance '%s' is not a retained instance of replication '%s'." % (instance, vm["id"]),
+                                             "instanceId", instance)
         if op == "migrate" and rec.get("paused"):
             raise inferred.bad_input("Cannot migrate a paused replication; resume it first.", rec["id"])
         if not (op == "failover-test" and body.get("sync")):

@@ -448,6 +448,11 @@ def test_pause_resume_sync_and_a_slow_link_violates_the_rpo(site):
     assert done["state"] == "SUCCEEDED"
     after = ok(cloud.call("GET", "/vm-replications/%s/instances" % item["id"]))
     assert isinstance(after, list) and after[0]["sequenceNumber"] > before[0]["sequenceNumber"]
+    wrong = cloud.call("POST", "/vm-replications/%s/failover-test" % item["id"], {"type": "vcloud", "instanceId": "h4replica-nope"})
+    assert wrong.status == 400 and "h4replica-nope" in wrong.body["msg"]
+    both = cloud.call("POST", "/vm-replications/%s/failover-test" % item["id"], {"type": "vcloud", "sync": True,
+                                                                                 "instanceId": after[0]["id"]})
+    assert both.status == 400 and "mutually exclusive" in both.body["msg"]
     # a slow link: the deltas take longer than the RPO
     site.settings(bandwidthMbps={"onprem1": 0.01})
     view = wait_for(lambda: (lambda v: v if v["destinationState"]["currentRpoViolation"] > 0 else None)(
