@@ -232,7 +232,7 @@ def run(mod):
                                             update=lambda _l, _d: onprem.set_placement(client, dict(
                                                 ((k, v) for k, v in placement.items() if v), **resolved)))
     if not mod.check_mode and any(o.changed for o in outcomes.values()):
-        cloud = onprem.cloud_site(client)
+        cloud = client.settled_site() if p["cloud_url"] else onprem.cloud_site(client)
         placement = onprem.placement(client)
         if p["cloud_url"] and (cloud is None or site_comm_errors(cloud)):
             raise InputError("cloud_url: paired, but the link is not healthy: %s" % "; ".join(site_comm_errors(cloud)),

@@ -162,7 +162,7 @@ def run(mod):
     outcome = Reconciler(check_mode=mod.check_mode).present(live, desired, create=create, update=update)
     site = live_site
     if outcome.changed and not mod.check_mode:
-        site = client.find_site(name=p["remote_site"] or (live or {}).get("site"), url=p["remote_url"])
+        site = client.settled_site(name=p["remote_site"] or (live or {}).get("site"), url=p["remote_url"])
         if site is None:
             raise TaskFailed("the pairing task succeeded but %s does not list %s" % (p["url"], p["remote_url"]))
         problems = site_comm_errors(site)

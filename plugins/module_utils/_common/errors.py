@@ -71,7 +71,11 @@ class TimeoutExpired(CloudmoveError):
 
 
 class TaskFailed(CloudmoveError):
-    """A vSphere or REST task ended in error."""
+    """A vSphere or REST task ended in error; ``code`` is the API's error code when known."""
+
+    @property
+    def code(self):
+        return self.details.get("code")
 
 
 class ApiError(CloudmoveError):

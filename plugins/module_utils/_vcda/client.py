@@ -346,7 +346,8 @@ class VcdaClient(object):
             message = error.get("msg") if isinstance(error, dict) else str(error)
             code = error.get("code") if isinstance(error, dict) else None
             raise TaskFailed("%s (task %s) %s%s: %s" % (what, task.get("id"), task["state"],
-                                                        " %s" % code if code else "", message or "no error message"))
+                                                        " %s" % code if code else "", message or "no error message"),
+                             code=code)
         return task.get("result")
 
     @staticmethod
@@ -362,6 +363,37 @@ class VcdaClient(object):
                 if info.get("type") == workflow_type and (resource_id is None or info.get("resourceId") in (None, resource_id)):
                     return task
         return None
+
+    def submit(self, method, path, body, what, find_existing=None, idempotent=False):
+        """A call whose reply may be a task, waited for. A task that failed with a transient code
+        (``inferred.TASK_TRANSIENT_CODES``: e.g. the peer it reached answered 503) is submitted again, after
+        ``find_existing`` (when given) found nothing, with the same capped backoff and as often as the HTTP
+        client retries."""
+        delays = iter([min(8.0, 0.5 * 2 ** n) for n in range(self.http.retries)])
+        while True:
+            reply = self.call(method, path, body, idempotent=idempotent, find_existing=find_existing)
+            try:
+                return self.maybe_wait(reply, what)
+            except TaskFailed as error:
+                delay = next(delays, None)
+                if error.code not in inferred.TASK_TRANSIENT_CODES or delay is None:
+                    raise
+                found = find_existing() if find_existing else None
+                if found is not None:
+                    return self.maybe_wait(found, what)
+                self.sleep(delay)
+
+    def settled_site(self, name=None, url=None, timeout=None):
+        """The paired site entry once its link reports no comm error, re-read with capped backoff for up to
+        ``inferred.SITE_LINK_SETTLE_SECONDS`` (a peer restarting or answering 503 for a moment); the last
+        entry read otherwise (None when not listed)."""
+        timeout = inferred.SITE_LINK_SETTLE_SECONDS if timeout is None else timeout
+        poller = Poller(timeout, first=0.5, cap=4.0, clock=self.clock, sleep=self.sleep)
+        while True:
+            site = self.find_site(name=name, url=url) if url or name else onprem_cloud_site(self)
+            if site is not None and not site_comm_errors(site) or poller.expired():
+                return site
+            poller.wait()
 
     def maybe_wait(self, body, what):
         """Bodies that are tasks are waited for; anything else is returned as is."""
@@ -532,11 +564,11 @@ class VcdaClient(object):
 
         def find_existing():
             return self.find_site(site, api_url) or self.running_task(inferred.TASK_PAIR_WORKFLOW, site)
-        return self.maybe_wait(self.call("POST", "/sites", body, find_existing=find_existing), "pairing with %s" % api_url)
+        return self.submit("POST", "/sites", body, "pairing with %s" % api_url, find_existing=find_existing)
 
     def repair_site(self, site, api_url, thumbprint, description=None):
         body = {"apiUrl": api_url, "apiThumbprint": thumbprint, "description": description}
-        return self.maybe_wait(self.call("PUT", "/sites/%s" % site, body, idempotent=True), "repairing site %s" % site)
+        return self.submit("PUT", "/sites/%s" % site, body, "repairing site %s" % site, idempotent=True)
 
     def unpair_site(self, site):
         return self.maybe_wait(self.call("DELETE", "/sites/%s" % site), "unpairing site %s" % site)
@@ -604,6 +636,14 @@ def health_problems(health):
             name = "%s.%s" % (parent, key) if parent else key
             problems.append("%s: %s" % (name, holder[key]))
     return problems
+
+
+def onprem_cloud_site(client):
+    """The one site an on-premises appliance is paired with (not local), or None."""
+    for item in client.sites():
+        if not item.get("isLocal"):
+            return item
+    return None
 
 
 def site_comm_errors(site):

@@ -27,6 +27,11 @@ HEALTH_GET_DATA_BELOW = (4, 2)
 # [I] ``workflowInfo.type`` of the task ``POST /sites`` starts (looked for in ``GET /tasks?state=`` after a lost
 # reply, before pairing again).
 TASK_PAIR_WORKFLOW = "pairSite"
+# [I] a task that failed with this code may have failed for a transient reason (a peer that answered 503 or was
+# restarting): a creating call is re-read and submitted again, a bounded number of times.
+TASK_TRANSIENT_CODES = ("GeneralServerFailure",)
+# [I] seconds a freshly paired link may take to report healthy (a peer restarting, a transient 503).
+SITE_LINK_SETTLE_SECONDS = 30
 
 # [I] ``GET /replicators``: a plain array (what TF and PSC read); a ``{"items": [...]}`` page is
 # accepted too.

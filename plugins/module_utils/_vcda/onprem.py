@@ -33,12 +33,11 @@ def credentials(user=None, password=None, token=None, org=None):
 def pair(client, api_url, thumbprint, creds, allow_access, description=None, site=None):
     body = {"apiUrl": api_url, "apiThumbprint": thumbprint, "description": description,
             "allowAccessFromCloud": bool(allow_access), "credentials": creds}
+    what = "pairing with the cloud site at %s" % api_url
     if site:
-        reply = client.call("PUT", inferred.ONPREM_SITE_PATH % site, body, idempotent=True)
-    else:
-        reply = client.call("POST", inferred.ONPREM_PAIR_PATH, body, find_existing=lambda: (
-            cloud_site(client) or client.running_task(inferred.TASK_PAIR_WORKFLOW)))
-    return client.maybe_wait(reply, "pairing with the cloud site at %s" % api_url)
+        return client.submit("PUT", inferred.ONPREM_SITE_PATH % site, body, what, idempotent=True)
+    return client.submit("POST", inferred.ONPREM_PAIR_PATH, body, what, find_existing=lambda: (
+        cloud_site(client) or client.running_task(inferred.TASK_PAIR_WORKFLOW)))
 
 
 def cloud_access(client):

@@ -328,3 +328,29 @@ def test_no_prediction_without_initial_password_or_when_it_is_not_expired():
     client.initial_password = "Vcda-Init-1!"
     with pytest.raises(ApiError):
         client.config()
+
+
+def test_a_task_failed_for_a_transient_reason_is_submitted_again_after_re_reading():
+    failed = {"id": "t1", "state": "FAILED", "workflowInfo": {"type": "pairSite"},
+              "error": {"code": "GeneralServerFailure", "msg": "https://site2:8046 answered HTTP 503"}}
+    done = {"id": "t2", "state": "SUCCEEDED", "workflowInfo": {"type": "pairSite"}, "result": {"site": "site2"}}
+    empty = (200, {"items": [], "total": 0}, None)
+    client, adapter, clock = make([LOGIN, (202, failed, None), (200, [], None), empty, empty, (202, done, None)],
+                                  api_version="4.7")
+    assert client.pair_site("https://site2:8046", TP) == {"site": "site2"}
+    assert [(c[0], c[1]) for c in adapter.calls[1:]] == [
+        ("POST", "/sites"), ("GET", "/sites"), ("GET", "/tasks"), ("GET", "/tasks"), ("POST", "/sites")]
+    bad = dict(failed, error={"code": "RemoteAuthenticationFailure", "msg": "bad credentials"})
+    client, adapter, clock = make([LOGIN, (202, bad, None)], api_version="4.7")
+    with pytest.raises(TaskFailed) as err:  # not transient: reported at once
+        client.pair_site("https://site2:8046", TP)
+    assert err.value.code == "RemoteAuthenticationFailure" and len(adapter.calls) == 2
+
+
+def test_settled_site_re_reads_a_link_that_is_down_for_a_moment():
+    down = {"site": "site2", "isLocal": False, "state": {"incomingCommError": {"msg": "answered HTTP 503"}}}
+    up = {"site": "site2", "isLocal": False, "state": {"incomingCommError": None, "outgoingCommError": None}}
+    client, adapter, clock = make([LOGIN, (200, [down], None), (200, [up], None)], api_version="4.7")
+    assert client.settled_site(name="site2") == up
+    client, adapter, clock = make([LOGIN] + [(200, [down], None)] * 40, api_version="4.7")
+    assert client.settled_site(name="site2", timeout=3) == down  # still down when the time is up
