@@ -10,6 +10,7 @@ for org1; the on-prem appliance's lookup service (the tenant vcsim) and its pair
 cloud); the org VDC network in the lab vCD."""
 import os
 import ssl
+import subprocess
 import time
 
 import pytest
@@ -71,20 +72,52 @@ def _vm(content, name):
         view.Destroy()
 
 
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+CREATED_VMS = ("crm-db01",)
+
+
 @pytest.fixture(scope="module")
 def tenant_vc(vcsim):
+    """The tenant vcsim; at the end the VMs these tests created are destroyed and DC0_H0_VM0 runs again."""
     from pyVim.connect import Disconnect, SmartConnect  # pylint: disable=import-outside-toplevel
     facts = vcsim["tenant"]
     context = ssl.create_default_context(cafile=facts["cert_file"])
     context.check_hostname = False  # the certificate names the IP; pinned by the CA file
     si = SmartConnect(host=facts["hostname"], port=facts["port"], user=facts["username"], pwd=facts["password"], sslContext=context)
     yield si
+    content = si.RetrieveContent()
+    for name in CREATED_VMS:
+        try:
+            vm = _vm(content, name)
+        except StopIteration:
+            continue
+        if vm.runtime.powerState == "poweredOn":
+            _task(vm.PowerOffVM_Task())
+        _task(vm.Destroy_Task())
+    original = _vm(content, "DC0_H0_VM0")
+    if original.runtime.powerState != "poweredOn":
+        _task(original.PowerOnVM_Task())
     Disconnect(si)
 
 
+def _task(task):
+    while task.info.state not in ("success", "error"):
+        time.sleep(0.1)
+    return task.info.state
+
+
 @pytest.fixture(scope="module")
-def lab_sites(vcsim, vcda_lab):
+def fresh_emulators(vcda_lab):
+    """First boot before (another test may have configured the sites) and after (what the targets expect)."""
+    subprocess.run(["bash", "lab/emulators.sh", "reset"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    yield vcda_lab
+    subprocess.run(["bash", "lab/emulators.sh", "reset"], cwd=ROOT, check=False, stdout=subprocess.DEVNULL)
+
+
+@pytest.fixture(scope="module")
+def lab_sites(vcsim, fresh_emulators):
     """site1 and onprem1 set up through their APIs, company-network in org1-vdc."""
+    vcda_lab = fresh_emulators
     apps = {a["name"]: a for a in vcda_lab["appliances"]}
     state_dir = vcda_lab["stateDir"]
     tenant = vcsim["tenant"]
@@ -158,9 +191,7 @@ def test_warm_migration_of_a_tenant_vm_into_site1_on_company_network(lab_sites, 
     content = tenant_vc.RetrieveContent()
     source = _vm(content, "DC0_H0_VM0")
     if source.runtime.powerState != "poweredOn":
-        task = source.PowerOnVM_Task()
-        while task.info.state not in ("success", "error"):
-            time.sleep(0.1)
+        _task(source.PowerOnVM_Task())
     nic = next(d for d in source.config.hardware.device if isinstance(d, vim.vm.device.VirtualEthernetCard))
     networks = {getattr(n, "key", n._moId): n.name for n in source.network}  # pylint: disable=protected-access
     backing = nic.backing
