@@ -325,7 +325,7 @@ class VcdClient(object):
 
     # ----- calls --------------------------------------------------------------------------------
     def call(self, method, path, body=None, params=None, headers=None, content_type=None,
-             expected=(200, 201, 202, 204), relogin=True, find_existing=None):
+             expected=(200, 201, 202, 204), relogin=3, find_existing=None):
         """One call with the session; returns the raw response. ``body``: dict (JSON), lxml element
         (XML, ``content_type`` required) or None. Logs in again once on 401. ``find_existing``: see
         ``HttpClient.request`` (a POST that creates re-reads the state after a transient failure); when it
@@ -347,7 +347,9 @@ class VcdClient(object):
             if error.status == 401 and relogin:
                 self.token = None
                 self.login()
-                return self.call(method, path, body, params, headers, content_type, expected, relogin=False,
+                # A 401: not carried out (the session was dropped, e.g. by a restart during the retries): log in
+                # again and resend, a bounded number of times.
+                return self.call(method, path, body, params, headers, content_type, expected, relogin=relogin - 1,
                                  find_existing=find_existing)
             raise _readable(error)
 

@@ -281,7 +281,7 @@ class VcdaClient(object):
         self.token = None
 
     def call(self, method, path, body=None, params=None, config_secret=None, expected=(200, 201, 202, 204),
-             idempotent=False, relogin=True, find_existing=None):
+             idempotent=False, relogin=3, find_existing=None):
         """One API call with the session and media type; logs in again once on 401 (e.g. after a restart).
 
         ``idempotent`` lets the HTTP client retry a POST that only sets configuration; ``find_existing``
@@ -299,7 +299,9 @@ class VcdaClient(object):
             if error.status == 401 and relogin and self.password is not None:
                 self.token = None
                 self.login()
-                return self.call(method, path, body, params, config_secret, expected, idempotent, relogin=False,
+                # A 401 means the call was not carried out (the session was dropped, e.g. by a restart while
+                # the call was being retried): log in again and resend, a bounded number of times.
+                return self.call(method, path, body, params, config_secret, expected, idempotent, relogin=relogin - 1,
                                  find_existing=find_existing)
             raise
 
