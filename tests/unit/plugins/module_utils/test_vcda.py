@@ -354,3 +354,15 @@ def test_settled_site_re_reads_a_link_that_is_down_for_a_moment():
     assert client.settled_site(name="site2") == up
     client, adapter, clock = make([LOGIN] + [(200, [down], None)] * 40, api_version="4.7")
     assert client.settled_site(name="site2", timeout=3) == down  # still down when the time is up
+
+
+def test_a_session_dropped_again_during_the_retries_logs_in_again():
+    expired = (401, {"code": "NotAuthenticated", "msg": "session expired"}, None)
+    client, adapter, unused = make([LOGIN, expired, LOGIN, expired, LOGIN, (200, {"enabled": True}, None)],
+                                   api_version="4.7")
+    assert client.telemetry() == {"enabled": True}
+    assert [c[1] for c in adapter.calls].count("/sessions") == 3
+    client, adapter, unused = make([LOGIN] + [expired, LOGIN] * 3 + [expired], api_version="4.7")
+    with pytest.raises(ApiError) as err:  # bounded
+        client.telemetry()
+    assert err.value.status == 401
