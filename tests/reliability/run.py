@@ -52,14 +52,15 @@ def save(results):
 
 
 # ----- faults ---------------------------------------------------------------------------------------
-def fault_runs(seeds, results, extra=()):
+def fault_runs(seeds, results, extra=(), verbose_seeds=()):
     runs = []
     for seed in seeds:
         lab.reset()
         lab.set_faults(seed, RATE)
         log("faults: demo from reset, seed %s, rate %s" % (seed, RATE))
         rc, recap, text, _k, seconds = lab.playbook("demo.yml", os.path.join(lab.OUT, "faults-seed%s.log" % seed),
-                                                    extra=extra)
+                                                    extra=list(extra) + (["-vvvv", "--diff"] if seed in verbose_seeds
+                                                                         else []))
         counts = lab.fault_counts()
         lab.clear_faults()
         dups = lab.duplicates(lab.states())
@@ -209,10 +210,10 @@ def check_fresh_run(results):
     save(results)
 
 
-def secret_runs(results, bounded=False):
+def secret_runs(results, bounded=False, verbose=False):
     """The runs whose output is scanned besides the others: -vvvv --diff (the bounded form ran its fault run so),
     ansible-runner."""
-    if not bounded:
+    if not bounded and not verbose:
         log("secrets: -vvvv --diff run")
         lab.playbook("demo.yml", os.path.join(lab.OUT, "secrets-vvvv-diff.log"), extra=["-vvvv", "--diff"])
     log("secrets: ansible-runner")
@@ -267,6 +268,8 @@ def main():
     parser.add_argument("--bounded", action="store_true")
     parser.add_argument("--only", default="faults,kills,bad_inputs,secrets,check_fresh,scan")
     parser.add_argument("--seeds", default=None)
+    parser.add_argument("--verbose-seeds", default="", help="fault runs at -vvvv --diff (then no separate -vvvv run)")
+    parser.add_argument("--kill-points", default=None, help="names of the kill points to run (default: all)")
     args = parser.parse_args()
     only = set(args.only.split(","))
     seeds = [int(s) for s in args.seeds.split(",")] if args.seeds else ([1] if args.bounded else [1, 2, 3, 4, 5])
@@ -281,15 +284,17 @@ def main():
     try:
         converged = False
         if "faults" in only:
-            runs = fault_runs(seeds, results, ["-vvvv", "--diff"] if args.bounded else ())
+            verbose = [int(x) for x in args.verbose_seeds.split(",") if x]
+            runs = fault_runs(seeds, results, ["-vvvv", "--diff"] if args.bounded else (), verbose)
             converged = bool(runs) and runs[-1]["finished"]
         if "kills" in only and not args.bounded:
-            runs = kill_runs(KILL_POINTS, results)
+            points = [k for k in KILL_POINTS if not args.kill_points or k[0] in args.kill_points.split(",")]
+            runs = kill_runs(points, results)
             converged = bool(runs) and runs[-1]["rerun_finished"]
         if "bad_inputs" in only:
             bad_input_runs(3 if args.bounded else None, results, setup=not converged)
         if "secrets" in only:
-            secret_runs(results, args.bounded)
+            secret_runs(results, args.bounded, bool(args.verbose_seeds))
         if "check_fresh" in only and not args.bounded:
             check_fresh_run(results)
         if "scan" in only:
