@@ -44,6 +44,7 @@ lab-down:
 ovas: deps
 	@$(PYTHON) lab/ova/make_ova.py --kind vcda --disks 64M --format ova --out lab/build/ova/vcda-lab.ova
 	@$(PYTHON) lab/ova/make_ova.py --kind onprem --disks 64M --format ova --out lab/build/ova/vcda-onprem-lab.ova
+	@$(PYTHON) lab/ova/make_ova.py --kind l2vpn-client --format ova --out lab/build/ova/l2vpn-client-lab.ova
 
 sanity: deps
 	@bash tests/sanity/run.sh
@@ -73,11 +74,13 @@ reliability: deps ovas
 demo: deps lab-up ovas
 	@# The demo starts from freshly deployed appliances: forget what earlier runs or tests did to the emulators.
 	@bash lab/emulators.sh reset >/dev/null
+	@# The lab's inventory: the shape of playbooks/inventory/example/, with the running lab's values.
+	@$(PYTHON) lab/inventory.py --out tests/output/inventory/lab >/dev/null
 	@set -o pipefail; rc=0; \
-	ansible-playbook -i playbooks/inventory/lab.yml playbooks/demo.yml || rc=1; \
+	ansible-playbook -i tests/output/inventory/lab playbooks/demo.yml || rc=1; \
 	if [ $$rc -eq 0 ]; then \
 	  echo "=== re-run: nothing should change ==="; \
-	  ansible-playbook -i playbooks/inventory/lab.yml playbooks/demo.yml | tee tests/output/demo-rerun.log || rc=1; \
+	  ansible-playbook -i tests/output/inventory/lab playbooks/demo.yml | tee tests/output/demo-rerun.log || rc=1; \
 	  if grep -Eq ': ok=[0-9]+ +changed=[1-9]' tests/output/demo-rerun.log; then echo "re-run reported changes"; rc=1; \
 	  else echo "=== re-run: changed=0 on every host ==="; fi; \
 	fi; \

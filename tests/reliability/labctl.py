@@ -16,7 +16,8 @@ import urllib3
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 OUT = os.path.join(ROOT, "tests", "output", "reliability")
 RUN_FILE = os.path.join(ROOT, "lab", "run", "emulators.json")
-INVENTORY = os.path.join(ROOT, "playbooks", "inventory", "lab.yml")
+# The lab's inventory, generated from the running lab in the shape of playbooks/inventory/example/ (start()).
+INVENTORY = os.path.join(ROOT, "tests", "output", "inventory", "lab")
 RECAP = re.compile(r"^(\S+)\s+: ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
 
 urllib3.disable_warnings()
@@ -38,11 +39,14 @@ def start():
     sh("bash", "lab/vcsim.sh", "start", "provider", stdout=subprocess.DEVNULL)
     sh("bash", "lab/vcsim.sh", "start", "tenant", stdout=subprocess.DEVNULL)
     sh("bash", "lab/emulators.sh", "start", stdout=subprocess.DEVNULL)
-    for kind, name in (("vcda", "vcda-lab.ova"), ("onprem", "vcda-onprem-lab.ova")):
+    for kind, name, disks in (("vcda", "vcda-lab.ova", ["--disks", "64M"]),
+                              ("onprem", "vcda-onprem-lab.ova", ["--disks", "64M"]),
+                              ("l2vpn-client", "l2vpn-client-lab.ova", [])):
         path = os.path.join(ROOT, "lab", "build", "ova", name)
         if not os.path.exists(path):
-            sh(sys.executable, "lab/ova/make_ova.py", "--kind", kind, "--disks", "64M", "--format", "ova",
+            sh(sys.executable, "lab/ova/make_ova.py", "--kind", kind, *disks, "--format", "ova",
                "--out", path, stdout=subprocess.DEVNULL)
+    sh(sys.executable, "lab/inventory.py", "--out", INVENTORY, stdout=subprocess.DEVNULL)
 
 
 def stop():

@@ -159,7 +159,9 @@ def known_secrets():
     """Plain secret values of the lab inventory, the playbooks, the roles' defaults, lab.yml and vcsim."""
     found = set()
     pattern = re.compile(r"^\s*([\w.\"'@-]+)\s*:\s*\"?([^\"#{}\n]+?)\"?\s*$")
-    files = [lab.INVENTORY, os.path.join(lab.ROOT, "lab", "config", "lab.yml")]
+    files = [os.path.join(lab.ROOT, "lab", "config", "lab.yml")]
+    for dirpath, _dirs, names in os.walk(lab.INVENTORY):
+        files += [os.path.join(dirpath, n) for n in names if n.endswith((".yml", ".yaml"))]
     for top in ("playbooks", "roles"):
         for dirpath, _dirs, names in os.walk(os.path.join(lab.ROOT, top)):
             files += [os.path.join(dirpath, n) for n in names if n.endswith((".yml", ".yaml"))]
@@ -219,7 +221,7 @@ def secret_runs(results, bounded=False, verbose=False):
     log("secrets: ansible-runner")
     runner_dir = os.path.join(lab.OUT, "runner")
     subprocess.run(["rm", "-rf", runner_dir], check=False)
-    book = "pairing_policies.yml" if bounded else "provider_sites.yml"
+    book = "provider.yml"
     cmd = [sys.executable, "-m", "ansible_runner", "run", runner_dir, "--playbook",
            os.path.join(lab.ROOT, "playbooks", book), "--inventory", lab.INVENTORY, "-j"]
     os.makedirs(runner_dir, exist_ok=True)

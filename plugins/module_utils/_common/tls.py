@@ -27,7 +27,8 @@ def normalize_thumbprint(value, option="thumbprint", algorithm="SHA-256"):
 
     Accepts the colon form with or without the ``SHA-256:`` prefix, any case, and plain hex.
     """
-    if value is None:
+    if value is None or not str(value).strip():
+        # unset, or an empty environment variable (an AWX credential field left empty): no pin
         return None
     text = str(value).strip()
     prefix = algorithm

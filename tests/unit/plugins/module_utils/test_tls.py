@@ -31,3 +31,9 @@ def test_thumbprint_of_der_and_compare():
     assert _tls.same_thumbprint(tp, HEX.lower())
     assert not _tls.same_thumbprint(tp, hashlib.sha256(b"other").hexdigest())
     assert _tls.thumbprint_of_der(b"cert", "SHA-1").startswith("SHA-1:")
+
+
+@pytest.mark.parametrize("empty", ["", "  "])
+def test_empty_thumbprint_is_no_pin(empty):
+    # an AWX credential field left empty injects VCDA_THUMBPRINT="" - that means "no pin", not an error
+    assert _tls.normalize_thumbprint(empty) is None
