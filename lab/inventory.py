@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Write the lab's inventory: the same shape as playbooks/inventory/example/ (hosts.yml +
 group_vars), filled from the running lab (lab/run/*.json), so that playbooks/provider.yml,
 tenant.yml and site.yml run against the lab exactly as against a real provider's inventory.
@@ -248,6 +247,7 @@ def build(secrets):
             "wait_for_up": True}],
         "l2vpn_client_timeout": 60,
     }
+
     def drop_none(values):
         return dict((k, v) for k, v in values.items() if v is not None)
 
@@ -330,7 +330,7 @@ def write(out, secrets):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--out", default=os.path.join(ROOT, "tests", "output", "inventory", "lab"))
     parser.add_argument("--secrets", choices=["inline", "env"], default="inline")
     parser.add_argument("--print-env", choices=["provider", "tenant"])
