@@ -258,7 +258,7 @@ def run(mod):
     if backing == "nsxv":
         result = reconcile_nsxv(client, gateway, p, mod.check_mode)
     else:
-        result = reconcile_nsxt(client, gateway, p, mod.check_mode)
+        result = reconcile_nsxt(client, gateway, p, mod.check_mode, secret=mod.add_secret)
     extra = {}
     if backing == "nsxt" and p["state"] == "present":
         extra["tunnel_id"] = result.get("tunnel_id")

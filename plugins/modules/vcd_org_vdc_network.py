@@ -49,7 +49,10 @@ options:
     description: Name of the edge gateway routing the network. Required with O(state=present).
     type: str
   gateway_cidr:
-    description: Gateway address and prefix length, for example V(172.16.10.1/24). Required to create.
+    description:
+      - Gateway address and prefix length, for example V(172.16.10.1/24). Required to create.
+      - A subnet that overlaps one already on the edge gateway (its uplink or another routed network) is refused
+        before anything is created, as Cloud Director refuses it.
     type: str
   static_pools:
     description: Static IP pools (the whole list is managed when given).
@@ -174,10 +177,12 @@ def run(mod):
     if live_view and desired.get("gateway_cidr") and desired["gateway_cidr"] != live_view["gateway_cidr"]:
         raise InputError("gateway_cidr: the network %s has %s; its gateway cannot change (delete and recreate it)"
                          % (p["name"], live_view["gateway_cidr"]), option="gateway_cidr")
+    if live is None and p["state"] == "present":
+        service.check_free_subnet(gateway, vdc["id"], desired["gateway_cidr"])
     state = {}
 
     def create(want):
-        state["net"] = service.create(new_body(p["name"], want, vdc, gateway))
+        state["net"] = service.create(new_body(p["name"], want, vdc, gateway, client.version))
         return view(state["net"])
 
     def update(_live, delta):

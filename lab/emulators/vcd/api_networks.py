@@ -9,7 +9,7 @@ from ..common.appliance import Endpoint
 from ..common.schema import Bool, Int, List, Obj, Schema, Str
 from ..common.xmlbody import El, XmlSchema, as_bool, child, children, text, xml_response
 from . import inferred, openapi
-from .api_sessions import NS, link, submit_task, task_xml, vroot, vsub
+from .api_sessions import NS, api_version, link, submit_task, task_xml, vroot, vsub
 from .media import xml_type
 
 EDIT_NETWORK = "Organization vDC Network: Edit Properties"
@@ -40,10 +40,16 @@ _RANGE = Schema({"startAddress": Str(required=True), "endAddress": Str(required=
 _SUBNET = Schema({"gateway": Str(required=True), "prefixLength": Int(required=True, minimum=1, maximum=32),
                   "dnsSuffix": Str(nullable=True, allow_empty=True), "dnsServer1": Str(nullable=True, allow_empty=True),
                   "dnsServer2": Str(nullable=True, allow_empty=True),
-                  "ipRanges": Obj(Schema({"values": List(Obj(_RANGE), required=True)}), nullable=True),
+                  "ipRanges": Obj(Schema({"values": List(Obj(_RANGE), required=True, nullable=True)}), nullable=True),
                   "enabled": Bool(nullable=True), "totalIpCount": Int(nullable=True), "usedIpCount": Int(nullable=True)})
+# As go-vcloud-director (types.OpenApiOrgVdcNetwork) / terraform-provider-vcd send it: ``id: ""`` on create, and
+# ``parentNetworkId``, ``guestVlanTaggingAllowed``, ``totalIpCount``, ``usedIpCount`` always present (null when unset).
 OPENAPI_NETWORK = Schema({
-    "id": Str(nullable=True), "name": Str(required=True), "description": Str(nullable=True, allow_empty=True),
+    "id": Str(nullable=True, allow_empty=True), "name": Str(required=True), "description": Str(nullable=True, allow_empty=True),
+    "parentNetworkId": Obj(_REF, nullable=True), "guestVlanTaggingAllowed": Bool(nullable=True),
+    "totalIpCount": Int(nullable=True), "usedIpCount": Int(nullable=True), "routeAdvertised": Bool(nullable=True),
+    "orgVdcIsNsxTBacked": Bool(nullable=True), "backingNetworkId": Str(nullable=True, allow_empty=True),
+    "enableDualSubnetNetwork": Bool(nullable=True),
     "orgVdc": Obj(_REF, nullable=True), "ownerRef": Obj(_REF, nullable=True), "orgRef": Obj(_REF, nullable=True),
     "networkType": Str(required=True, enum=("NAT_ROUTED", "ISOLATED")),
     "connection": Obj(Schema({"routerRef": Obj(_REF, required=True), "connectionType": Str(nullable=True),
@@ -132,10 +138,14 @@ def assign_interface(state, net, new_type):
     edge = state["edges"].get(net.get("edge") or "")
     net["interface"] = new_type
     net["vnicIndex"], net["tunnelId"] = None, None
-    if edge is None or edge["backing"] != "NSXV" or new_type == "DISTRIBUTED":
+    if edge is None or edge["backing"] != "NSXV":
         return
     others = [n for n in state["networks"].values() if n.get("edge") == edge["id"] and n["id"] != net["id"]]
-    used_idx = {n.get("vnicIndex") for n in others}
+    if new_type == "DISTRIBUTED":  # the distributed router's interfaces: their own index space (clashes allowed)
+        used = {n.get("vnicIndex") for n in others if n.get("interface") == "DISTRIBUTED"}
+        net["vnicIndex"] = next(i for i in range(inferred.DISTRIBUTED_FIRST_INDEX, 4096) if i not in used)
+        return
+    used_idx = {n.get("vnicIndex") for n in others if n.get("interface") != "DISTRIBUTED"}
     start = inferred.SUBINTERFACE_FIRST_INDEX if new_type == "SUBINTERFACE" else 1
     net["vnicIndex"] = next(i for i in range(start, 4096) if i not in used_idx)
     if new_type == "SUBINTERFACE":
@@ -495,8 +505,13 @@ def network_json(appliance, net, state):
             "subnets": {"values": [{"gateway": net["gateway"], "prefixLength": net["prefixLength"], "dnsSuffix": net.get("dnsSuffix"),
                                     "dnsServer1": net.get("dns1"), "dnsServer2": net.get("dns2"), "ipRanges": {"values": ranges},
                                     "enabled": True, "totalIpCount": None, "usedIpCount": None}]},
+            "parentNetworkId": None, "guestVlanTaggingAllowed": False, "totalIpCount": _ip_count(net["ipRanges"]), "usedIpCount": 0,
             "isDefaultNetwork": False, "shared": net["shared"], "status": "REALIZED",
             "backingNetworkType": "DV_PORTGROUP" if edge is None or edge["backing"] == "NSXV" else "NSXT_FLEXIBLE_SEGMENT"}
+
+
+def _ip_count(ranges):
+    return sum(int(ipaddress.ip_address(b)) - int(ipaddress.ip_address(a)) + 1 for a, b in ranges)
 
 
 def _json_fields(call, body):
@@ -541,12 +556,21 @@ def json_get(call, urn):
 def json_create(call):
     body = call.body
     fields = _json_fields(call, body)
-    vdc_id = _urn_tail((body.get("orgVdc") or body.get("ownerRef") or {}).get("id"), "vdc")
+    # ownerRef names the VDC from API 35.0 ("should be set for network creation"), orgVdc below (where
+    # ownerRef is not recognized): go-vcloud-director types.OpenApiOrgVdcNetwork.
+    if api_version(call.media) >= inferred.OWNER_REF_FROM:
+        owner = body.get("ownerRef")
+        if not owner:
+            raise inferred.bad_request("ownerRef must name the VDC of the new network (API %d.0 and later)." % inferred.OWNER_REF_FROM[0],
+                                       "ownerRef")
+    else:
+        owner = body.get("orgVdc")
+        if not owner:
+            raise inferred.bad_request("orgVdc must name the VDC of the new network (API before %d.0)." % inferred.OWNER_REF_FROM[0],
+                                       "orgVdc")
+    vdc_id = _urn_tail(owner.get("id"), "vdc")
     if vdc_id is None:
-        edge = call.appliance.state["edges"].get(fields["edge_id"] or "")
-        vdc_id = edge["vdc"] if edge else None
-    if vdc_id is None:
-        raise inferred.bad_request("orgVdc (or ownerRef) must name the VDC.")
+        raise inferred.bad_request("%s must be a VDC reference." % ("ownerRef" if body.get("ownerRef") else "orgVdc"), owner.get("id"))
     with call.appliance.store.edit() as state:
         net = new_network(call, state, vdc_id=vdc_id, **fields)
     task = submit_task(call, lambda: {"details": "urn:vcloud:network:" + net["id"]}, "networkCreateOrgVdcNetwork", net["org"],
@@ -559,7 +583,7 @@ def json_put(call, urn):
     net = find_network(call, _urn_tail(urn, "network") or urn, state)
     call.appliance.require_right(call, net["org"], EDIT_NETWORK, state)
     fields = _json_fields(call, call.body)
-    if call.body.get("id") not in (None, urn):
+    if call.body.get("id") not in (None, "", urn):
         raise inferred.bad_request("The id in the body does not match the URL.", call.body.get("id"))
     if (fields["edge_id"] or None) != (net.get("edge") or None):
         raise inferred.bad_request("The edge gateway of a network cannot change.")

@@ -10,17 +10,19 @@ from ..common.appliance import Endpoint
 from ..common.schema import Bool, Int, List, Obj, Schema, Str
 from . import inferred, openapi
 from .api_networks import find_edge
-from .api_sessions import submit_task
+from .api_sessions import api_version, submit_task
 
 _REF = Schema({"name": Str(nullable=True, allow_empty=True), "id": Str(required=True)})
+# As go-vcloud-director (types.NsxtL2VpnTunnel) / terraform-provider-vcd send it: ``id: ""``, ``peerCode: ""``
+# and ``tunnelId: 0`` (no omitempty) mean "none" / "assign one".
 TUNNEL = Schema({
-    "id": Str(nullable=True), "name": Str(required=True), "description": Str(nullable=True, allow_empty=True),
+    "id": Str(nullable=True, allow_empty=True), "name": Str(required=True), "description": Str(nullable=True, allow_empty=True),
     "localEndpointIP": Str(required=True), "remoteEndpointIP": Str(required=True),
-    "tunnelInterface": Str(nullable=True, allow_empty=True), "preSharedKey": Str(nullable=True),
-    "connectorInitiationMode": Str(nullable=True, enum=("INITIATOR", "RESPOND_ONLY", "ON_DEMAND")),
+    "tunnelInterface": Str(nullable=True, allow_empty=True), "preSharedKey": Str(nullable=True, allow_empty=True),
+    "connectorInitiationMode": Str(nullable=True, allow_empty=True, enum=("", "INITIATOR", "RESPOND_ONLY", "ON_DEMAND")),
     "enabled": Bool(nullable=True), "sessionMode": Str(required=True, enum=("SERVER", "CLIENT")),
-    "peerCode": Str(nullable=True), "attachedNetworks": List(Obj(_REF), nullable=True),
-    "stretchedNetworks": List(Obj(Schema({"networkRef": Obj(_REF, required=True), "tunnelId": Int(nullable=True, minimum=1, maximum=4093)})),
+    "peerCode": Str(nullable=True, allow_empty=True), "attachedNetworks": List(Obj(_REF), nullable=True),
+    "stretchedNetworks": List(Obj(Schema({"networkRef": Obj(_REF, required=True), "tunnelId": Int(nullable=True, minimum=0, maximum=4093)})),
                               nullable=True),
     "logging": Bool(nullable=True), "version": Obj(Schema({"version": Int(required=True)}), nullable=True)})
 
@@ -43,11 +45,16 @@ def _tunnel(edge, tunnel_id):
     return tunnel
 
 
-def public(urn, tunnel):
+def public(call, urn, tunnel, listed=False):
+    """A tunnel as vCD returns it. The list leaves ``peerCode`` and ``preSharedKey`` out (terraform-provider-vcd reads
+    a tunnel by id after finding it by name for exactly these two); one tunnel carries both, the key in clear
+    below API 38.0 (vCD < 10.5.1.1) and masked from there."""
     out = {k: v for k, v in tunnel.items() if k != "preSharedKey"}
-    out["preSharedKey"] = inferred.MASKED_PSK
     out["version"] = {"version": tunnel["version"]}
-    out["peerCode"] = inferred.peer_code(urn, tunnel) if tunnel["sessionMode"] == "SERVER" else None
+    if listed:
+        return out
+    out["preSharedKey"] = tunnel["preSharedKey"] if api_version(call.media) < inferred.PSK_MASKED_FROM else inferred.MASKED_PSK
+    out["peerCode"] = inferred.peer_code(urn, tunnel) if tunnel["sessionMode"] == "SERVER" else tunnel.get("clientPeerCode")
     return out
 
 
@@ -64,8 +71,10 @@ def _validate(call, edge, state, body, current=None):
     mode = body["sessionMode"]
     if current is not None and mode != current["sessionMode"]:
         raise inferred.bad_request("sessionMode cannot change.", mode)
-    psk = body.get("preSharedKey")
-    if psk in (None, inferred.MASKED_PSK):
+    # A key left out keeps the current one [I]; a mask sent back is taken literally, as a new key (so the
+    # collection must never send it).
+    psk = body.get("preSharedKey") or None
+    if psk is None:
         psk = current["preSharedKey"] if current else None
     if mode == "SERVER" and not psk:
         raise inferred.bad_request("preSharedKey is required for a SERVER session.", "preSharedKey")
@@ -84,7 +93,7 @@ def _validate(call, edge, state, body, current=None):
         net = state["networks"].get(ref_id.rsplit(":", 1)[-1]) if ref_id.startswith("urn:vcloud:network:") else None
         if net is None or net.get("edge") != edge["id"]:
             raise inferred.bad_request("%s is not an org VDC network of edge gateway %s." % (ref_id, edge["name"]), ref_id)
-        tunnel_id = item.get("tunnelId")
+        tunnel_id = item.get("tunnelId") or None
         if mode == "SERVER":
             if tunnel_id is not None and tunnel_id != old_ids.get(ref_id):
                 raise inferred.bad_request("tunnelId is assigned by the server for SERVER sessions.", ref_id)
@@ -97,13 +106,16 @@ def _validate(call, edge, state, body, current=None):
         if any(s["networkRef"]["id"] == ref_id for s in stretched):
             continue
         stretched.append({"networkRef": {"name": net["name"], "id": ref_id}, "tunnelId": tunnel_id})
-    return {"name": body["name"], "description": body.get("description") or "", "localEndpointIP": body["localEndpointIP"],
+    out = {"name": body["name"], "description": body.get("description") or "", "localEndpointIP": body["localEndpointIP"],
             "remoteEndpointIP": body["remoteEndpointIP"],
             "tunnelInterface": body.get("tunnelInterface") or (current or {}).get("tunnelInterface")
             or inferred.DEFAULT_TUNNEL_INTERFACE % (len(edge["tunnels"]) + 1),
             "preSharedKey": psk, "connectorInitiationMode": body.get("connectorInitiationMode") or "INITIATOR",
             "enabled": True if body.get("enabled") is None else body["enabled"], "sessionMode": mode,
             "stretchedNetworks": stretched, "logging": bool(body.get("logging"))}
+    if mode == "CLIENT":
+        out["clientPeerCode"] = body["peerCode"]
+    return out
 
 
 def _task_reply(call, task):
@@ -112,7 +124,7 @@ def _task_reply(call, task):
 
 def list_tunnels(call, urn):
     edge, _state = _edge(call, urn, inferred.VIEW_L2VPN)
-    items = [public(urn, t) for t in sorted(edge["tunnels"].values(), key=lambda t: t["name"])]
+    items = [public(call, urn, t, listed=True) for t in sorted(edge["tunnels"].values(), key=lambda t: t["name"])]
     return openapi.page(items, call.request.args)
 
 
@@ -131,14 +143,23 @@ def create_tunnel(call, urn):
 
 def get_tunnel(call, urn, tunnel_id):
     edge, _state = _edge(call, urn, inferred.VIEW_L2VPN)
-    return public(urn, _tunnel(edge, tunnel_id))
+    return public(call, urn, _tunnel(edge, tunnel_id))
+
+
+def get_peer_code(call, urn, tunnel_id):
+    """[I] ``…/tunnels/{id}/peerCode``: the SERVER session's peer code alone."""
+    edge, _state = _edge(call, urn, inferred.VIEW_L2VPN)
+    tunnel = _tunnel(edge, tunnel_id)
+    if tunnel["sessionMode"] != "SERVER":
+        raise inferred.bad_request("Only SERVER sessions have a peer code.", tunnel_id)
+    return {"peerCode": inferred.peer_code(urn, tunnel)}
 
 
 def put_tunnel(call, urn, tunnel_id):
     edge, state = _edge(call, urn, inferred.CONFIGURE_L2VPN)
     current = _tunnel(edge, tunnel_id)
     body = call.body
-    if body.get("id") not in (None, tunnel_id):
+    if body.get("id") not in (None, "", tunnel_id):
         raise inferred.bad_request("The id in the body does not match the URL.", body.get("id"))
     if body.get("version") is None:
         raise inferred.bad_request("version is required when updating a tunnel.", "version")
@@ -193,6 +214,7 @@ def endpoints(appliance):
         Endpoint("GET", base + "/<tunnel_id>", get_tunnel, media=j),
         Endpoint("PUT", base + "/<tunnel_id>", put_tunnel, media=j, body="json", schema=TUNNEL),
         Endpoint("DELETE", base + "/<tunnel_id>", delete_tunnel, media=j),
+        Endpoint("GET", base + "/<tunnel_id>/peerCode", get_peer_code, media=j),
         Endpoint("GET", base + "/<tunnel_id>/status", tunnel_status, media=j),
         Endpoint("GET", base + "/<tunnel_id>/metrics", tunnel_metrics, media=j),
     ]

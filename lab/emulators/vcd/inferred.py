@@ -10,10 +10,13 @@ in one place. Each item here is a lab choice to verify against a real Cloud Dire
   published to it; a tenant role may only hold effective rights (400 otherwise);
 - tenant calls on L2VPN need "Organization vDC Gateway: View/Configure L2 VPN" in both the org's
   effective rights and the user's role;
-- subinterface index (10, 11, …) and tunnel id (1, 2, …): lowest free per edge;
+- subinterface index (10, 11, …) and tunnel id (1, 2, …): lowest free per edge; distributed
+  interfaces are listed in ``vdcNetworks`` (type ``distributed``) numbered from 10 in their own space;
 - NSX-T: ``SUBINTERFACE`` is refused on NSX-T gateways; a SERVER tunnel's ``tunnelId`` is
-  assigned (1, 2, …) and may only be echoed back; ``preSharedKey`` always reads ``******``
-  and ``******`` in a PUT keeps the key; stale or missing ``version`` → 400;
+  assigned (1, 2, …) and may only be echoed back (``0`` = assign, as go-vcloud-director sends it);
+  ``preSharedKey`` reads ``******`` from API 38.0 and in clear below; a PUT without it keeps the
+  key, a ``******`` sent is taken as the new key (the collection must never send it);
+  ``GET …/tunnels/{id}/peerCode`` → ``{"peerCode"}``; stale or missing ``version`` → 400;
 - the peer code: base64 of a JSON document (see ``peer_code``);
 - a routed network overlapping a subnet already on its edge gateway (uplink or another routed
   network) is refused with 400 ``BAD_REQUEST`` (text and code are the lab's: ``subnet_overlap``);
@@ -85,7 +88,15 @@ BASELINE_RIGHTS = [
 CONFIGURE_L2VPN = "Organization vDC Gateway: Configure L2 VPN"
 VIEW_L2VPN = "Organization vDC Gateway: View L2 VPN"
 MASKED_PSK = "******"
+# OpenAPI network creation names the VDC in ownerRef from 35.0 (go-vcloud-director's comment: "should be
+# set"); the lab refuses a create without it there [I: how strict a real cell is], and uses orgVdc below.
+OWNER_REF_FROM = (35, 0)
+# The pre-shared key of an NSX-T tunnel reads back masked from API 38.0 (vCD 10.5.1.1), in clear below.
+PSK_MASKED_FROM = (38, 0)
 SUBINTERFACE_FIRST_INDEX = 10
+# Distributed (DLR) interfaces are listed in vdcNetworks too, numbered in their own space from 10: the
+# same index as a subinterface is possible (clients must look at the type).
+DISTRIBUTED_FIRST_INDEX = 10
 DEFAULT_TUNNEL_INTERFACE = "169.254.%d.1/30"
 
 

@@ -17,8 +17,11 @@ import json
 # peer-site passwords, which lets a re-run compare them instead of re-sending blindly.
 SHOW_SENSITIVE = {"showSensitiveData": "true"}
 
-# [client, contract §3c] the pre-shared key reads back masked from 10.5.1.1.
+# [client, contract §3c] the pre-shared key of a tunnel read by id comes back masked from API 38.0 (10.5.1.1),
+# in clear below; the list carries no key at all. The mask is only ever compared, never sent.
 MASKED_PSK = "******"
+# [I] A tunnel PUT without ``preSharedKey`` keeps the key (used from 38.0, when the key cannot be read back and the
+# user gave none); no public client shows it (go-vcloud-director always marshals the field).
 
 
 def psk_from_peer_code(code):

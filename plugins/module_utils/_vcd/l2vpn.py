@@ -64,7 +64,8 @@ def nsxv_view(config, interfaces):
     """Managed, secret-free view of a parsed ``l2Vpn`` (indexes shown as network names)."""
     if not config or not config.get("configured"):
         return {}
-    names = dict((i["index"], i["name"]) for i in interfaces)
+    # Only subinterfaces: a distributed interface may carry the same index in its own numbering.
+    names = dict((i["index"], i["name"]) for i in interfaces if i["type"] == "subinterface")
     return {"enabled": config["enabled"], "logging": dict(config["logging"]), "listener_ip": config["listener_ip"],
             "listener_port": config["listener_port"], "cipher": config["cipher"],
             "server_certificate": config.get("server_certificate"),
@@ -168,8 +169,17 @@ def find_tunnel(client, gateway, name, required=False):
                                required=required)
 
 
-def reconcile_nsxt(client, gateway, spec, check_mode):
-    live = find_tunnel(client, gateway, spec["name"])
+def live_key(tunnel):
+    """The pre-shared key a tunnel read by id shows in clear (API < 38.0), else None (masked from 38.0)."""
+    psk = (tunnel or {}).get("preSharedKey")
+    return psk if psk and psk != inferred.MASKED_PSK else None
+
+
+def reconcile_nsxt(client, gateway, spec, check_mode, secret=None):
+    """``secret(value)`` registers a secret read from the cell (the key in clear below API 38.0)."""
+    listed = find_tunnel(client, gateway, spec["name"])
+    # The list carries neither the key nor the peer code (terraform-provider-vcd reads the tunnel by id for both).
+    live = client.json("GET", _tunnels_path(gateway, listed["id"])) if listed is not None else None
     if live is not None and live.get("sessionMode") != "SERVER":
         raise InputError("name: the tunnel %s on %s is a %s session; its session mode cannot change"
                          % (spec["name"], gateway["name"], live.get("sessionMode")), option="name")
@@ -202,13 +212,19 @@ def reconcile_nsxt(client, gateway, spec, check_mode):
     after.update(desired)
     if live is None:
         after.setdefault("enabled", True)
-    known_psk = inferred.psk_from_peer_code((live or {}).get("peerCode"))
-    psk_differs = live is not None and known_psk is not None and known_psk != spec.get("pre_shared_key")
-    psk_unknown = live is not None and known_psk is None
+    clear_psk = live_key(live)
+    if clear_psk and secret is not None:
+        secret(clear_psk)
+    known_psk = clear_psk or inferred.psk_from_peer_code((live or {}).get("peerCode"))
+    wanted_psk = spec.get("pre_shared_key")
+    psk_differs = live is not None and wanted_psk is not None and known_psk is not None and known_psk != wanted_psk
+    psk_unknown = live is not None and wanted_psk is not None and known_psk is None
     send = live is None or differs(before, desired) or psk_differs or (psk_unknown and spec.get("update_secrets") == "always")
     result = live
     if send and not check_mode:
-        psk = spec.get("pre_shared_key") or inferred.MASKED_PSK
+        # The user's key, else the live one read in clear (API < 38.0), else none: the field is left out and the
+        # cell keeps its key [I]. Never the mask: a real cell takes "******" as the new key.
+        psk = wanted_psk or clear_psk
         if live is None:
             tunnel_id = client.json("POST", _tunnels_path(gateway), tunnel_body(desired, networks, psk),
                                     find_existing=lambda: (find_tunnel(client, gateway, spec["name"]) or {}).get("id"))

@@ -19,10 +19,11 @@ import ipaddress
 
 from ansible_collections.cloudmove.vcda.plugins.module_utils._common.errors import InputError
 from ansible_collections.cloudmove.vcda.plugins.module_utils._vcd.nsxv import edge_interfaces
-from ansible_collections.cloudmove.vcda.plugins.module_utils._vcd.client import OPENAPI, backing_of, urn_uuid
+from ansible_collections.cloudmove.vcda.plugins.module_utils._vcd.client import OPENAPI, backing_of, fiql, urn_uuid
 
 INTERFACE_TYPES = {"internal": "INTERNAL", "subinterface": "SUBINTERFACE", "distributed": "DISTRIBUTED",
                    "non_distributed": "NON_DISTRIBUTED"}
+OWNER_REF_FROM = (35, 0)
 ALLOWED = {"nsxv": ("internal", "subinterface", "distributed"), "nsxt": ("internal", "non_distributed")}
 WHY_NOT = {
     ("nsxt", "subinterface"): "NSX-T backed edge gateways have no subinterfaces: an NSX-T L2 VPN tunnel "
@@ -129,12 +130,42 @@ def apply(net, desired):
     return body
 
 
-def new_body(name, desired, vdc, gateway):
+def overlaps(cidr, taken, option="gateway_cidr"):
+    """InputError when the subnet of ``cidr`` overlaps one of ``taken`` (``[(what, "a.b.c.d/n")]``)."""
+    subnet = ipaddress.ip_interface(str(cidr)).network
+    for what, other in taken:
+        other_net = ipaddress.ip_interface(str(other)).network
+        if subnet.overlaps(other_net):
+            raise InputError("%s: %s overlaps %s (%s) already on the edge gateway; choose a subnet that is not "
+                             "on it" % (option, cidr, what, other_net), option=option)
+
+
+def gateway_subnets(gateway, networks):
+    """``[(what, cidr)]`` on an edge gateway: its uplink subnets and the networks it routes."""
+    out = []
+    for uplink in gateway.get("edgeGatewayUplinks") or []:
+        for sub in ((uplink.get("subnets") or {}).get("values")) or []:
+            if sub.get("gateway") and sub.get("prefixLength"):
+                out.append(("uplink %s" % uplink.get("uplinkName"), "%s/%s" % (sub["gateway"], sub["prefixLength"])))
+    for net in networks:
+        for sub in ((net.get("subnets") or {}).get("values")) or []:
+            if sub.get("gateway") and sub.get("prefixLength"):
+                out.append(("network %s" % net.get("name"), "%s/%s" % (sub["gateway"], sub["prefixLength"])))
+    return out
+
+
+def owner_key(version):
+    """``ownerRef`` names the VDC of a new network from API 35.0, ``orgVdc`` before (go-vcloud-director
+    ``types.OpenApiOrgVdcNetwork``: "for API version 35.0 and above, this field should be set")."""
+    return "ownerRef" if version is not None and tuple(version) >= OWNER_REF_FROM else "orgVdc"
+
+
+def new_body(name, desired, vdc, gateway, version=None):
     address, prefix = parse_cidr(desired["gateway_cidr"])
     iface = INTERFACE_TYPES[desired.get("interface_type") or "internal"]
     return {
         "name": name, "description": desired.get("description") or "",
-        "orgVdc": {"name": vdc.get("name"), "id": vdc["id"]},
+        owner_key(version): {"name": vdc.get("name"), "id": vdc["id"]},
         "networkType": "NAT_ROUTED",
         "connection": {"routerRef": {"name": gateway["name"], "id": gateway["id"]}, "connectionTypeValue": iface},
         "subnets": {"values": [{
@@ -157,9 +188,19 @@ class NetworkService(object):
         return self.client.json("GET", "%s/orgVdcNetworks/%s" % (OPENAPI, urn))
 
     def create(self, body):
+        vdc_id = (body.get("ownerRef") or body.get("orgVdc"))["id"]
         self.client.json("POST", OPENAPI + "/orgVdcNetworks", body,
-                         find_existing=lambda: self.find(body["name"], body["orgVdc"]["id"]))
-        return self.find(body["name"], body["orgVdc"]["id"])
+                         find_existing=lambda: self.find(body["name"], vdc_id))
+        return self.find(body["name"], vdc_id)
+
+    def routed_by(self, gateway, vdc_id):
+        """The org VDC networks of ``vdc_id`` routed by ``gateway``."""
+        nets = self.client.list_all(OPENAPI + "/orgVdcNetworks", fiql(orgVdc__id=vdc_id))
+        return [n for n in nets if (((n.get("connection") or {}).get("routerRef")) or {}).get("id") == gateway["id"]]
+
+    def check_free_subnet(self, gateway, vdc_id, cidr):
+        """InputError naming ``gateway_cidr`` when ``cidr`` overlaps a subnet already on ``gateway`` (vCD refuses it)."""
+        overlaps(cidr, gateway_subnets(gateway, self.routed_by(gateway, vdc_id)))
 
     def update(self, net, body):
         self.client.json("PUT", "%s/orgVdcNetworks/%s" % (OPENAPI, net["id"]), body)

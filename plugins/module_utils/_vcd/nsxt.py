@@ -31,10 +31,14 @@ def tunnel_ids(tunnel):
 
 def tunnel_body(desired, networks, psk, live=None):
     """POST/PUT body of a SERVER tunnel; ``networks``: ``{name: urn}`` of the stretched networks. On PUT the
-    live body is the base (its ``version`` and the server-assigned tunnel ids are kept)."""
+    live body is the base (its ``version`` and the server-assigned tunnel ids are kept). ``psk`` None leaves the
+    key out of the body (the cell keeps its key); the live body's key, clear or masked, is never sent back."""
     body = dict(live or {})
     body.pop("peerCode", None)
-    body.update(name=desired["name"], sessionMode="SERVER", preSharedKey=psk)
+    body.pop("preSharedKey", None)  # never echo what was read: from API 38.0 it is the mask
+    body.update(name=desired["name"], sessionMode="SERVER")
+    if psk:
+        body["preSharedKey"] = psk
     for key, api in (("description", "description"), ("local_endpoint_ip", "localEndpointIP"),
                      ("remote_endpoint_ip", "remoteEndpointIP"), ("tunnel_interface", "tunnelInterface"),
                      ("enabled", "enabled"), ("logging", "logging")):

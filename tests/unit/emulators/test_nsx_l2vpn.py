@@ -85,8 +85,12 @@ def test_openapi_connection_type_value_nsxt(vcd_lab_factory):
     _vcd, provider, edges = _setup(vcd_lab_factory())
     edge = edges["org1-edge-nsxt"]
     body = {"name": "web", "networkType": "NAT_ROUTED", "orgVdc": edge["orgVdc"],
-            "connection": {"routerRef": {"id": edge["id"]}, "connectionTypeValue": "SUBINTERFACE"},
+            "connection": {"routerRef": {"id": edge["id"]}, "connectionTypeValue": "NON_DISTRIBUTED"},
             "subnets": {"values": [{"gateway": "10.10.0.1", "prefixLength": 24}]}}
+    refused = provider.json("POST", "/cloudapi/1.0.0/orgVdcNetworks", body)  # from API 35.0 ownerRef names the VDC
+    assert refused.status == 400 and "ownerRef" in refused.body["message"]
+    body["ownerRef"] = body.pop("orgVdc")
+    body["connection"]["connectionTypeValue"] = "SUBINTERFACE"
     assert provider.json("POST", "/cloudapi/1.0.0/orgVdcNetworks", body).status == 400  # no subinterfaces on NSX-T
     body["connection"]["connectionTypeValue"] = "NON_DISTRIBUTED"
     reply = provider.json("POST", "/cloudapi/1.0.0/orgVdcNetworks", body)
@@ -161,7 +165,7 @@ def test_nsxt_tunnel_and_autonomous_edge(vcd_lab_factory):
     lab = vcd_lab_factory(vcd=VCD, nsx=EDGE)
     _vcd, provider, edges = _setup(lab)
     edge = edges["org1-edge-nsxt"]
-    net = {"name": "web", "networkType": "NAT_ROUTED", "orgVdc": edge["orgVdc"], "connection": {"routerRef": {"id": edge["id"]}},
+    net = {"name": "web", "networkType": "NAT_ROUTED", "ownerRef": edge["orgVdc"], "connection": {"routerRef": {"id": edge["id"]}},
            "subnets": {"values": [{"gateway": "10.10.0.1", "prefixLength": 24}]}}
     provider.wait_task(provider.json("POST", "/cloudapi/1.0.0/orgVdcNetworks", net).headers["location"])
     net_id = provider.json("GET", "/cloudapi/1.0.0/orgVdcNetworks?filter=name==web").body["values"][0]["id"]
@@ -174,11 +178,15 @@ def test_nsxt_tunnel_and_autonomous_edge(vcd_lab_factory):
     reply = provider.json("POST", base, body)
     assert reply.status == 202 and "/api/task/" in reply.headers["location"]
     task = provider.wait_task(reply.headers["location"])
-    tunnel = _wait_tunnel(provider, base)
-    assert task.findtext(q("Details")) == tunnel["id"]
-    assert tunnel["preSharedKey"] == "******" and tunnel["peerCode"] and tunnel["version"] == {"version": 1}
+    listed = _wait_tunnel(provider, base)
+    assert task.findtext(q("Details")) == listed["id"]
+    # The list carries neither the key nor the peer code; the tunnel itself does (API 36.0: the key in clear).
+    assert "preSharedKey" not in listed and "peerCode" not in listed and listed["version"] == {"version": 1}
+    one = base + "/" + listed["id"]
+    tunnel = provider.json("GET", one).body
+    assert tunnel["preSharedKey"] == PSK and tunnel["peerCode"]
+    assert provider.json("GET", one + "/peerCode").body == {"peerCode": tunnel["peerCode"]}
     assert tunnel["stretchedNetworks"][0]["tunnelId"] == 1
-    one = base + "/" + tunnel["id"]
     assert provider.json("GET", one + "/status").body["runtimeStatus"] == "DOWN"
     # PUT needs the current version.
     update = dict(tunnel, description="x")
@@ -219,3 +227,61 @@ def test_nsxt_tunnel_and_autonomous_edge(vcd_lab_factory):
     provider.wait_task(provider.json("DELETE", one).headers["location"])
     assert provider.json("GET", one).status == 404
     assert ORG1
+
+
+def test_go_vcloud_director_bodies_and_masked_key_from_38(vcd_lab_factory):
+    """Bodies as go-vcloud-director marshals them (``id: ""``, ``peerCode: ""``, ``tunnelId: 0``, null
+    ``parentNetworkId`` / ``guestVlanTaggingAllowed`` / ``totalIpCount`` / ``usedIpCount``) are accepted; from API
+    38.0 the key reads back masked, and a mask sent back becomes the key (the collection must never send it)."""
+    lab = vcd_lab_factory(vcd=[dict(VCD[0], api_versions=["%d.0" % v for v in range(27, 39)])])
+    _vcd, provider, edges = _setup(lab)
+    edge = edges["org1-edge-nsxt"]
+    net = {"id": "", "name": "web", "description": "", "networkType": "NAT_ROUTED", "ownerRef": edge["orgVdc"],
+           "connection": {"routerRef": {"id": edge["id"]}}, "parentNetworkId": None, "guestVlanTaggingAllowed": None,
+           "totalIpCount": None, "usedIpCount": None,
+           "subnets": {"values": [{"gateway": "10.10.0.1", "prefixLength": 24, "dnsServer1": "", "dnsServer2": "", "dnsSuffix": "",
+                                   "ipRanges": {"values": None}}]}}
+    reply = provider.json("POST", "/cloudapi/1.0.0/orgVdcNetworks", net)
+    assert reply.status == 202, reply
+    provider.wait_task(reply.headers["location"])
+    live = provider.json("GET", "/cloudapi/1.0.0/orgVdcNetworks?filter=name==web").body["values"][0]
+    assert {"parentNetworkId", "guestVlanTaggingAllowed", "totalIpCount", "usedIpCount"} <= set(live)
+    # The same subnet again on the same edge gateway: refused, nothing made.
+    again = provider.json("POST", "/cloudapi/1.0.0/orgVdcNetworks", dict(net, name="web2", subnets={"values": [
+        {"gateway": "10.10.0.5", "prefixLength": 24}]}))
+    assert again.status == 400 and "overlaps" in again.body["message"] and "web" in again.body["message"]
+    base = "/cloudapi/1.0.0/edgeGateways/%s/l2vpn/tunnels" % edge["id"]
+    local_ip = edge["edgeGatewayUplinks"][0]["subnets"]["values"][0]["primaryIp"]
+    body = {"id": "", "name": "dcx", "description": "", "sessionMode": "SERVER", "enabled": True, "localEndpointIP": local_ip,
+            "remoteEndpointIP": "198.51.100.20", "connectorInitiationMode": "INITIATOR", "peerCode": "", "preSharedKey": PSK,
+            "stretchedNetworks": [{"networkRef": {"name": "", "id": live["id"]}, "tunnelId": 0}], "logging": False,
+            "version": {"version": 0}}
+    reply = provider.json("POST", base, body)
+    assert reply.status == 202, reply
+    provider.wait_task(reply.headers["location"])
+    one = base + "/" + _wait_tunnel(provider, base)["id"]
+    v38 = "application/json;version=38.0"
+    tunnel = provider.json("GET", one, accept=v38).body
+    assert tunnel["preSharedKey"] == "******" and tunnel["stretchedNetworks"][0]["tunnelId"] == 1
+    assert provider.json("GET", one).body["preSharedKey"] == PSK  # 36.0: in clear
+    # Left out: the key stays. Sent masked: the mask is the new key.
+    update = {k: v for k, v in tunnel.items() if k not in ("preSharedKey", "peerCode")}
+    provider.wait_task(provider.json("PUT", one, dict(update, description="kept"), accept=v38).headers["location"])
+    assert provider.json("GET", one).body["preSharedKey"] == PSK
+    current = provider.json("GET", one, accept=v38).body
+    provider.wait_task(provider.json("PUT", one, current, accept=v38).headers["location"])
+    assert provider.json("GET", one).body["preSharedKey"] == "******"
+
+
+def test_distributed_interfaces_have_their_own_indexes(vcd_lab_factory):
+    vcd, _provider, edges = _setup(vcd_lab_factory())
+    edge, edge_id, _path = _stretch_nsxv(vcd, edges)
+    vdc_id = edge["orgVdc"]["id"].rsplit(":", 1)[-1]
+    dist = _network_xml(vcd, edge_id, "dlr-network")
+    dist.find(q("Configuration")).find(q("IpScopes")).find(q("IpScope")).find(q("Gateway")).text = "172.16.50.1"
+    etree.SubElement(dist.find(q("Configuration")), q("DistributedInterface")).text = "true"
+    created = vcd.xml("POST", "/api/admin/vdc/%s/networks" % vdc_id, dist, NETWORK_TYPE)
+    assert created.status == 201, created
+    ifaces = etree.fromstring(vcd.raw("GET", "/network/edges/%s/vdcNetworks" % edge_id)[2])
+    listed = sorted((i.findtext("type"), i.findtext("index"), i.findtext("name")) for i in ifaces if i.findtext("type") != "uplink")
+    assert listed == [("distributed", "10", "dlr-network"), ("subinterface", "10", "company-network")]

@@ -172,3 +172,95 @@ def test_apply_converts_in_place_and_keeps_the_rest():
     assert body["subnets"]["values"][0]["dnsServer1"] == "10.0.0.53" and body["status"] == "REALIZED"
     assert live["connection"]["connectionTypeValue"] == "INTERNAL"  # the live body is not modified
     assert network.view(body)["interface_type"] == "subinterface"
+
+
+def test_new_network_names_its_vdc_in_owner_ref_from_35():
+    vdc, gateway = {"name": "v", "id": "urn:vcloud:vdc:1"}, {"name": "g", "id": "urn:vcloud:gateway:2"}
+    desired = {"gateway_cidr": "172.16.10.1/24"}
+    assert network.new_body("n", desired, vdc, gateway, (35, 0))["ownerRef"] == {"name": "v", "id": "urn:vcloud:vdc:1"}
+    assert "orgVdc" not in network.new_body("n", desired, vdc, gateway, (37, 0))
+    old = network.new_body("n", desired, vdc, gateway, (34, 0))
+    assert old["orgVdc"]["id"] == "urn:vcloud:vdc:1" and "ownerRef" not in old
+
+
+def test_a_subnet_already_on_the_edge_gateway_is_refused():
+    gateway = {"edgeGatewayUplinks": [{"uplinkName": "up", "subnets": {"values": [{"gateway": "203.0.113.1", "prefixLength": 24}]}}]}
+    routed = [{"name": "company-network", "subnets": {"values": [{"gateway": "172.16.10.1", "prefixLength": 24}]}}]
+    taken = network.gateway_subnets(gateway, routed)
+    assert taken == [("uplink up", "203.0.113.1/24"), ("network company-network", "172.16.10.1/24")]
+    with pytest.raises(InputError) as err:
+        network.overlaps("172.16.10.5/24", taken)
+    assert err.value.option == "gateway_cidr" and "company-network" in str(err.value)
+    with pytest.raises(InputError):
+        network.overlaps("172.16.0.1/16", taken)  # holds the other subnet
+    with pytest.raises(InputError):
+        network.overlaps("203.0.113.200/25", taken)  # inside the uplink
+    network.overlaps("172.16.11.1/24", taken)  # next to it: fine
+
+
+class _FakeTunnels(object):
+    """A cell with one SERVER tunnel: the list leaves out the key and the peer code, the tunnel by id has both
+    (the key in clear below API 38.0, masked from there)."""
+
+    def __init__(self, masked):
+        self.tunnel = {"id": "t1", "name": "dcx", "sessionMode": "SERVER", "description": "", "localEndpointIP": "203.0.113.12",
+                       "remoteEndpointIP": "198.51.100.20", "tunnelInterface": "169.254.1.1/30", "enabled": True,
+                       "connectorInitiationMode": "INITIATOR", "logging": False, "version": {"version": 3},
+                       "stretchedNetworks": [{"networkRef": {"name": "web", "id": "urn:vcloud:network:1"}, "tunnelId": 1}]}
+        self.key = "Real-Psk-1"
+        self.masked = masked
+        self.calls = []
+
+    def _one(self):
+        return dict(self.tunnel, preSharedKey="******" if self.masked else self.key, peerCode="PEER-CODE-OF-t1")
+
+    def find_by_name(self, path, name, kind, option=None, required=True, headers=None, match=None, extra=None):
+        self.calls.append(("LIST", path))
+        return dict(self.tunnel) if name == "dcx" else None
+
+    def json(self, method, path, body=None, params=None, headers=None, expected=None):
+        self.calls.append((method, path, body))
+        if method == "GET" and path.endswith("/tunnels/t1"):
+            return self._one()
+        if method == "PUT":
+            return None
+        raise AssertionError((method, path))
+
+
+GW = {"id": "urn:vcloud:gateway:g", "name": "org1-edge-nsxt"}
+SPEC = {"state": "present", "name": "dcx", "update_secrets": "on_create"}
+
+
+@pytest.mark.parametrize("masked", [False, True])
+def test_nsxt_update_without_a_key_never_sends_the_mask(masked):
+    cell = _FakeTunnels(masked)
+    secrets = []
+    result = l2vpn.reconcile_nsxt(cell, GW, dict(SPEC, description="new"), False, secret=secrets.append)
+    put = [c for c in cell.calls if c[0] == "PUT"][0][2]
+    assert result["changed"] and "******" not in json.dumps(put) and "peerCode" not in put
+    if masked:  # 38.0+: the key is left out and the cell keeps it
+        assert "preSharedKey" not in put and secrets == []
+    else:  # below 38.0: the real key read by id goes back, and is registered as a secret
+        assert put["preSharedKey"] == "Real-Psk-1" and secrets == ["Real-Psk-1"]
+    assert put["version"] == {"version": 3} and put["description"] == "new"
+
+
+def test_nsxt_no_change_rerun_reads_the_peer_code_from_the_tunnel():
+    cell = _FakeTunnels(False)
+    result = l2vpn.reconcile_nsxt(cell, GW, dict(SPEC, pre_shared_key="Real-Psk-1"), False)
+    assert not result["changed"] and result["peer_code"] == "PEER-CODE-OF-t1"
+    assert ("GET", "/cloudapi/1.0.0/edgeGateways/urn:vcloud:gateway:g/l2vpn/tunnels/t1", None) in cell.calls
+    assert not [c for c in cell.calls if c[0] == "PUT"]
+    # A different key given is known to differ (read in clear below 38.0) and is sent.
+    result = l2vpn.reconcile_nsxt(cell, GW, dict(SPEC, pre_shared_key="New-Psk-2"), False)
+    put = [c for c in cell.calls if c[0] == "PUT"][0][2]
+    assert result["changed"] and put["preSharedKey"] == "New-Psk-2"
+
+
+def test_nsxv_view_maps_indexes_of_subinterfaces_only():
+    interfaces = [{"name": "uplink", "type": "uplink", "index": 0}, {"name": "company-network", "type": "subinterface", "index": 10},
+                  {"name": "dlr-net", "type": "distributed", "index": 10}]
+    config = {"configured": True, "enabled": True, "logging": {"enabled": False, "level": "info"}, "listener_ip": "203.0.113.11",
+              "listener_port": 443, "cipher": "AES128-GCM-SHA256",
+              "peer_sites": [{"name": "p", "user_id": "u", "indexes": [10], "enabled": True}]}
+    assert l2vpn.nsxv_view(config, interfaces)["peer_sites"][0]["stretched_networks"] == ["company-network"]
