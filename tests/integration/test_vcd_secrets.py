@@ -21,8 +21,9 @@ def _peer_code(vcda_lab):
     gateway = next(g for g in site["edgeGateways"] if g["name"] == "org1-edge-nsxt")
     client = VcdClient(site["url"], site["systemAdmin"]["user"], site["systemAdmin"]["password"], "System",
                        thumbprint=site["thumbprint"])
-    try:
-        tunnels = client.list_all("/cloudapi/1.0.0/edgeGateways/%s/l2vpn/tunnels" % gateway["id"])
+    base = "/cloudapi/1.0.0/edgeGateways/%s/l2vpn/tunnels" % gateway["id"]
+    try:  # the list carries no peer code: each tunnel read by id does
+        tunnels = [client.json("GET", "%s/%s" % (base, t["id"])) for t in client.list_all(base)]
     finally:
         client.logout()
     return [t["peerCode"] for t in tunnels if t.get("peerCode")]
