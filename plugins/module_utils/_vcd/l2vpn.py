@@ -241,7 +241,7 @@ def reconcile_nsxt(client, gateway, spec, check_mode, secret=None):
     ids = tunnel_ids(result)
     return {"changed": bool(send), "before": before, "after": shown_after, "server": tunnel_view(result) or after,
             "tunnels": dict((n, ids.get(n)) for n in after.get("stretched_networks") or []),
-            "secrets_sent": bool(send), "peer_code": (result or {}).get("peerCode"),
+            "secrets_sent": bool(send and (wanted_psk or clear_psk)), "peer_code": (result or {}).get("peerCode"),
             "tunnel_id": (result or {}).get("id")}
 
 
