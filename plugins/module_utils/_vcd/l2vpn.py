@@ -228,8 +228,8 @@ def reconcile_nsxt(client, gateway, spec, check_mode, secret=None):
         if live is None:
             tunnel_id = client.json("POST", _tunnels_path(gateway), tunnel_body(desired, networks, psk),
                                     find_existing=lambda: (find_tunnel(client, gateway, spec["name"]) or {}).get("id"))
-            result = client.json("GET", _tunnels_path(gateway, tunnel_id)) if tunnel_id else \
-                find_tunnel(client, gateway, spec["name"], required=True)
+            tunnel_id = tunnel_id or find_tunnel(client, gateway, spec["name"], required=True)["id"]
+            result = client.json("GET", _tunnels_path(gateway, tunnel_id))  # by id: the list has no peer code
         else:
             if spec.get("stretched_networks") is None:
                 desired.pop("stretched_networks", None)
