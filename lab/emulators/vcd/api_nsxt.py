@@ -107,12 +107,12 @@ def _validate(call, edge, state, body, current=None):
             continue
         stretched.append({"networkRef": {"name": net["name"], "id": ref_id}, "tunnelId": tunnel_id})
     out = {"name": body["name"], "description": body.get("description") or "", "localEndpointIP": body["localEndpointIP"],
-            "remoteEndpointIP": body["remoteEndpointIP"],
-            "tunnelInterface": body.get("tunnelInterface") or (current or {}).get("tunnelInterface")
-            or inferred.DEFAULT_TUNNEL_INTERFACE % (len(edge["tunnels"]) + 1),
-            "preSharedKey": psk, "connectorInitiationMode": body.get("connectorInitiationMode") or "INITIATOR",
-            "enabled": True if body.get("enabled") is None else body["enabled"], "sessionMode": mode,
-            "stretchedNetworks": stretched, "logging": bool(body.get("logging"))}
+           "remoteEndpointIP": body["remoteEndpointIP"],
+           "tunnelInterface": body.get("tunnelInterface") or (current or {}).get("tunnelInterface")
+           or inferred.DEFAULT_TUNNEL_INTERFACE % (len(edge["tunnels"]) + 1),
+           "preSharedKey": psk, "connectorInitiationMode": body.get("connectorInitiationMode") or "INITIATOR",
+           "enabled": True if body.get("enabled") is None else body["enabled"], "sessionMode": mode,
+           "stretchedNetworks": stretched, "logging": bool(body.get("logging"))}
     if mode == "CLIENT":
         out["clientPeerCode"] = body["peerCode"]
     return out
