@@ -23,7 +23,14 @@ description:
   - A VM named O(name) in O(folder) counts as deployed. Differences between the request and the deployed
     deployment option or network mapping are reported in C(diff) and as warnings; differing property
     values are corrected in place.
-  - An existing VM of that name without vApp options (not made from an OVF) cannot be compared with the request:
+  - The import marks the new VM (C(extraConfig) key C(cloudmove.vcda.import)) until C(HttpNfcLeaseComplete)
+    succeeded. A VM still carrying the mark was left by an import that did not finish (the process was killed
+    during the upload); a re-run removes it and deploys again, it never accepts it (RV(replaced_incomplete)).
+  - Property values are checked against the descriptor's types and qualifiers before anything is created
+    (C(boolean), integer ranges, C(MinLen)/C(MaxLen), C(ValueMap)); the error names the property and the accepted
+    values and never shows the value of a password or O(secret_properties) property. Faults and warnings of
+    vCenter's C(CreateImportSpec) are shown with secret values masked.
+  - An existing VM of that name without vApp options (not made from an OVF) cannot be compared with the request;
     the module warns, changes nothing (not even the power state) and returns RV(comparable=false).
   - Progress (percent, MB/s) is shown by the action plugin while the upload runs, and in vCenter's lease.
 author:
@@ -110,6 +117,13 @@ options:
     description: How many disks are uploaded in parallel.
     type: int
     default: 4
+  upload_retries:
+    description:
+      - How many times a disk upload that the server resets (connection reset, closed without a response) is
+        sent again, from its start, with a backoff of 1, 2, 4... seconds. V(0) disables it.
+      - A source streamed from an http(s) server without range requests cannot be read twice and is not retried.
+    type: int
+    default: 2
   timeout:
     description: Seconds the whole import (lease and uploads) may take, and the limit of each vSphere task.
     type: int
@@ -170,6 +184,10 @@ vm:
     deployment_option: {description: Deployment option., type: str, sample: cloud}
     properties: {description: OVF property values., type: dict}
     networks: {description: OVF network name to port group., type: dict}
+replaced_incomplete:
+  description: True when a VM left by an unfinished import was removed and deployed again.
+  returned: when that happened (or would, in check mode)
+  type: bool
 comparable:
   description:
     - False when the existing VM has no vApp options (not made from an OVF, or its vApp options were removed); its
@@ -213,6 +231,7 @@ def main():
             wait_for_ip=dict(type="bool", default=False),
             wait_for_ip_timeout=dict(type="int", default=300),
             upload_workers=dict(type="int", default=4),
+            upload_retries=dict(type="int", default=2),
             timeout=dict(type="int", default=3600),
             state=dict(type="str", default="present", choices=["present", "absent", "poweredon", "poweredoff"]),
         ),
@@ -227,7 +246,10 @@ def main():
         for key, value in (mod.params["properties"] or {}).items():
             if key in secret_keys:
                 mod.add_secret(value)
-        deployment = OvfDeployment(mod.params, mod.vsphere, mod.check_mode, _session, mod.warn)
+        if mod.params["upload_retries"] < 0:
+            mod.fail_json(msg="upload_retries: must be 0 or more, got %s" % mod.params["upload_retries"],
+                          option="upload_retries")
+        deployment = OvfDeployment(mod.params, mod.vsphere, mod.check_mode, _session, mod.warn, mod.add_secret)
         result = deployment.run()
         for key in deployment.secret_keys:
             mod.add_secret((mod.params["properties"] or {}).get(key))

@@ -28,8 +28,10 @@ from ansible_collections.cloudmove.vcda.plugins.module_utils._common.errors impo
 )
 from ansible_collections.cloudmove.vcda.plugins.module_utils._vsphere.ovf_source import open_source
 from ansible_collections.cloudmove.vcda.plugins.module_utils._vsphere.ovf_import import (
+    IMPORT_MARKER,
     OvfImporter,
     import_spec_params,
+    incomplete_import,
 )
 from ansible_collections.cloudmove.vcda.plugins.module_utils._common.wait import Poller
 
@@ -57,13 +59,18 @@ def progress_writer(path, name):
 
 
 class OvfDeployment(object):
-    def __init__(self, params, client, check_mode=False, session_factory=None, warn=None):
+    def __init__(self, params, client, check_mode=False, session_factory=None, warn=None, add_secret=None):
         self.p = params
         self.client = client
         self.check_mode = check_mode
         self.session_factory = session_factory
         self.warn = warn or (lambda msg: None)
+        self.add_secret = add_secret or (lambda value: None)
         self.secret_keys = set(params.get("secret_properties") or [])
+
+    def secret_values(self):
+        props = self.p.get("properties") or {}
+        return [str(props[k]) for k in self.secret_keys if props.get(k) not in (None, "")]
 
     # --- inputs ------------------------------------------------------------------------------
     def _source(self):
@@ -90,6 +97,19 @@ class OvfDeployment(object):
             raise InputError("secret_properties: the OVF declares no property %s" % ", ".join(unknown),
                              "secret_properties", sorted(descriptor.properties))
         self.secret_keys |= descriptor.password_keys()
+        for value in self.secret_values():
+            self.add_secret(value)
+        problems = []
+        for key, value in sorted((p.get("properties") or {}).items()):
+            prop = descriptor.properties[key]
+            text = "true" if value is True else "false" if value is False else str(value)
+            problem = prop.problem(text)
+            if problem is None:
+                continue
+            shown = "" if key in self.secret_keys else ", got '%s'" % text
+            problems.append("'%s' %s%s" % (key, problem, shown))
+        if problems:
+            raise InputError("properties: %s" % "; ".join(problems), "properties")
 
     # --- live state ---------------------------------------------------------------------------
     def read_vm(self, vm, descriptor):
@@ -159,11 +179,29 @@ class OvfDeployment(object):
             self.validate(descriptor)
             networks = dict((k, client.network(datacenter, v, "networks")) for k, v in (p.get("networks") or {}).items())
             desired = self.desired(descriptor)
+            replaced = None
+            if vm is not None and incomplete_import(vm):
+                replaced = self.replace_incomplete(vm)
+                vm = None
             if vm is None:
-                return self.deploy(source, datacenter, folder, networks, desired)
+                result = self.deploy(source, datacenter, folder, networks, desired)
+                if replaced is not None:
+                    result["replaced_incomplete"] = True
+                    result["diff"]["before"] = replaced
+                return result
             return self.correct(vm, descriptor, desired, reconciler)
         finally:
             source.close()
+
+    def replace_incomplete(self, vm):
+        """A VM an earlier run did not finish importing (its marker is still set): never accept it."""
+        before = {"name": vm.name, "incomplete_import": True, "power_state": str(vm.runtime.powerState)}
+        verb = "would be" if self.check_mode else "is"
+        self.warn("%s was left by an import that did not finish (marker %s is still set, e.g. after kill -9 of "
+                  "the upload); it %s removed and deployed again" % (vm.name, IMPORT_MARKER, verb))
+        if not self.check_mode:
+            self.destroy(vm)
+        return before
 
     def desired(self, descriptor):
         p = self.p
@@ -186,7 +224,8 @@ class OvfDeployment(object):
                 raise InputError("datastore: none given and the placement has no datastore", "datastore")
             datastore = stores[0]
         importer = OvfImporter(client, source, p["upload_workers"], p["timeout"],
-                               on_progress=progress_writer(os.environ.get(PROGRESS_ENV), p["name"]))
+                               on_progress=progress_writer(os.environ.get(PROGRESS_ENV), p["name"]),
+                               secrets=self.secret_values(), retries=p.get("upload_retries", 2), warn=self.warn)
         params = import_spec_params(p["name"], p.get("deployment_option"), p.get("disk_provisioning"),
                                     networks, desired["properties"], host)
         spec = importer.create_import_spec(pool, datastore, params)

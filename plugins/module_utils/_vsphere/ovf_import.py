@@ -43,8 +43,49 @@ from ansible_collections.cloudmove.vcda.plugins.module_utils._vsphere.client imp
 from ansible_collections.cloudmove.vcda.plugins.module_utils._common.wait import Poller
 
 
+IMPORT_MARKER = "cloudmove.vcda.import"
+MASK = "********"
+
+
 class Interrupted(CloudmoveError):
     """The import was interrupted (signal) or cancelled."""
+
+
+def incomplete_import(vm):
+    """True when ``vm`` still carries the marker set at import start (cleared after HttpNfcLeaseComplete)."""
+    config = getattr(vm, "config", None)
+    for option in (getattr(config, "extraConfig", None) or []):
+        if option.key == IMPORT_MARKER and option.value:
+            return True
+    return False
+
+
+def redact(text, secrets):
+    for secret in sorted((s for s in secrets if s), key=len, reverse=True):
+        text = text.replace(secret, MASK)
+    return text
+
+
+def _retryable(exc):
+    """A connection reset / closed without response / broken pipe during an NFC upload."""
+    if requests is not None and isinstance(exc, requests.exceptions.SSLError):
+        return False  # a certificate problem, not a reset
+    if requests is not None and isinstance(exc, requests.exceptions.Timeout):
+        return False
+    if requests is not None and isinstance(exc, (requests.ConnectionError, requests.exceptions.ChunkedEncodingError)):
+        return True
+    if requests is not None and isinstance(exc, requests.RequestException):
+        return False
+    return isinstance(exc, (ConnectionError, OSError)) and not isinstance(exc, Interrupted)
+
+
+class _UploadReset(CloudmoveError):
+    """The server reset the NFC connection (or closed it without a response)."""
+
+    def __init__(self, message, sent, cause):
+        super(_UploadReset, self).__init__(message)
+        self.sent = sent
+        self.cause = cause
 
 
 class ImportSpecResult(object):
@@ -96,7 +137,12 @@ class Progress(object):
 class OvfImporter(object):
     """One import of ``source`` (an ``_ovf.Source``) with a ``_vsphere.VsphereClient``."""
 
-    def __init__(self, client, source, upload_workers=4, timeout=3600, keepalive=10.0, on_progress=None):
+    def __init__(self, client, source, upload_workers=4, timeout=3600, keepalive=10.0, on_progress=None,
+                 secrets=(), retries=2, warn=None, backoff=1.0):
+        self.secrets = [s for s in secrets if s]
+        self.retries = max(0, int(retries))
+        self.backoff = backoff
+        self.warn = warn or (lambda msg: None)
         self.client = client
         self.source = source
         self.workers = max(1, int(upload_workers))
@@ -110,8 +156,29 @@ class OvfImporter(object):
         try:
             result = manager.CreateImportSpec(self.source.descriptor.text, pool, datastore, params)
         except vmodl.MethodFault as fault:
-            raise TaskFailed("CreateImportSpec failed: %s" % fault_message(fault))
-        return ImportSpecResult(result)
+            # vCenter echoes a refused property value (InvalidPropertyValue ... value = '...'): never a secret.
+            kind = type(fault).__name__.split(".")[-1]
+            raise TaskFailed(redact("CreateImportSpec failed: %s: %s" % (kind, fault_message(fault)), self.secrets))
+        spec = ImportSpecResult(result)
+        spec.errors = [redact(e, self.secrets) for e in spec.errors]
+        spec.warnings = [redact(w, self.secrets) for w in spec.warnings]
+        return spec
+
+    @staticmethod
+    def _mark(spec):
+        """Set the 'import not finished' marker in the VM's extraConfig (it exists from ImportVApp on)."""
+        config = getattr(spec.raw.importSpec, "configSpec", None)
+        if config is None:
+            return False
+        extra = [o for o in (config.extraConfig or []) if o.key != IMPORT_MARKER]
+        extra.append(vim.option.OptionValue(key=IMPORT_MARKER, value="incomplete"))
+        config.extraConfig = extra
+        return True
+
+    def _unmark(self, vm):
+        spec = vim.vm.ConfigSpec(extraConfig=[vim.option.OptionValue(key=IMPORT_MARKER, value="")])
+        self.client.wait_for_task(vm.ReconfigVM_Task(spec), min(self.timeout, 300),
+                                  "clearing the import marker of %s" % vm.name)
 
     # --- the lease -------------------------------------------------------------------------
     def run(self, spec, pool, folder, host=None):
@@ -120,6 +187,7 @@ class OvfImporter(object):
         entity = None
         previous = self._trap_signals()
         try:
+            marked = self._mark(spec)
             lease = pool.ImportVApp(spec.raw.importSpec, folder, host)
             self._wait_ready(lease)
             entity = lease.info.entity
@@ -127,6 +195,8 @@ class OvfImporter(object):
             lease.HttpNfcLeaseProgress(100)
             lease.HttpNfcLeaseComplete()
             lease = None
+            if marked and isinstance(entity, vim.VirtualMachine):
+                self._unmark(entity)
             return entity
         except BaseException as exc:
             self.cancel.set()
@@ -266,6 +336,40 @@ class OvfImporter(object):
             time.sleep(0.5)
 
     def _upload_one(self, device_url, item, href, stream, progress, declared):
+        """Upload one disk; a connection reset by the server retries the whole disk (bounded, with backoff)."""
+        attempt = 0
+        first = stream
+        try:
+            while True:
+                sent = [0]
+                try:
+                    return self._upload_attempt(device_url, item, href, stream, progress, declared, sent)
+                except _UploadReset as reset:
+                    fresh = self._after_reset(reset, attempt, href, progress, sent)
+                    if stream is not first:
+                        stream.close()
+                    stream = fresh
+                    attempt += 1
+        finally:
+            if stream is not first:
+                stream.close()
+
+    def _after_reset(self, reset, attempt, href, progress, sent):
+        """Decide about one reset upload: raise, or wait and return a fresh stream of the disk."""
+        progress.add(-sent[0])
+        if attempt >= self.retries or self.source.sequential or self.cancel.is_set():
+            why = ("a streamed OVA cannot be read again" if self.source.sequential
+                   else "after %d attempt%s" % (attempt + 1, "s" if attempt else ""))
+            raise TaskFailed("%s (%s)" % (reset, why))
+        delay = min(30.0, self.backoff * (2 ** attempt))
+        self.warn("upload of %s was reset by the server after %d bytes (%s); sending the disk again in "
+                  "%.0f s (attempt %d of %d)" % (href, reset.sent, reset.cause, delay, attempt + 2, self.retries + 1))
+        self.retried = getattr(self, "retried", 0) + 1
+        if self.cancel.wait(delay):
+            raise Interrupted("upload of %s cancelled" % href)
+        return self.source.open(href)
+
+    def _upload_attempt(self, device_url, item, href, stream, progress, declared, sent):
         url = self._upload_url(device_url)
         size = self.source.size(href)
         if size is None:
@@ -273,7 +377,6 @@ class OvfImporter(object):
         if size is None:
             raise InputError("source: the size of %s is unknown (no ovf:size in the descriptor)" % href,
                              option="source")
-        sent = [0]
         cancel = self.cancel
 
         def body():
@@ -303,6 +406,9 @@ class OvfImporter(object):
             prepared.headers["Content-Length"] = str(size)
             response = session.send(prepared, timeout=(30, max(60, self.timeout)))
         except requests.RequestException as exc:
+            if _retryable(exc):
+                raise _UploadReset("upload of %s to %s failed after %d of %d bytes: %s"
+                                   % (href, url, sent[0], size, exc), sent[0], type(exc).__name__)
             raise TaskFailed("upload of %s to %s failed after %d of %d bytes: %s" % (href, url, sent[0], size, exc))
         finally:
             session.close()

@@ -16,6 +16,7 @@ __metaclass__ = type
 import io
 import os
 import posixpath
+import re
 import tarfile
 import xml.etree.ElementTree as ET
 
@@ -35,14 +36,79 @@ _UNITS = {"byte": 1, "byte * 2^10": 1 << 10, "byte * 2^20": 1 << 20, "byte * 2^3
 
 
 # --- descriptor -------------------------------------------------------------------------------
+_INT_RANGES = {
+    "uint8": (0, 255), "uint16": (0, 65535), "uint32": (0, 4294967295), "uint64": (0, 18446744073709551615),
+    "sint8": (-128, 127), "sint16": (-32768, 32767), "sint32": (-2147483648, 2147483647),
+    "sint64": (-9223372036854775808, 9223372036854775807),
+}
+
+
+def _qualifier(qualifiers, name):
+    """The argument of ``Name(arg)`` in an OVF ``ovf:qualifiers`` string, or None."""
+    match = re.search(r"\b%s\(\s*([^)]*?)\s*\)" % name, qualifiers or "")
+    return match.group(1) if match else None
+
+
+def _value_map(qualifiers):
+    match = re.search(r"ValueMap\{(.*?)\}", qualifiers or "")
+    if not match:
+        return None
+    return [v.strip().strip('"') for v in match.group(1).split(",") if v.strip()]
+
+
 class Property(object):
-    def __init__(self, key, type_, default, password, label, qualifiers):
+    def __init__(self, key, type_, default, password, label, qualifiers, user_configurable=True):
         self.key = key
         self.type = type_
         self.default = default
         self.password = password
         self.label = label
         self.qualifiers = qualifiers
+        self.user_configurable = user_configurable
+
+    def problem(self, value):
+        """Why ``value`` (a string) is not valid for this property per the descriptor, or None.
+
+        The text never contains the value itself (the caller adds it for non-secret properties).
+        Follows the OVF types (DSP0243: ``boolean``, ``string``, ``uint8``..``sint64``, ``real32/64``) and
+        qualifiers (``MinLen``, ``MaxLen``, ``ValueMap``, ``MinValue``, ``MaxValue``).
+        """
+        kind = (self.type or "string").lower()
+        quals = self.qualifiers
+        if kind == "boolean":
+            if value.lower() not in ("true", "false"):
+                return "must be a boolean (accepted: true, false)"
+            return None
+        if kind in _INT_RANGES:
+            low, high = _INT_RANGES[kind]
+            for name, fn in (("MinValue", max), ("MaxValue", min)):
+                arg = _qualifier(quals, name)
+                if arg is not None and re.match(r"^-?\d+$", arg):
+                    if name == "MinValue":
+                        low = max(low, int(arg))
+                    else:
+                        high = min(high, int(arg))
+            if not re.match(r"^[-+]?\d+$", value.strip()) or not low <= int(value) <= high:
+                return "must be an integer from %d to %d (%s)" % (low, high, kind)
+            return None
+        if kind.startswith("real"):
+            try:
+                float(value)
+            except ValueError:
+                return "must be a number (%s)" % kind
+            return None
+        choices = _value_map(quals)
+        if choices and value not in choices:
+            return "must be one of the descriptor's values (accepted: %s)" % ", ".join(choices)
+        minimum, maximum = _qualifier(quals, "MinLen"), _qualifier(quals, "MaxLen")
+        minimum = int(minimum) if minimum and minimum.isdigit() else None
+        maximum = int(maximum) if maximum and maximum.isdigit() else None
+        if (minimum is not None and len(value) < minimum) or (maximum is not None and len(value) > maximum):
+            limits = ("%s to %s characters" % (minimum if minimum is not None else 0, maximum)
+                      if maximum is not None else "at least %s characters" % minimum)
+            return "must be %s (%s%s), got %d" % (limits, "password" if self.password else kind,
+                                                  "" if not self.password else "; value not shown", len(value))
+        return None
 
 
 class Descriptor(object):
@@ -90,7 +156,8 @@ class Descriptor(object):
                 self.properties[key] = Property(
                     key, prop.get(_OVF + "type"), prop.get(_OVF + "value"),
                     prop.get(_OVF + "password") in ("true", "1"),
-                    label.text if label is not None else None, prop.get(_OVF + "qualifiers"))
+                    label.text if label is not None else None, prop.get(_OVF + "qualifiers"),
+                    prop.get(_OVF + "userConfigurable") in ("true", "1"))
         self.hardware = self._hardware(system)
         self.nic_networks = self._nic_networks(system)
 

@@ -79,8 +79,8 @@ class _NoVappVm(object):
     name = "vm"
 
     def __init__(self, cpus=1, memory=32, power="poweredOn"):
-        self.config = SimpleNamespace(vAppConfig=None, hardware=SimpleNamespace(device=[], numCPU=cpus,
-                                                                                 memoryMB=memory))
+        hardware = SimpleNamespace(device=[], numCPU=cpus, memoryMB=memory)
+        self.config = SimpleNamespace(vAppConfig=None, hardware=hardware)
         self.runtime = SimpleNamespace(powerState=power)
         self.guest = None
 
@@ -111,3 +111,34 @@ def test_vm_without_vapp_options_is_reported_not_changed(descriptor, state, powe
     assert len(warnings) == 1 and "cannot be compared" in warnings[0] and "nothing was changed" in warnings[0]
     assert "Secret-pw-1" not in repr(result) + repr(warnings)
 
+
+@pytest.mark.parametrize("props,words,hidden", [
+    ({"guestinfo.cis.appliance.root.password": "abc"}, "'guestinfo.cis.appliance.root.password' must be 8 to 64 "
+     "characters (password; value not shown), got 3", "abc"),
+    ({"guestinfo.cis.appliance.ssh.enabled": "maybe"}, "'guestinfo.cis.appliance.ssh.enabled' must be a boolean "
+     "(accepted: true, false), got 'maybe'", None),
+])
+def test_property_values_are_checked_against_the_descriptor(descriptor, props, words, hidden):
+    secrets = []
+    with pytest.raises(InputError) as err:
+        OvfDeployment(params(properties=props), client=None, add_secret=secrets.append).validate(descriptor)
+    assert err.value.option == "properties"
+    assert words in str(err.value)
+    if hidden:
+        assert hidden not in str(err.value) and secrets == [hidden]
+
+
+def test_good_property_values_pass(descriptor):
+    OvfDeployment(params(properties={"guestinfo.cis.appliance.ssh.enabled": True,
+                                     "guestinfo.cis.appliance.root.password": "Long-enough-1"}),
+                  client=None).validate(descriptor)
+
+
+def test_integer_and_value_map_qualifiers():
+    prop = _ovf.Property("k", "uint16", None, False, None, "MinValue(10),MaxValue(20)")
+    assert prop.problem("15") is None
+    assert "from 10 to 20" in prop.problem("21") and "from 10 to 20" in prop.problem("x")
+    assert "from 0 to 255" in _ovf.Property("k", "uint8", None, False, None, None).problem("256")
+    choice = _ovf.Property("k", "string", None, False, None, 'ValueMap{"AES128-GCM-SHA256", "AES256-SHA"}')
+    assert choice.problem("AES256-SHA") is None
+    assert "accepted: AES128-GCM-SHA256, AES256-SHA" in choice.problem("RC4")
