@@ -74,6 +74,9 @@ def build(secrets):
             "provider_site_site_description": "%s (lab)" % ("Auckland" if n == 1 else "Christchurch"),
             "provider_site_cloud_url": app["%s-cloud" % site]["url"],
             "provider_site_cloud_thumbprint": app["%s-cloud" % site]["thumbprint"],
+            # The Manager Service of the same cloud appliance (:8441): replicators are registered there.
+            "provider_site_manager_url": app["%s-manager" % site]["url"],
+            "provider_site_manager_thumbprint": app["%s-manager" % site]["thumbprint"],
             "provider_site_replicator_url": app["%s-replicator" % site]["url"],
             "provider_site_replicator_thumbprint": app["%s-replicator" % site]["thumbprint"],
             "provider_site_tunnel_url": app["%s-tunnel" % site]["url"],

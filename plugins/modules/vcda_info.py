@@ -13,8 +13,9 @@ short_description: Read the configuration and health of a Cloud Director Availab
 version_added: 0.1.0
 description:
   - Reads what a Cloud Director Availability appliance reports about itself; changes nothing.
-  - Parts the appliance type or API version does not serve (for example replicators on a tunnel, or
-    C(GET /sites) where it is missing) are left out.
+  - Parts the appliance type or API version does not serve (for example replicators on a tunnel or on a 4.x
+    Cloud Service, or C(GET /sites) where it is missing) are left out and named in RV(unavailable). Pointed at
+    a Manager Service (C(https://<cloud>:8441)), a replicator or a tunnel, it still reports what that service has.
 author:
   - cloudmove.vcda maintainers (@cloudmove)
 extends_documentation_fragment:
@@ -44,9 +45,16 @@ EXAMPLES = r"""
 
 RETURN = r"""
 appliance_type:
-  description: V(cloud), V(replicator), V(tunnel), V(onprem) (from C(about.serviceType)).
+  description:
+    - V(cloud), V(manager), V(replicator), V(tunnel), V(onprem) or V(unknown) (from C(about.serviceType), compared
+      without regard to case).
   returned: always
   type: str
+unavailable:
+  description: The asked parts this appliance type or version does not serve (left out of the result).
+  returned: always
+  type: list
+  elements: str
 api_version:
   description: API version in use, for example V(4.7).
   returned: always
@@ -96,10 +104,14 @@ sites:
   elements: dict
 """
 
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common.errors import ApiError
 from ansible_collections.cloudmove.vcda.plugins.module_utils._vcda.client import health_problems
 from ansible_collections.cloudmove.vcda.plugins.module_utils._vcda.module import VcdaModule
 
-CLOUD_ONLY = ("license", "endpoints", "replicators", "tunnels", "sites")
+# What each service serves besides about, config, password and health.
+SERVED = {"cloud": ("license", "endpoints", "telemetry", "tunnels", "sites"), "manager": ("replicators",),
+          "onprem": ("telemetry", "sites")}
+COMMON = ("about", "config", "password", "health")
 
 
 def run(mod):
@@ -109,28 +121,41 @@ def run(mod):
         subset = set(["about", "config", "password", "license", "endpoints", "telemetry", "health", "replicators",
                       "tunnels", "sites"])
     kind = client.appliance_type()
-    result = dict(changed=False, appliance_type=kind, api_version=client.api_version)
-    if kind != "cloud":
-        subset -= set(CLOUD_ONLY)
+    result = dict(changed=False, appliance_type=kind, api_version=client.api_version, unavailable=[])
+    served = set(COMMON) | set(SERVED.get(kind, ()))
+    if kind in client.path("replicator_owner"):  # 3.x: the cloud appliance is the manager
+        served.add("replicators")
+    result["unavailable"] = sorted(subset - served)
+    subset &= served
     readers = dict(
         about=client.about, config=client.config, password=client.password_status, endpoints=client.endpoints,
         telemetry=client.telemetry, replicators=client.replicators, tunnels=client.tunnels,
         sites=lambda: client.get_or_none("/sites"),
     )
     for name in sorted(subset):
-        if name == "license":
-            lic = client.license() or {}
-            result["license"] = dict(isLicensed=lic.get("isLicensed"), expirationDate=lic.get("expirationDate"),
-                                     hasKey=bool(lic.get("key")))
-        elif name == "health":
-            health = dict(client.health() or {})
-            health["problems"] = health_problems(health)
-            result["health"] = health
-        else:
-            value = readers[name]()
-            if value is not None:
-                result[name] = value
+        try:
+            read(name, client, readers, result)
+        except ApiError as error:
+            if error.status not in (404, 405):  # a path this service or version does not serve
+                raise
+            result["unavailable"] = sorted(result["unavailable"] + [name])
     return result
+
+
+def read(name, client, readers, result):
+    """One part into ``result`` (ApiError when the appliance does not serve it)."""
+    if name == "license":
+        lic = client.license() or {}
+        result["license"] = dict(isLicensed=lic.get("isLicensed"), expirationDate=lic.get("expirationDate"),
+                                 hasKey=bool(lic.get("key")))
+    elif name == "health":
+        health = dict(client.health() or {})
+        health["problems"] = health_problems(health)
+        result["health"] = health
+    else:
+        value = readers[name]()
+        if value is not None:
+            result[name] = value
 
 
 def main():

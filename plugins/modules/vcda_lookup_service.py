@@ -12,10 +12,14 @@ module: vcda_lookup_service
 short_description: Register the vSphere lookup service with a Cloud Director Availability appliance
 version_added: 0.1.0
 description:
-  - Registers the lookup service (URL and certificate thumbprint) of the management vCenter with a cloud
-    (Replication Manager and vApp Replication Manager) or on-premises appliance, or, through the manager,
-    with a replicator or tunnel appliance (C(POST /config/replicators/lookup-service),
-    C(POST /config/tunnels/lookup-service)).
+  - Registers the lookup service (URL and certificate thumbprint) of the management vCenter with the Cloud
+    Service or the Manager Service of a cloud appliance, with an on-premises appliance, or, through the
+    Manager Service, with a replicator (C(POST /config/replicators/lookup-service)) and, through the Cloud
+    Service, with a tunnel appliance (C(POST /config/tunnels/lookup-service)).
+  - "A 4.x cloud appliance runs two services with separate APIs: the Cloud Service (C(https://<cloud>:443),
+    management C(:8046)) and the Manager Service at C(https://<cloud>:8441), which has its own lookup service
+    registration and owns the replicators. Set the lookup service of both: O(appliance_type=cloud) with the
+    Cloud Service URL, O(appliance_type=manager) with the Manager Service URL."
   - Runs the C(check-lookup-service) dry run first (also in check mode) and reports its error.
   - The thumbprint is given, or computed from the certificate the lookup service presents when that
     certificate is trusted (O(vcenter_thumbprint) matches, or O(lookup_service_validate_certs=true) verifies it).
@@ -34,11 +38,13 @@ attributes:
 options:
   appliance_type:
     description:
-      - V(cloud) or V(onprem) configures the appliance at O(url) itself.
-      - V(replicator) or V(tunnel) configures the appliance at O(remote_url) through the manager at O(url);
-        the current state is read from O(remote_url) directly.
+      - V(cloud), V(manager) or V(onprem) configures the service at O(url) itself. With V(manager), O(url) is
+        the Manager Service, C(https://<cloud>:8441) (on 3.x, the cloud appliance itself).
+      - V(replicator) configures the replicator at O(remote_url) through the Manager Service at O(url)
+        (C(https://<cloud>:8441)); V(tunnel) configures the tunnel at O(remote_url) through the Cloud Service at
+        O(url). The current state is read from O(remote_url) directly.
     type: str
-    choices: [cloud, replicator, tunnel, onprem]
+    choices: [cloud, manager, replicator, tunnel, onprem]
     default: cloud
   lookup_service_url:
     description: URL of the lookup service, for example V(https://vcenter.example.com/lookupservice/sdk).
@@ -59,7 +65,9 @@ options:
     type: bool
     default: false
   sso_user:
-    description: vSphere SSO administrator sent with the lookup service (O(appliance_type=onprem) only).
+    description:
+      - vSphere SSO administrator sent with the lookup service (C(ssoAdminCredentials)), for
+        O(appliance_type=onprem) and O(appliance_type=manager) only; optional for the manager.
     type: str
   sso_password:
     description: Password of O(sso_user).
@@ -84,10 +92,19 @@ EXAMPLES = r"""
     lookup_service_url: https://127.0.0.1:8989/lookupservice/sdk
     vcenter_thumbprint: "{{ vcenter_thumbprint }}"
 
-- name: Lookup service of the replicator, through the manager
+- name: Lookup service of the Manager Service of the same appliance
   cloudmove.vcda.vcda_lookup_service:
-    url: https://127.0.1.11:8046
-    thumbprint: "{{ cloud_thumbprint }}"
+    url: https://127.0.1.11:8441
+    thumbprint: "{{ manager_thumbprint }}"
+    password: "{{ vcda_root_password }}"
+    appliance_type: manager
+    lookup_service_url: https://127.0.0.1:8989/lookupservice/sdk
+    vcenter_thumbprint: "{{ vcenter_thumbprint }}"
+
+- name: Lookup service of the replicator, through the Manager Service
+  cloudmove.vcda.vcda_lookup_service:
+    url: https://127.0.1.11:8441
+    thumbprint: "{{ manager_thumbprint }}"
     password: "{{ vcda_root_password }}"
     appliance_type: replicator
     remote_url: https://127.0.1.12:8043
@@ -122,6 +139,8 @@ def run(mod):
     thumbprint = lookup_service_thumbprint(p["lookup_service_url"], p["lookup_service_thumbprint"],
                                            p["vcenter_thumbprint"], p["lookup_service_validate_certs"])
     desired = {"lsUrl": p["lookup_service_url"], "lsThumbprint": thumbprint}
+    if kind in ("manager", "replicator"):
+        mod.vcda.require_replicator_owner("url")  # 4.x: the Manager Service (:8441), not the Cloud Service
     if kind in REMOTE:
         remote = mod.client(p["remote_url"], p["remote_password"], thumbprint=p["remote_thumbprint"],
                             option_prefix="remote_")
@@ -132,7 +151,7 @@ def run(mod):
     if config.get("lsUrl"):
         live = {"lsUrl": p["lookup_service_url"] if same_url(config["lsUrl"], p["lookup_service_url"]) else config["lsUrl"],
                 "lsThumbprint": normalize_thumbprint(config.get("lsThumbprint")) if config.get("lsThumbprint") else None}
-    sso = p["sso_user"] if kind == "onprem" else None
+    sso = p["sso_user"] if kind in ("onprem", "manager") else None
 
     def apply(_live, _delta):
         if mod.check_mode:
@@ -161,7 +180,7 @@ def run(mod):
 def main():
     module = VcdaModule(
         dict(
-            appliance_type=dict(type="str", default="cloud", choices=["cloud", "replicator", "tunnel", "onprem"]),
+            appliance_type=dict(type="str", default="cloud", choices=["cloud", "manager", "replicator", "tunnel", "onprem"]),
             lookup_service_url=dict(type="str", required=True),
             lookup_service_thumbprint=dict(type="str"),
             vcenter_thumbprint=dict(type="str"),

@@ -57,10 +57,10 @@ options:
     description: Allow migrations from this site (API 4.1 and later). Default V(false).
     type: bool
   allow_outgoing_onprem_protections:
-    description: Allow protections from this cloud site to on-premises sites (API 4.1 and later). Default V(false).
+    description: Allow protections from this cloud site to on-premises sites (API 4.7 and later). Default V(false).
     type: bool
   allow_outgoing_onprem_migrations:
-    description: Allow migrations from this cloud site to on-premises sites (API 4.1 and later). Default V(false).
+    description: Allow migrations from this cloud site to on-premises sites (API 4.5 and later). Default V(false).
     type: bool
   allow_incoming:
     description: Allow replications to this site (API 4.0 and 3.x only). Default V(false).
@@ -72,7 +72,7 @@ options:
     description: Let tenants use custom SLA settings (API 4.1 and later). Default V(false).
     type: bool
   allow_advanced_retention_rules:
-    description: Let tenants use advanced retention rules (API 4.1 and later). Default V(false).
+    description: Let tenants use advanced retention rules (API 4.5 and later). Default V(false).
     type: bool
   allow_notification_configuration:
     description: Let tenants configure notifications (API 4.1 and later). Default V(false).
@@ -93,8 +93,10 @@ options:
     type: int
   onprem_data_cap:
     description:
-      - Cap of data replicated from on-premises sites, in GB, or V(unlimited) (API 4.1 and later).
+      - Cap of data replicated from on-premises sites, in GB, or V(unlimited) (API 4.5 and later).
         Default V(unlimited).
+      - The appliance accepts it but never returns it, so it is sent on creation and with every update and is
+        never compared; a value changed on the appliance is not detected.
     type: raw
   orgs:
     description: Organization names (Cloud Director short names) to assign this policy to.
@@ -136,8 +138,9 @@ policy:
 from ansible_collections.cloudmove.vcda.plugins.module_utils._common.core import Reconciler, reconcile_set
 from ansible_collections.cloudmove.vcda.plugins.module_utils._vcda.module import VcdaModule
 from ansible_collections.cloudmove.vcda.plugins.module_utils._vcda.policy import (
-    FIELDS_3X,
-    FIELDS_4X,
+    WRITE_ONLY,
+    comparable,
+    fields_for,
     policy_desired,
     to_api,
     to_options,
@@ -154,7 +157,8 @@ def run(mod):
     client = mod.vcda
     live_policy = client.find_policy(p["name"])
     split = uses_split_directions(client.version)
-    desired = policy_desired(p, split)
+    wanted = policy_desired(p, client.version)
+    desired = comparable(wanted, live_policy, split)  # only what the server reads back is compared
     live = dict(to_options(live_policy, split), orgs=client.policy_orgs(live_policy["id"])) if live_policy else None
     reconciler = Reconciler(check_mode=mod.check_mode, unordered_keys=("orgs",))
     if p["state"] == "absent":
@@ -172,19 +176,20 @@ def run(mod):
         to_add, to_remove = reconcile_set((live or {}).get("orgs"), wanted_orgs,
                                           "exact" if p["orgs_state"] == "exact" else "present")
         desired["orgs"] = sorted(set((live or {}).get("orgs") or []) - set(to_remove) | set(to_add))
-    fields = FIELDS_4X if split else FIELDS_3X
+    fields = fields_for(client.version)
     state = {"id": live_policy["id"] if live_policy else None}
 
     def create(want):
-        body = to_api(dict((k, want.get(k)) for k in fields), split, p["name"], defaults=True)
+        body = to_api(dict((k, wanted.get(k)) for k in fields), client.version, p["name"], defaults=True)
         state["id"] = client.create_policy(body)["id"]
         assign(want.get("orgs") or [], [])
 
     def update(current, delta):
         if set(delta) - set(["orgs"]):
             merged = dict((k, current.get(k)) for k in fields)
+            merged.update((k, wanted[k]) for k in WRITE_ONLY if wanted.get(k) is not None)  # sent when set, never read
             merged.update((k, v) for k, v in delta.items() if k != "orgs")
-            client.update_policy(state["id"], to_api(merged, split, p["name"]))
+            client.update_policy(state["id"], to_api(merged, client.version, p["name"]))
         if "orgs" in delta:
             add, remove = reconcile_set(current.get("orgs"), delta["orgs"], "exact")
             assign(add, remove)

@@ -12,12 +12,18 @@ module: vcda_replicator
 short_description: Register a replicator with a Cloud Director Availability manager
 version_added: 0.1.0
 description:
-  - Registers a replicator appliance with the Replication Manager at O(url) (C(POST /replicators), nested body form),
+  - Registers a replicator appliance with the Manager Service at O(url) (C(POST /replicators), nested body form),
     recognised by its API URL.
+  - "On 4.x the replicators are registered at the Manager Service of the cloud appliance, C(https://<cloud>:8441),
+    a separate API with its own session and lookup service; the Cloud Service (C(:443) / C(:8046)) does not serve
+    C(/replicators). On 3.x O(url) is the cloud appliance (the 3.x manager)."
   - When the replicator's certificate changed (O(replicator_thumbprint) differs from the registered one), the
-    registration is repaired (C(POST /replicators/{id}/reset-cookie)).
+    registration is repaired (C(POST /replicators/{id}/reset-cookie); 4.x sends C({"description", "details"}),
+    3.x the flat details).
   - O(state=absent) unregisters it.
-  - The replicator's lookup service must be configured first (M(cloudmove.vcda.vcda_lookup_service)).
+  - The lookup services of the Manager Service and of the replicator must be configured first
+    (M(cloudmove.vcda.vcda_lookup_service) with O(cloudmove.vcda.vcda_lookup_service#module:appliance_type=manager)
+    and V(replicator)).
 author:
   - cloudmove.vcda maintainers (@cloudmove)
 extends_documentation_fragment:
@@ -55,7 +61,7 @@ options:
     description: Description of the replicator. Set at registration; a different live value is reported as a warning.
     type: str
   site:
-    description: Site of the replicator. Defaults to the manager's local site.
+    description: Site of the replicator. Defaults to the manager's site (its C(GET /config) C(site)).
     type: str
   state:
     description: V(present) registers (or repairs), V(absent) unregisters.
@@ -65,10 +71,10 @@ options:
 """
 
 EXAMPLES = r"""
-- name: Register the replicator of site1
+- name: Register the replicator of site1 at the Manager Service (https://<cloud>:8441)
   cloudmove.vcda.vcda_replicator:
-    url: https://127.0.1.11:8046
-    thumbprint: "{{ cloud_thumbprint }}"
+    url: https://127.0.1.11:8441
+    thumbprint: "{{ manager_thumbprint }}"
     password: "{{ vcda_root_password }}"
     replicator_url: https://127.0.1.12:8043
     replicator_thumbprint: "{{ replicator_thumbprint }}"
@@ -109,6 +115,7 @@ def _view(item):
 def run(mod):
     p = mod.params
     client = mod.vcda
+    client.require_replicator_owner("url")  # 4.x: the Manager Service (:8441), not the Cloud Service
     live = client.find_replicator(p["replicator_url"])
     if p["state"] == "absent":
         if live is None:
@@ -120,7 +127,7 @@ def run(mod):
     details = {"apiUrl": p["replicator_url"], "apiThumbprint": thumbprint, "rootPassword": p["replicator_password"],
                "ssoUser": p["sso_user"], "ssoPassword": p["sso_password"]}
     if live is None:
-        site = p["site"] or (client.config() or {}).get("localSite")
+        site = p["site"] or client.replicator_site()
         if not site:
             raise InputError("site: the manager has no site yet; configure it first (vcda_cloud_site site_name)",
                              option="site")
@@ -139,7 +146,8 @@ def run(mod):
         return mod.result(Outcome(False, _view(live), _view(live)), replicator=live, action=None)
     item = dict(live, certThumbprint=thumbprint)
     if not mod.check_mode:
-        item = client.reset_replicator_cookie(live["id"], details) or client.find_replicator(p["replicator_url"]) or item
+        item = (client.reset_replicator_cookie(live["id"], details, live.get("description"))
+                or client.find_replicator(p["replicator_url"]) or item)
     return mod.result(Outcome(True, _view(live), _view(item)), replicator=item, action="repair")
 
 

@@ -104,7 +104,7 @@ def load_lab_config(path: str, state_dir: Optional[str] = None, run_dir: Optiona
             seen.add(name)
             appliances.append(ApplianceSpec(kind=kind, name=name, type=str(options["type"]),
                                             address=str(options["address"]), port=int(options["port"]), options=options))
-    endpoints = [(a.address, a.port) for a in appliances]
+    endpoints = [(a.address, a.port) for a in appliances if a.port != 0]  # port 0: any free port
     if len(set(endpoints)) != len(endpoints):
         raise ValueError("%s: two appliances share an address and port" % path)
     return LabConfig(path=path, lab_dir=lab_dir, token=token,

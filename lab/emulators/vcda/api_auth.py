@@ -24,10 +24,10 @@ def login(call):
     kind = body["type"]
     principal = None
     if kind == "localUser":
-        if body["localUser"] == "root" and body["localPassword"] == state["rootPassword"]:
+        if body["localUser"] == "root" and body["localPassword"] == appliance.root_password():
             principal = {"user": "root", "roles": ["ADMINISTRATORS"], "org": "System", "type": kind}
     elif kind == "ssoCredentials":
-        ls = state["lookupService"] or state["managerLookupService"]
+        ls = state["lookupService"] or state.get("managerLookupService")
         if ls and checks.check_sso_credentials(appliance.lab, ls["url"], body["username"], body["password"]):
             principal = {"user": body["username"], "roles": ["ADMINISTRATORS"], "org": "System", "type": kind}
     elif kind == "vcdCredentials" and appliance.spec.type == "cloud":
@@ -72,15 +72,15 @@ def change_root_password(call):
     appliance = call.appliance
     appliance.check_config_secret(call, required=True)
     new = call.body["rootPassword"]
-    if not _password_ok(new, appliance.state["rootPassword"]):
+    if not _password_ok(new, appliance.root_password()):
         raise inferred.weak_password()
-    with appliance.store.edit() as state:
+    with appliance.password_store.edit() as state:
         state.update(rootPassword=new, rootPasswordExpired=False, rootPasswordChangedAt=now_ms())
     return 204, None
 
 
 def check_root_password(call):
-    if call.body["password"] != call.appliance.state["rootPassword"]:
+    if call.body["password"] != call.appliance.root_password():
         raise inferred.wrong_old_password()
     return 204, None
 

@@ -49,6 +49,9 @@ def config_summary(appliance, state=None):
                 "vcdUrl": vcloud.get("vcdUrl"), "vcdThumbprint": vcloud.get("vcdThumbprint"),
                 "vcdUsername": vcloud.get("vcdUsername"), "tunnelUrl": tunnel.get("url"),
                 "tunnelCertificate": tunnel.get("certificate"), "isCombined": False}
+    if kind == "manager":  # [S: vcda.md §2 manager form; C: AVS Register-VCDAReplicator reads .site]
+        return {"id": state["instanceId"], "site": appliance.local_site(), "lsUrl": ls.get("url"),
+                "lsThumbprint": ls.get("thumbprint")}
     if kind == "onprem":
         return {"id": state["instanceId"], "site": site.get("name"), "lsUrl": ls.get("url"), "lsThumbprint": ls.get("thumbprint"),
                 "tunnelUrl": tunnel.get("url"), "tunnelCertificate": tunnel.get("certificate")}
@@ -71,6 +74,8 @@ def is_configured(appliance, state=None):
         return False
     needed = {"cloud": ("site", "lookupService", "vcloud"), "onprem": ("site", "lookupService")}.get(
         appliance.spec.type, ("lookupService",))
+    if appliance.spec.type == "manager" and not appliance.local_site():
+        return False
     return all(state[k] for k in needed)
 
 
@@ -162,8 +167,8 @@ def set_lookup_service(call):
     ls = _check_lookup_service(call)
     with call.appliance.store.edit() as state:
         state["lookupService"] = ls
-        if call.appliance.spec.type == "cloud":
-            state["managerLookupService"] = dict(ls)  # the cloud appliance's Replication Manager uses it too
+        if call.appliance.spec.type == "cloud" and not call.appliance.features.separate_manager:
+            state["managerLookupService"] = dict(ls)  # 3.x: the cloud appliance stands for its manager too
         sso = call.body.get("ssoAdminCredentials")
         if sso and call.appliance.spec.type == "onprem":  # kept to read the vCenter inventory (placement) [I]
             state["lookupService"]["sso"] = {"user": sso["ssoUser"], "password": sso["ssoPassword"]}
@@ -228,9 +233,9 @@ def endpoints(appliance):
         Endpoint("GET", "/config", get_config),
         Endpoint("GET", "/config/is-configured", get_is_configured),
         Endpoint("POST", "/config/lookup-service", set_lookup_service, body="json",
-                 schema=schemas.LOOKUP_SERVICE_WITH_SSO if kind == "onprem" else schemas.LOOKUP_SERVICE),
+                 schema=schemas.LOOKUP_SERVICE_WITH_SSO if kind in ("onprem", "manager") else schemas.LOOKUP_SERVICE),
         Endpoint("POST", "/config/check-lookup-service", check_lookup_service, body="json",
-                 schema=schemas.LOOKUP_SERVICE_WITH_SSO if kind == "onprem" else schemas.LOOKUP_SERVICE),
+                 schema=schemas.LOOKUP_SERVICE_WITH_SSO if kind in ("onprem", "manager") else schemas.LOOKUP_SERVICE),
         Endpoint("GET", "/config/telemetry", get_telemetry),
         Endpoint("POST", "/config/telemetry", set_telemetry, body="json", schema=schemas.TELEMETRY),
         Endpoint("GET", "/config/remote-certificate", remote_certificate),
@@ -248,10 +253,11 @@ def endpoints(appliance):
                      schema=schemas.endpoints_schema(appliance.features.endpoint_tunnel_fields)),
             Endpoint("POST", "/config/vcloud", set_vcloud, body="json", schema=schemas.VCLOUD),
             Endpoint("POST", "/config/check-vcloud", check_vcloud, body="json", schema=schemas.VCLOUD),
-            Endpoint("POST", "/config/manager/lookup-service", set_manager_lookup_service, body="json",
-                     schema=schemas.LOOKUP_SERVICE),
             Endpoint("POST", "/config/data-engine", set_data_engine, body="json", schema=schemas.DATA_ENGINE),
         ]
+        if not appliance.features.separate_manager:  # [C: ANS] 3.x; 4.x sets it on the Manager Service (:8441)
+            eps.append(Endpoint("POST", "/config/manager/lookup-service", set_manager_lookup_service, body="json",
+                                schema=schemas.LOOKUP_SERVICE))
     if kind == "onprem":
         eps.append(Endpoint("POST", "/config/site", set_site, body="json", schema=schemas.MANAGER_SITE))
     return eps
@@ -260,6 +266,9 @@ def endpoints(appliance):
 # ----- lab-only convenience operations (POST /_lab/ops/<name>) --------------------------------
 def control_ops(appliance):
     def remove_replicator(body):
+        if not appliance.serves_replicators:
+            raise ApiError(400, "BadUserInput", "Replicators are registered at the Manager Service (%s)."
+                           % (appliance.manager_service.spec.url if appliance.manager_service else "type manager"))
         key = body.get("id") or body.get("apiUrl")
         with appliance.store.edit() as state:
             before = len(state["replicators"])
@@ -278,14 +287,14 @@ def control_ops(appliance):
         return endpoints_view(appliance)
 
     def expire_root_password(_body):
-        with appliance.store.edit() as state:
+        with appliance.password_store.edit() as state:
             state["rootPasswordExpired"] = True
         return appliance.password_status()
 
     def set_root_password(body):
         if not isinstance(body.get("password"), str) or not body["password"]:
             raise ApiError(400, "BadUserInput", "Give {\"password\": \"…\"}.")
-        with appliance.store.edit() as state:
+        with appliance.password_store.edit() as state:
             state.update(rootPassword=body["password"], rootPasswordExpired=bool(body.get("expired", False)),
                          rootPasswordChangedAt=now_ms())
         return appliance.password_status()

@@ -13,8 +13,10 @@ from ..common.errors import ApiError
 from ..common.tasks import now_ms
 from . import checks, inferred
 
-RESULT_TYPES = {"cloud": "CloudHealthInfo", "replicator": "ReplicatorHealthInfo", "tunnel": "TunnelHealthInfo",
-                "onprem": "ManagerHealthInfo"}  # [I] names
+RESULT_TYPES = {"cloud": "CloudHealthInfo", "manager": "ManagerHealthInfo", "replicator": "ReplicatorHealthInfo",
+                "tunnel": "TunnelHealthInfo", "onprem": "ManagerHealthInfo"}  # [I] names
+# 3.5 / 4.0 CloudHealthInfo [S: vcda.md corrections 6]: these checks are "<name>Connectivity": {"value": error|null}.
+CONNECTIVITY_KEYS = {"dbError": "dbConnectivity", "lsError": "lsConnectivity", "managerError": "managerConnectivity"}
 
 
 def _problem(fn):
@@ -41,10 +43,38 @@ def build_health(appliance):
     kind = appliance.spec.type
     if kind == "cloud":
         health.update(_cloud_health(appliance, state, timeout))
+    elif kind == "manager":
+        manager = _manager_health(appliance, state, timeout)
+        health.update(managerHealth=manager, managerError=manager["ssoAdminError"])
     elif kind == "replicator":
         health.update(_replicator_health(state, timeout))
+    if appliance.features.connectivity_health and kind == "cloud":
+        _as_connectivity(health)
     health.update(state.get("healthOverrides") or {})
     return health
+
+
+def _as_connectivity(health):
+    """3.5 / 4.0: ``xError`` -> ``xConnectivity: {"value": …}`` and the offline replicators as a list."""
+    for old, new in CONNECTIVITY_KEYS.items():
+        health[new] = {"value": health.pop(old, None)}  # [I] {"value": null} when the check is green
+    manager = health.get("managerHealth") or {}
+    if "localReplicatorsHealth" in manager:
+        manager["offlineReplicators"] = [{"id": r["id"], "apiUrl": r["apiUrl"]}  # [I] item keys
+                                         for r in manager["localReplicatorsHealth"] if not r["isOnline"]]
+
+
+def _manager_health(appliance, state, timeout):
+    """The replicators of a manager (the Manager Service on 4.x, the 3.x cloud) and its lookup service."""
+    local = []
+    for rep in state["replicators"]:
+        error = _problem(lambda r=rep: checks.check_tls(r["apiUrl"], r["certThumbprint"], timeout=timeout))
+        local.append({"id": rep["id"], "apiUrl": rep["apiUrl"], "isOnline": error is None, "error": error})  # [I] item keys
+    online = sum(1 for r in local if r["isOnline"])
+    ls = state["lookupService"] if appliance.spec.type == "manager" else state.get("managerLookupService")
+    manager_ls = checks.lookup_service_problem(ls, "The Replication Manager lookup service", timeout)
+    return {"instanceId": state["instanceId"], "onlineReplicators": online, "offlineReplicators": len(local) - online,
+            "localReplicatorsHealth": local, "ssoAdminError": manager_ls}
 
 
 def _cloud_health(appliance, state, timeout):
@@ -63,21 +93,23 @@ def _cloud_health(appliance, state, timeout):
         for tunnel in state["tunnels"]:
             der = certs.der_from_b64(tunnel["certificate"])
             tunnel_error = tunnel_error or _problem(lambda t=tunnel, d=der: checks.check_tls(t["url"], certificate_der=d, timeout=timeout))
-    local = []
-    for rep in state["replicators"]:
-        error = _problem(lambda r=rep: checks.check_tls(r["apiUrl"], r["certThumbprint"], timeout=timeout))
-        local.append({"id": rep["id"], "apiUrl": rep["apiUrl"], "isOnline": error is None, "error": error})  # [I] item keys
-    online = sum(1 for r in local if r["isOnline"])
-    manager_ls = checks.lookup_service_problem(state["managerLookupService"], "The Replication Manager lookup service", timeout)
+    if appliance.features.separate_manager:
+        # 4.x: the Manager Service of this appliance reports its replicators and lookup service.
+        manager_service = appliance.manager_service
+        if manager_service is None:
+            manager = {"instanceId": None, "onlineReplicators": 0, "offlineReplicators": 0, "localReplicatorsHealth": [],
+                       "ssoAdminError": inferred.not_configured("The Manager Service")}
+        else:
+            manager = _manager_health(manager_service, manager_service.state, timeout)
+    else:
+        manager = _manager_health(appliance, state, timeout)
     return {
         "vcdError": vcd_error,
-        "managerError": manager_ls,
+        "managerError": manager["ssoAdminError"],
         "tunnelError": tunnel_error,
         "tunnelConnectivity": [{"tunnelService": {"id": t["id"], "url": t["url"], "certificate": t["certificate"]}}
                                for t in state["tunnels"]],
-        "managerHealth": {"instanceId": state["instanceId"], "onlineReplicators": online,
-                          "offlineReplicators": len(local) - online, "localReplicatorsHealth": local,
-                          "ssoAdminError": manager_ls},
+        "managerHealth": manager,
     }
 
 

@@ -1,6 +1,11 @@
-"""Contract §2, the calls that involve another appliance: replicator and tunnel preparation
-through the cloud, replicator registration (``/replicators``), tunnels (``/config/tunnels`` in
-4.6+, ``/config/tunnel-service`` up to 4.5) and, on a replicator, ``POST /config/manager``.
+"""Contract §2, the calls that involve another appliance: replicator and tunnel preparation,
+replicator registration (``/replicators``), tunnels (``/config/tunnels`` in 4.6+,
+``/config/tunnel-service`` up to 4.5) and, on a replicator, ``POST /config/manager``.
+
+Who serves what (vcda.md corrections 1): on 4.x the Manager Service (``type: manager``, its own
+listener on :8441) owns ``/replicators`` and ``/config/replicators/*``; the Cloud Service owns the
+tunnels and answers the replicator paths as unknown (404). On 3.x the cloud appliance of the lab
+stands for the manager and serves both.
 
 Every one of them really reaches the other appliance over HTTPS with its certificate pinned
 (``checks.Peer``), so a wrong URL, thumbprint, password or missing lookup service on the
@@ -57,18 +62,24 @@ def _replicator_view(appliance, rep, live=True):
     return out
 
 
+def _replicator_lookup_service(appliance, state):
+    """The lookup service the replicators' manager uses: the Manager Service's own registration
+    (4.x), the 3.x cloud's manager one."""
+    return state["lookupService"] if appliance.spec.type == "manager" else state.get("managerLookupService")
+
+
 def _pair_replicator(call, details, what):
     """Checks and the replicator side of pairing; returns ``(thumbprint, apiVersion)``."""
     appliance = call.appliance
     state = appliance.state
-    ls = state["managerLookupService"]
+    ls = _replicator_lookup_service(appliance, state)
     if not ls:
         raise inferred.prerequisite_missing(what, "configure the lookup service (POST /config/lookup-service)")
     if not checks.check_sso_credentials(appliance.lab, ls["url"], details["ssoUser"], details["ssoPassword"]):
         raise inferred.remote_authentication_failure(ls["url"], "invalid SSO credentials for %s" % details["ssoUser"])
     thumbprint = certs.normalize_thumbprint(details["apiThumbprint"])
     peer = _peer(call, details["apiUrl"], thumbprint).login(details["rootPassword"])
-    about = peer.require_service("Replicator")
+    about = peer.require_service(inferred.SERVICE_TYPE["replicator"])
     peer.require_lookup_service(what)
     peer.expect(200, peer.call("POST", "/config/manager", {
         "managerUrl": appliance.spec.url, "managerCertificate": certs.b64_der(appliance.certificate_der),
@@ -88,7 +99,7 @@ def add_replicator(call):
     url = body["details"]["apiUrl"].rstrip("/")
     for rep in appliance.state["replicators"]:
         if rep["apiUrl"].rstrip("/").lower() == url.lower():
-            raise inferred.bad_input("A replicator with API URL %s is already registered (id %s)." % (url, rep["id"]), rep["id"])
+            raise inferred.replicator_already_paired(url, rep["id"])
     thumbprint, api_version = _pair_replicator(call, body["details"], "register the replicator")
     rep = {"id": body.get("replicatorId") or str(uuid.uuid4()), "owner": body["owner"], "site": body["site"],
            "description": body.get("description"), "apiUrl": body["details"]["apiUrl"], "certThumbprint": thumbprint,
@@ -124,10 +135,13 @@ def delete_replicator(call, rid):
 def reset_cookie(call, rid):
     appliance = call.appliance
     _find_replicator(appliance, rid)
-    thumbprint, api_version = _pair_replicator(call, call.body, "repair the replicator")
+    details = call.body["details"] if appliance.features.nested_reset_cookie else call.body
+    thumbprint, api_version = _pair_replicator(call, details, "repair the replicator")
     with appliance.store.edit() as state:
         rep = next(r for r in state["replicators"] if r["id"] == rid)
-        rep.update(apiUrl=call.body["apiUrl"], certThumbprint=thumbprint, apiVersion=api_version)
+        rep.update(apiUrl=details["apiUrl"], certThumbprint=thumbprint, apiVersion=api_version)
+        if appliance.features.nested_reset_cookie and call.body.get("description") is not None:
+            rep["description"] = call.body["description"]  # [I] the description of the nested form is applied
     return _replicator_view(appliance, _find_replicator(appliance, rid))
 
 
@@ -154,11 +168,20 @@ def set_manager(call):
 
 
 # ----- tunnels (cloud) ------------------------------------------------------------------------------
+def _tunnel_view(tunnel):
+    return {"id": tunnel["id"], "url": tunnel["url"], "certificate": tunnel["certificate"]}
+
+
 def tunnels_view(appliance):
-    return {"tunnels": [{"id": t["id"], "url": t["url"], "certificate": t["certificate"]} for t in appliance.state["tunnels"]]}
+    return {"tunnels": [_tunnel_view(t) for t in appliance.state["tunnels"]]}
 
 
-def add_tunnel(call):
+def _same_url(left, right):
+    return left.rstrip("/").lower() == right.rstrip("/").lower()
+
+
+def _checked_tunnel(call):
+    """The tunnel body checked against the tunnel appliance itself: ``{"url","certificate"}``."""
     appliance = call.appliance
     body = call.body
     if not appliance.state["lookupService"]:
@@ -169,24 +192,49 @@ def add_tunnel(call):
         raise inferred.bad_input("certificate is not a base64 DER certificate (use remote-certificate 'encoded').",
                                  "certificate") from None
     peer = _peer(call, body["url"], certificate_der=der).login(body["rootPassword"])
-    peer.require_service("Tunnel")
+    peer.require_service(inferred.SERVICE_TYPE["tunnel"])
     peer.require_lookup_service("configure the tunnel")
-    tunnel = {"url": body["url"], "certificate": certs.b64_der(der)}
+    return {"url": body["url"], "certificate": certs.b64_der(der)}
+
+
+def add_tunnel(call):
+    """4.6+ ``POST /config/tunnels`` adds one tunnel and answers it [C: TF setTunnel -> TunnelConfig]; a
+    URL already configured is refused [I] (AVS updates with PUT). ≤4.5 ``/config/tunnel-service`` replaces
+    the one tunnel and answers the config summary (TF)."""
+    appliance = call.appliance
+    for existing in appliance.state["tunnels"]:
+        if appliance.features.tunnels_collection and _same_url(existing["url"], call.body["url"]):
+            raise inferred.tunnel_already_registered(existing["url"], existing["id"])
+    tunnel = _checked_tunnel(call)
     with appliance.store.edit() as state:
         if appliance.features.tunnels_collection:
-            same = [t for t in state["tunnels"] if t["url"].rstrip("/").lower() == body["url"].rstrip("/").lower()]
-            if same:
-                same[0].update(tunnel)
-            else:
-                state["tunnels"].append(dict(tunnel, id=str(uuid.uuid4())))
+            tunnel = dict(tunnel, id=str(uuid.uuid4()))
+            state["tunnels"].append(tunnel)
         else:
             previous = state["tunnels"][0]["id"] if state["tunnels"] else str(uuid.uuid4())
             state["tunnels"] = [dict(tunnel, id=previous)]
         if appliance.features.tunnel_needs_restart:
             state["pendingRestart"] = True
     if appliance.features.tunnels_collection:
-        return tunnels_view(appliance)  # [I] the 4.6+ reply; ≤4.5 returns the config summary (TF)
+        return _tunnel_view(tunnel)
     return config_summary(appliance)
+
+
+def update_tunnel(call, tid):
+    """4.6+ ``PUT /config/tunnels/{id}`` [C: AVS Update-Tunnel]: same body as POST; answers the tunnel [I]."""
+    appliance = call.appliance
+    if not any(t["id"] == tid for t in appliance.state["tunnels"]):
+        raise inferred.entity_not_found("Tunnel", tid)
+    for other in appliance.state["tunnels"]:
+        if other["id"] != tid and _same_url(other["url"], call.body["url"]):
+            raise inferred.tunnel_already_registered(other["url"], other["id"])
+    tunnel = _checked_tunnel(call)
+    with appliance.store.edit() as state:
+        for existing in state["tunnels"]:
+            if existing["id"] == tid:
+                existing.update(tunnel)
+                tunnel = dict(existing)
+    return _tunnel_view(tunnel)
 
 
 def get_tunnels(call):
@@ -197,10 +245,9 @@ def endpoints(appliance):
     kind = appliance.spec.type
     if kind == "replicator":
         return [Endpoint("POST", "/config/manager", set_manager, body="json", schema=schemas.SET_MANAGER)]
-    if kind != "cloud":
-        return []
     eps = []
-    for group in ("replicators", "tunnels"):
+    groups = (["replicators"] if appliance.serves_replicators else []) + (["tunnels"] if kind == "cloud" else [])
+    for group in groups:
         eps += [
             Endpoint("POST", "/config/%s/root-password-expired" % group, remote_password_expired, body="json",
                      schema=schemas.REMOTE_PASSWORD_EXPIRED),
@@ -209,16 +256,21 @@ def endpoints(appliance):
             Endpoint("POST", "/config/%s/lookup-service" % group, remote_lookup_service, body="json",
                      schema=schemas.REMOTE_LOOKUP_SERVICE),
         ]
-    eps += [
-        Endpoint("POST", "/replicators", add_replicator, body="json", schema=schemas.NEW_REPLICATOR),
-        Endpoint("GET", "/replicators", list_replicators),
-        Endpoint("GET", "/replicators/<rid>", get_replicator),
-        Endpoint("DELETE", "/replicators/<rid>", delete_replicator),
-        Endpoint("POST", "/replicators/<rid>/reset-cookie", reset_cookie, body="json", schema=schemas.RESET_COOKIE),
-    ]
+    if appliance.serves_replicators:
+        reset_schema = schemas.RESET_COOKIE_4X if appliance.features.nested_reset_cookie else schemas.RESET_COOKIE_3X
+        eps += [
+            Endpoint("POST", "/replicators", add_replicator, body="json", schema=schemas.NEW_REPLICATOR),
+            Endpoint("GET", "/replicators", list_replicators),
+            Endpoint("GET", "/replicators/<rid>", get_replicator),
+            Endpoint("DELETE", "/replicators/<rid>", delete_replicator),
+            Endpoint("POST", "/replicators/<rid>/reset-cookie", reset_cookie, body="json", schema=reset_schema),
+        ]
+    if kind != "cloud":
+        return eps
     if appliance.features.tunnels_collection:
         eps += [Endpoint("POST", "/config/tunnels", add_tunnel, body="json", schema=schemas.TUNNEL),
-                Endpoint("GET", "/config/tunnels", get_tunnels)]
+                Endpoint("GET", "/config/tunnels", get_tunnels),
+                Endpoint("PUT", "/config/tunnels/<tid>", update_tunnel, body="json", schema=schemas.TUNNEL)]
     else:
         eps.append(Endpoint("POST", "/config/tunnel-service", add_tunnel, body="json", schema=schemas.TUNNEL))
     return eps

@@ -2,6 +2,11 @@
 ``GET/PUT/DELETE /policies/{id}``, ``GET /policies/{id}/status`` [C: PSC path, I: body] and
 ``PATCH /policies/{id}/orgs/{org}`` (assignment: 202, no body).
 
+Shapes as the public clients read them (vcda.md corrections 5): ``GET /policies`` is a plain array
+[C: PSC Get-vCAVTenantPolicy]; each API version takes exactly its own fields (4.1 / 4.5 / 4.7,
+``schemas.policy_schema``); ``onpremDataCap`` is accepted but never read back; ``/status`` is a
+list of objects with ``org`` [C: PSC Remove-vCAVTenantPolicy].
+
 Per site: policies and assignments live in this appliance's state only (they are not shared with
 paired sites). The built-in ``default`` policy forbids replication; an org has exactly one
 policy, ``default`` until another is assigned; assigning moves the org. Org names are checked
@@ -23,7 +28,11 @@ def split_directions(appliance):
 
 
 def _default(appliance):
-    body = inferred.DEFAULT_POLICY_4X if split_directions(appliance) else inferred.DEFAULT_POLICY_3X
+    if split_directions(appliance):
+        fields = schemas.policy_schema(appliance.features.v).field_names()
+        body = {k: v for k, v in inferred.DEFAULT_POLICY_4X.items() if k in fields}
+    else:
+        body = inferred.DEFAULT_POLICY_3X
     return dict(copy.deepcopy(body), id=inferred.DEFAULT_POLICY_ID)
 
 
@@ -49,7 +58,7 @@ def _check_site_param(call):
 
 def view(appliance, policy, state=None):
     state = state or appliance.state
-    out = dict(policy)
+    out = {k: v for k, v in policy.items() if k not in schemas.POLICY_WRITE_ONLY}
     out["orgs"] = sum(1 for pid in assignments(state).values() if pid == policy["id"])
     return out
 
@@ -95,7 +104,7 @@ def list_policies(call):
         raise inferred.bad_input("offset and limit must be integers.") from None
     state = appliance.state
     items = sorted(policies(appliance, state).values(), key=lambda p: (p["id"] != inferred.DEFAULT_POLICY_ID, p["displayName"]))
-    return {"items": [view(appliance, p, state) for p in items[offset:offset + limit]], "total": len(items)}
+    return [view(appliance, p, state) for p in items[offset:offset + limit]]  # a plain array [C: PSC]
 
 
 def get_policy(call, policy_id):
@@ -140,7 +149,8 @@ def policy_status(call, policy_id):
         orgs = [o for o in checks.vcd_orgs(appliance.lab, state.get("vcloud")) if o not in assignments(state)]
     else:
         orgs = sorted(o for o, p in assignments(state).items() if p == policy_id)
-    return {"id": policy_id, "displayName": policy["displayName"], "orgs": orgs, "usage": {"replicatedVms": 0}}
+    # [C: PSC Remove-vCAVTenantPolicy reads $objOrg.org of each item]; the other item keys are [I].
+    return [{"org": org, "policyId": policy_id, "policyName": policy["displayName"]} for org in orgs]
 
 
 def assign_policy(call, policy_id, org):
@@ -167,7 +177,7 @@ def assign_policy(call, policy_id, org):
 def endpoints(appliance):
     if appliance.spec.type != "cloud":
         return []
-    schema = schemas.POLICY_4X if split_directions(appliance) else schemas.POLICY_3X
+    schema = schemas.policy_schema(appliance.features.v)
     return [
         Endpoint("GET", "/policies", list_policies),
         Endpoint("POST", "/policies", create_policy, body="json", schema=schema),

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import time
 import uuid
-from typing import Any, Dict, List
+import weakref
+from typing import Any, Dict, List, Optional
 
 from ..common import certs
 from ..common.appliance import BaseAppliance, Call, Endpoint
@@ -14,9 +15,13 @@ from ..common.tasks import now_ms
 from . import api_auth, api_config, api_health, api_onprem, api_peers, api_policies, api_replications, api_sites, inferred
 from .versions import Features
 
-TYPES = ("cloud", "replicator", "tunnel", "onprem")
+TYPES = ("cloud", "manager", "replicator", "tunnel", "onprem")
 ADMIN_ROLE = "ADMINISTRATORS"
 DAY_SECONDS = 86400
+
+# Live appliances of this process by (state dir, name): a Manager Service finds the Cloud Service of
+# its appliance (spec option ``cloud``) here, and the other way round.
+_LIVE: "weakref.WeakValueDictionary" = weakref.WeakValueDictionary()
 
 
 class VcdaAppliance(BaseAppliance):
@@ -27,12 +32,50 @@ class VcdaAppliance(BaseAppliance):
         if spec.type not in TYPES:
             raise ValueError("vcda appliance %s: type must be one of %s" % (spec.name, ", ".join(TYPES)))
         self.features = Features(spec.get("version", "4.7"))
-        versions = [str(v) for v in (spec.get("accept_versions") or [self.features.version])]
-        if self.features.version not in versions:
-            versions.append(self.features.version)
+        versions = [Features(v).media_version for v in (spec.get("accept_versions") or [self.features.version])]
+        if self.features.media_version not in versions:
+            versions.append(self.features.media_version)
         self._media = VendorMediaPolicy(r"application/vnd\.vmware\.h4-v(?P<version>[0-9.]+)\+json",
-                                        "application/vnd.vmware.h4-v{version}+json", versions, self.features.version)
+                                        "application/vnd.vmware.h4-v{version}+json", versions, self.features.media_version)
+        if spec.type == "manager" and not spec.get("cloud"):
+            raise ValueError("vcda appliance %s: a manager needs 'cloud', the name of its cloud appliance" % spec.name)
         super().__init__(spec, lab, cert_dir)
+        _LIVE[(lab.state_dir, spec.name)] = self
+
+    # ----- the two services of one cloud appliance ------------------------------------------
+    def _live(self, name: str) -> "VcdaAppliance":
+        found = _LIVE.get((self.lab.state_dir, name))
+        if found is None:
+            raise RuntimeError("%s: appliance %s is not served by this lab" % (self.name, name))
+        return found
+
+    @property
+    def cloud_service(self) -> Optional["VcdaAppliance"]:
+        """Manager: the Cloud Service of the same appliance (same OS: root password, site)."""
+        return self._live(self.spec.get("cloud")) if self.spec.type == "manager" else None
+
+    @property
+    def manager_service(self) -> Optional["VcdaAppliance"]:
+        """Cloud: the Manager Service of the same appliance (lab.yml entry of type manager naming it), or None."""
+        if self.spec.type != "cloud":
+            return None
+        for spec in self.lab.appliances:
+            if spec.kind == "vcda" and spec.type == "manager" and spec.get("cloud") == self.name:
+                return self._live(spec.name)
+        return None
+
+    @property
+    def serves_replicators(self) -> bool:
+        """Who owns the replicators: the Manager Service on 4.x, the cloud (the 3.x manager) before."""
+        return self.spec.type == "manager" or (self.spec.type == "cloud" and not self.features.separate_manager)
+
+    @property
+    def password_store(self):
+        """Where the root password lives: the Cloud Service's state for a manager (one OS), else its own."""
+        return self.cloud_service.store if self.spec.type == "manager" else self.store
+
+    def root_password(self) -> str:
+        return self.password_store.snapshot()["rootPassword"]
 
     # ----- state ---------------------------------------------------------------------------
     def initial_state(self) -> Dict[str, Any]:
@@ -74,7 +117,7 @@ class VcdaAppliance(BaseAppliance):
         return self.store.snapshot()
 
     def password_status(self, state=None) -> Dict[str, Any]:
-        state = state or self.state
+        state = self.password_store.snapshot() if (state is None or self.spec.type == "manager") else state
         if state["rootPasswordExpired"]:
             return {"rootPasswordExpired": True, "secondsUntilExpiration": 0}
         max_age = float(self.spec.get("root_password_max_age_days", 365)) * DAY_SECONDS
@@ -84,7 +127,7 @@ class VcdaAppliance(BaseAppliance):
 
     @property
     def service_type(self) -> str:
-        return inferred.SERVICE_TYPE[self.spec.type]
+        return inferred.service_type(self.spec.type, self.features.v)
 
     @property
     def peer_timeout(self) -> float:
@@ -160,7 +203,7 @@ class VcdaAppliance(BaseAppliance):
             if required:
                 raise inferred.missing_config_secret()
             return
-        if secret != self.state["rootPassword"]:
+        if secret != self.root_password():
             raise inferred.wrong_config_secret()
 
     def own_certificate(self) -> Dict[str, Any]:
@@ -168,5 +211,13 @@ class VcdaAppliance(BaseAppliance):
         return {"certificate": {"thumbPrint": certs.thumbprint(der)}, "encoded": certs.b64_der(der)}
 
     def local_site(self, state=None):
+        if self.spec.type == "manager":  # the manager's site is the one set on the Cloud Service [C: AVS Get-Config .site]
+            return self.cloud_service.local_site()
         site = (state or self.state)["site"]
         return site["name"] if site else None
+
+    def reset(self) -> None:
+        super().reset()
+        manager = self.manager_service  # first boot of the cloud appliance is first boot of both its services
+        if manager is not None:
+            manager.reset()

@@ -218,7 +218,7 @@ class Peer:
 
     def require_service(self, service_type: str) -> Dict[str, Any]:
         about = self.about()
-        if about.get("serviceType") != service_type:
+        if str(about.get("serviceType") or "").lower() != service_type.lower():  # casing differs by version [I]
             raise inferred.wrong_service(self.url, service_type, about.get("serviceType"))
         return about
 

@@ -10,7 +10,16 @@ from __future__ import annotations
 from ..common.errors import ApiError
 
 # [C: PSC Test-VCAVServiceEnvironment ValidateSet "Cloud","Manager","Replicator","Tunnel"]; OnPrem is [I].
-SERVICE_TYPE = {"cloud": "Cloud", "replicator": "Replicator", "tunnel": "Tunnel", "onprem": "OnPrem"}
+SERVICE_TYPE = {"cloud": "Cloud", "manager": "Manager", "replicator": "Replicator", "tunnel": "Tunnel", "onprem": "OnPrem"}
+# [I] the casing on 4.7: upper case, as AVS (the 4.7 client) compares with "MANAGER" / "CLOUD" (PowerShell
+# compares case-insensitively, so the real casing is not shown anywhere; clients must not depend on it).
+SERVICE_TYPE_UPPER_FROM = (4, 7)
+
+
+def service_type(kind, version):
+    name = SERVICE_TYPE[kind]
+    return name.upper() if tuple(version) >= SERVICE_TYPE_UPPER_FROM else name
+
 
 # [I] product names per generation; build numbers come from lab.yml (defaults below).
 PRODUCT_NAME_4X = "VMware Cloud Director Availability"
@@ -28,9 +37,9 @@ PASSWORD_RULE_TEXT = ("at least 8 characters with at least one lowercase letter,
 # [I] licence keys the lab accepts: five groups of five upper-case letters or digits.
 LICENSE_KEY_PATTERN = r"^[A-Z0-9]{5}(-[A-Z0-9]{5}){4}$"
 
-# [I] 4.x restart of services (unknowns.md §1: not found in any 4.x reference). "accept" (default)
-# serves POST /os/reboot-services like 3.x; "absent" answers 404 like an unknown path.
-REBOOT_SERVICES_4X_DEFAULT = "accept"
+# [I] 4.x restart of services (vcda.md corrections 9: no 4.x client calls it; PSC shows it on 3.x only).
+# "absent" (default) answers 404 like an unknown path; "accept" serves POST /os/reboot-services like 3.x.
+REBOOT_SERVICES_4X_DEFAULT = "absent"
 
 
 def _err(status, code, msg, *args, headers=None):
@@ -77,6 +86,17 @@ def not_found(method, path):
 
 def method_not_allowed(method, path):
     return _err(405, "MethodNotAllowed", "Request method %s is not supported on %s." % (method, path), method, path)  # [I]
+
+
+def replicator_already_paired(url, rid):
+    """Message [C: AVS Register-VCDAReplicator matches it on a repeated registration]; code and status [I]."""
+    return bad_input("The replicator is already paired to the manager.", url, rid)
+
+
+def tunnel_already_registered(url, tid):
+    """[I] 4.6+: a second POST /config/tunnels for a URL already registered (update it with PUT /config/tunnels/{id})."""
+    return bad_input("A tunnel with URL %s is already configured (id %s); update it with PUT /config/tunnels/%s." % (url, tid, tid),
+                     url, tid)
 
 
 def entity_not_found(kind, ident):
@@ -191,8 +211,8 @@ MIN_RPO, MAX_RPO = 5, 1440
 MIN_INSTANCES, MAX_INSTANCES = 1, 24
 # [I] the policy API generation: 4.1+ the split direction flags, 4.0 and 3.x allowIncoming/allowOutgoing.
 SPLIT_POLICY_FROM = (4, 1)
-# [I] ``GET /policies/{id}/status`` [C: PSC path] answers the org names assigned to the policy.
-POLICY_STATUS_KEYS = ("id", "displayName", "orgs", "usage")
+# ``GET /policies/{id}/status`` [C: PSC path]: a list of objects with ``org`` [C: PSC]; the other keys
+# of an item (policyId, policyName) are [I].
 
 
 def same_certificate(local_site, remote_url, thumbprint):

@@ -104,7 +104,9 @@ REPLICATOR_DETAILS = Schema({"apiUrl": Str(**URL), "apiThumbprint": Str(**THUMBP
 NEW_REPLICATOR = Schema({"owner": Str(required=True, check=_owner), "site": Str(required=True),
                          "description": Str(nullable=True, allow_empty=True), "replicatorId": Str(nullable=True),
                          "details": Obj(REPLICATOR_DETAILS, required=True)})
-RESET_COOKIE = REPLICATOR_DETAILS
+# reset-cookie (repair): 4.x nested {"description","details"} [C: AVS Repair-VCDAReplicator]; 3.x flat [C: PSC].
+RESET_COOKIE_4X = Schema({"description": Str(nullable=True, allow_empty=True), "details": Obj(REPLICATOR_DETAILS, required=True)})
+RESET_COOKIE_3X = REPLICATOR_DETAILS
 
 TUNNEL = Schema({"url": Str(**URL), "certificate": Str(required=True), "rootPassword": Str(required=True)})
 
@@ -125,14 +127,32 @@ SITE_LINK = Schema({"site": Str(required=True, check=_site_name), "description":
 
 # ----- §4 policies ------------------------------------------------------------------------
 _FLAG = dict(required=True)
-# 4.x NewReplicationPolicyRequest [S: DOC41/DOC47]: every field, all required (the clients send all).
-POLICY_4X = Schema({"displayName": Str(required=True), "allowIncomingProtections": Bool(**_FLAG),
-                    "allowIncomingMigrations": Bool(**_FLAG), "allowOutgoingProtections": Bool(**_FLAG),
-                    "allowOutgoingMigrations": Bool(**_FLAG), "allowOutgoingOnpremProtections": Bool(**_FLAG),
-                    "allowOutgoingOnpremMigrations": Bool(**_FLAG), "allowAdvancedRetentionRules": Bool(**_FLAG),
-                    "allowCustomSlaSettings": Bool(**_FLAG), "allowNotificationConfiguration": Bool(**_FLAG),
-                    "maxIncoming": Int(required=True), "maxInstances": Int(required=True),
-                    "maxPinnedInstances": Int(required=True), "minRpo": Int(required=True), "onpremDataCap": Int(required=True)})
+# 4.x NewReplicationPolicyRequest [S: DOC41/DOC45/DOC47; vcda.md corrections 5]: the fields of each version,
+# all required except ``onpremDataCap`` (accepted, never read back, so clients send it only when set; never null).
+_POLICY_41 = {"displayName": Str(required=True), "allowIncomingProtections": Bool(**_FLAG),
+              "allowIncomingMigrations": Bool(**_FLAG), "allowOutgoingProtections": Bool(**_FLAG),
+              "allowOutgoingMigrations": Bool(**_FLAG), "allowCustomSlaSettings": Bool(**_FLAG),
+              "allowNotificationConfiguration": Bool(**_FLAG), "maxIncoming": Int(required=True),
+              "maxInstances": Int(required=True), "maxPinnedInstances": Int(required=True), "minRpo": Int(required=True)}
+_POLICY_45 = dict(_POLICY_41, allowAdvancedRetentionRules=Bool(**_FLAG), allowOutgoingOnpremMigrations=Bool(**_FLAG),
+                  onpremDataCap=Int())
+_POLICY_47 = dict(_POLICY_45, allowOutgoingOnpremProtections=Bool(**_FLAG))
+POLICY_41, POLICY_45, POLICY_47 = Schema(_POLICY_41), Schema(_POLICY_45), Schema(_POLICY_47)
+# Fields a read-back (ReplicationPolicyInfo) never carries [S: 4.0/4.2/4.7 examples].
+POLICY_WRITE_ONLY = ("onpremDataCap",)
+
+
+def policy_schema(version):
+    """The policy body of API ``version`` (a tuple): 4.7+, 4.5-4.6, 4.1-4.4, else 4.0 / 3.x."""
+    if version >= (4, 7):
+        return POLICY_47
+    if version >= (4, 5):
+        return POLICY_45
+    if version >= (4, 1):
+        return POLICY_41
+    return POLICY_3X
+
+
 # 4.0 / 3.x [S: DOC 4.0; C: PSC New-vCAVTenantPolicy].
 POLICY_3X = Schema({"displayName": Str(required=True), "allowIncoming": Bool(**_FLAG), "allowOutgoing": Bool(**_FLAG),
                     "maxIncoming": Int(required=True), "maxInstances": Int(required=True), "minRpo": Int(required=True)})

@@ -46,10 +46,12 @@ TASK_DONE = ("SUCCEEDED", "FAILED", inferred.TASK_CANCELED)
 # The one table of what differs between API versions: key -> [(minimum version, value), ...],
 # newest first; the first row whose minimum is <= the appliance's version applies.
 VERSION_TABLE = {
-    # [C: TF HEAD vs 341aeef] 4.6+ /config/..., <=4.5 (and 3.x) /appliance/...
-    "root_password_expired": [((4, 6), "/config/root-password-expired"), ((0,), "/appliance/root-password-expired")],
-    # [C: TF 765692e] 4.6+ POST/GET /config/tunnels; <=4.5 POST /config/tunnel-service (read back from GET /config)
+    # [C: TF 47141f8 "Bump API version to VCDA 4.7", AVS Get-VCDAPassExp] 4.7+ /config/..., <=4.6 /appliance/...
+    "root_password_expired": [((4, 7), "/config/root-password-expired"), ((0,), "/appliance/root-password-expired")],
+    # [C: TF 765692e] 4.6+ POST/GET /config/tunnels (a collection: PUT /config/tunnels/{id} updates one, AVS
+    # Update-Tunnel); <=4.5 POST /config/tunnel-service (read back from GET /config)
     "tunnel_add": [((4, 6), "/config/tunnels"), ((0,), "/config/tunnel-service")],
+    "tunnel_update": [((4, 6), "/config/tunnels/%s"), ((0,), None)],
     "tunnel_list": [((4, 6), "/config/tunnels"), ((0,), None)],
     # [S: DOC47] POST -> task; [S: DOC42/45] GET -> task ([I] 4.6); [C: PVC] 3.x GET -> data ([I] 4.0/4.1)
     "health": [((4, 7), ("POST", "task")), (inferred.HEALTH_GET_TASK_FROM, ("GET", "task")), ((0,), ("GET", "data"))],
@@ -61,7 +63,24 @@ VERSION_TABLE = {
                               "tunnelAddress", "tunnelPort", "tunnelPublicAddress", "tunnelPublicPort"))],
     # [I] unknowns.md §1: the 3.x call, tried on 4.x too
     "reboot_services": [((0,), inferred.REBOOT_SERVICES_PATH)],
+    # [C: AVS Repair-VCDAReplicator] 4.x reset-cookie takes {"description","details"}; [C: PSC] 3.x the flat details
+    "reset_cookie_nested": [((4,), True), ((0,), False)],
+    # [C: TF resource_vcda_replicator.go, AVS Register-VCDAReplicator] 4.x: replicators are registered at the
+    # Manager Service (https://<cloud>:8441); 3.x: at the cloud appliance (the 3.x manager, PSC)
+    "replicator_owner": [((4,), ("manager",)), ((0,), ("manager", "cloud"))],
 }
+
+
+def media_version(version):
+    """The version in the vendor media type: ``h4-v4.7``; an x.0 release is ``h4-v4`` / ``h4-v3`` (vcda.md corrections 7)."""
+    major, minor = version
+    return "%d" % major if minor == 0 else "%d.%d" % (major, minor)
+
+
+def service_kind(service_type):
+    """``serviceType`` of ``GET /diagnostics/about`` -> cloud|manager|replicator|tunnel|onprem|unknown, any casing
+    (AVS compares with "MANAGER" / "CLOUD"; PSC's ValidateSet spells "Manager" / "Cloud")."""
+    return inferred.SERVICE_TYPES.get(str(service_type or "").strip().lower(), "unknown")
 
 
 def parse_version(value):
@@ -187,7 +206,7 @@ class VcdaClient(object):
     def accept(self):
         if self.version is None:
             return JSON_TYPE
-        return VENDOR_TYPE % ("%d.%d" % self.version)
+        return VENDOR_TYPE % media_version(self.version)
 
     @property
     def api_version(self):
@@ -403,12 +422,31 @@ class VcdaClient(object):
 
     # ----- reads ------------------------------------------------------------------------------
     def about(self):
+        if self.about_info is None and self.token is None:
+            self.login()  # detecting the version reads about once
         if self.about_info is None:
             self.about_info = self.get("/diagnostics/about")
         return self.about_info
 
     def appliance_type(self):
-        return inferred.SERVICE_TYPES.get(self.about().get("serviceType"), "unknown")
+        return service_kind(self.about().get("serviceType"))
+
+    def require_replicator_owner(self, option="url"):
+        """InputError unless this appliance owns the replicators: the Manager Service on 4.x
+        (https://<cloud>:8441, not the Cloud Service), the cloud appliance on 3.x."""
+        kind = self.appliance_type()
+        owners = self.path("replicator_owner")
+        if kind not in owners:
+            raise InputError("%s: %s is a %s service; replicators are registered at the Manager Service of the cloud "
+                             "appliance, https://<cloud>:8441 (vcda_replicator / vcda_lookup_service appliance_type=manager)"
+                             % (option, self.url, kind), option=option)
+        return kind
+
+    def replicator_site(self):
+        """The site a replicator is registered in: the manager's ``GET /config`` ``site`` (AVS, TF);
+        the 3.x cloud's ``localSite``."""
+        config = self.config() or {}
+        return config.get("site") or config.get("localSite")
 
     def config(self):
         return self.get("/config")
@@ -508,16 +546,31 @@ class VcdaClient(object):
                                          find_existing=lambda: self.find_replicator(details.get("apiUrl"))),
                                "registering the replicator")
 
-    def reset_replicator_cookie(self, replicator_id, details):
-        # Repairing again repairs the same link: safe to repeat.
-        return self.maybe_wait(self.call("POST", "/replicators/%s/reset-cookie" % replicator_id, details, idempotent=True),
+    def reset_replicator_cookie(self, replicator_id, details, description=None):
+        """Repair: 4.x sends ``{"description", "details"}``, 3.x the flat details. Repairing again repairs
+        the same link: safe to repeat."""
+        body = {"description": description or "", "details": details} if self.path("reset_cookie_nested") else details
+        return self.maybe_wait(self.call("POST", "/replicators/%s/reset-cookie" % replicator_id, body, idempotent=True),
                                "repairing the replicator")
 
     def delete_replicator(self, replicator_id):
         return self.maybe_wait(self.call("DELETE", "/replicators/%s" % replicator_id), "unregistering the replicator")
 
     def add_tunnel(self, url, certificate, root_password):
+        """Configure the tunnel ``url``. 4.6+: ``PUT /config/tunnels/{id}`` when that URL is configured
+        already, else ``POST /config/tunnels`` (adds one; a second POST for the URL is refused). <=4.5: the
+        one ``POST /config/tunnel-service``."""
         body = {"url": url, "certificate": certificate, "rootPassword": root_password}
+        update = self.path("tunnel_update")
+        if update:
+            for tunnel in self.tunnels():
+                if tunnel.get("id") and same_url(tunnel.get("url"), url):
+                    return self.maybe_wait(self.call("PUT", update % tunnel["id"], body, idempotent=True),
+                                           "updating the tunnel")
+            def find_existing():  # a second POST for the URL is refused: after a lost reply, re-read
+                return next((t for t in self.tunnels() if same_url(t.get("url"), url)), None)
+            return self.maybe_wait(self.call("POST", self.path("tunnel_add"), body, find_existing=find_existing),
+                                   "configuring the tunnel")
         return self.maybe_wait(self.call("POST", self.path("tunnel_add"), body, idempotent=True), "configuring the tunnel")
 
     def reboot_services(self):
@@ -576,7 +629,11 @@ class VcdaClient(object):
         return self.maybe_wait(self.call("DELETE", "/sites/%s" % site), "unpairing site %s" % site)
 
     def policies(self):
-        return self.list_all("/policies")
+        """``GET /policies``: a plain array (vcda.md corrections 5); an ``{"items"}`` page is tolerated [I]."""
+        body = self.get("/policies")
+        if isinstance(body, dict):
+            return self.list_all("/policies")
+        return list(body or [])
 
     def find_policy(self, display_name):
         for item in self.policies():
@@ -585,8 +642,17 @@ class VcdaClient(object):
         return None
 
     def policy_orgs(self, policy_id):
-        body = self.get(inferred.POLICY_STATUS_PATH % policy_id) or {}
-        return sorted(body.get(inferred.POLICY_STATUS_ORGS_KEY) or [])
+        """Org names of ``GET /policies/{id}/status``: a list of objects with ``org`` [C: PSC]; [I] a list of
+        names or an ``{"orgs": [...]}`` object are accepted too."""
+        body = self.get(inferred.POLICY_STATUS_PATH % policy_id)
+        if isinstance(body, dict):
+            body = body.get(inferred.POLICY_STATUS_ORGS_KEY) or []
+        orgs = []
+        for item in body or []:
+            name = item.get(inferred.POLICY_STATUS_ORG_KEY) if isinstance(item, dict) else item
+            if name:
+                orgs.append(str(name))
+        return sorted(orgs)
 
     def all_orgs(self):
         """Every org the site knows: the union of the orgs of every policy (default included)."""
@@ -620,23 +686,33 @@ def health_problems(health):
     if not isinstance(health, dict):
         return problems
 
+    def text(value):
+        if isinstance(value, dict):
+            return ("%s %s" % (value.get("code") or "", value.get("msg") or "")).strip()
+        return str(value)
+
     def walk(prefix, obj):
         for key in sorted(obj):
             value = obj[key]
             if key.endswith(inferred.HEALTH_ERROR_SUFFIX) and value:
-                if isinstance(value, dict):
-                    text = "%s %s" % (value.get("code") or "", value.get("msg") or "")
-                else:
-                    text = str(value)
-                problems.append("%s%s: %s" % (prefix, key, text.strip()))
+                problems.append("%s%s: %s" % (prefix, key, text(value)))
+            elif (key.endswith(inferred.HEALTH_CONNECTIVITY_SUFFIX) and isinstance(value, dict)
+                  and value.get(inferred.HEALTH_CONNECTIVITY_VALUE)):
+                # 3.5 / 4.0: "<check>Connectivity": {"value": {code, msg}} when broken (vcda.md corrections 6)
+                problems.append("%s%s: %s" % (prefix, key, text(value[inferred.HEALTH_CONNECTIVITY_VALUE])))
             elif isinstance(value, dict) and key == "managerHealth":
                 walk("%s." % key, value)
     walk("", health)
     for parent, key in inferred.HEALTH_OFFLINE_COUNTERS:
         holder = health.get(parent) if parent else health
-        if isinstance(holder, dict) and holder.get(key):
-            name = "%s.%s" % (parent, key) if parent else key
-            problems.append("%s: %s" % (name, holder[key]))
+        value = holder.get(key) if isinstance(holder, dict) else None
+        if not value:
+            continue
+        name = "%s.%s" % (parent, key) if parent else key
+        if isinstance(value, list):  # 3.5 / 4.0: the offline replicators themselves
+            value = ", ".join(str(item.get("apiUrl") or item.get("id") or item) if isinstance(item, dict) else str(item)
+                              for item in value)
+        problems.append("%s: %s" % (name, value))
     return problems
 
 

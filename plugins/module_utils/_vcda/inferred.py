@@ -11,13 +11,20 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-# [I] unknowns.md §1: the only restart-services call seen is the 3.x ``POST /os/reboot-services``
-# (no body). On 4.x it is tried as well; 404/405 mean "unsupported on this version".
+# [I] vcda.md corrections 9: the only restart-services call seen is the 3.x ``POST /os/reboot-services``
+# (PSC, no body); no 4.x client (TF, AVS) restarts services. It is only ever sent when the user asks
+# (vcda_service state=restarted, provider_site_restart=always); 404/405 mean "unsupported on this version".
 REBOOT_SERVICES_PATH = "/os/reboot-services"
 REBOOT_SERVICES_UNSUPPORTED = (404, 405)
 
 # [I] vcda.md §0: task states seen are QUEUED, RUNNING, SUCCEEDED, FAILED; CANCELED is inferred.
 TASK_CANCELED = "CANCELED"
+
+# 3.5 / 4.0 CloudHealthInfo (vcda.md corrections 6, from the vendor's 3.5/4.0 data-structure pages; no
+# public client reads them): ``dbConnectivity``/``lsConnectivity``/``managerConnectivity`` are
+# ``{"value": {code, msg}}`` when broken; [I] ``{"value": null}`` (or absent) when fine.
+HEALTH_CONNECTIVITY_SUFFIX = "Connectivity"
+HEALTH_CONNECTIVITY_VALUE = "value"
 
 # [I] vcda.md §2 health: 4.6 assumed like 4.2-4.5 (GET -> 202 task); 4.0/4.1 assumed like 3.x
 # (GET -> data). Entries of the version table in _vcda.VERSION_TABLE that rely on this.
@@ -54,17 +61,20 @@ HEALTH_OFFLINE_COUNTERS = (("managerHealth", "offlineReplicators"), (None, "offl
 # [I] the on-prem appliance takes ``ssoAdminCredentials`` with its lookup service (unknowns.md §2 (a)).
 ONPREM_LOOKUP_SERVICE_SSO = True
 
-# [I] ``serviceType`` of ``GET /diagnostics/about`` per appliance type ("OnPrem" is inferred).
-SERVICE_TYPES = {"Cloud": "cloud", "Manager": "cloud", "Replicator": "replicator", "Tunnel": "tunnel",
-                 "OnPrem": "onprem"}
+# ``serviceType`` of ``GET /diagnostics/about`` (lower-cased; compared case-insensitively) per appliance
+# type [C: PSC ValidateSet "Cloud","Manager","Replicator","Tunnel"; AVS compares "MANAGER"/"CLOUD"];
+# "onprem" is [I].
+SERVICE_TYPES = {"cloud": "cloud", "manager": "manager", "replicator": "replicator", "tunnel": "tunnel",
+                 "onprem": "onprem"}
 
 # ===== site pairing and policies (issue 4) ====================================================
 # [I] vcda.md §4 gives the 4.x policy body; that 4.1+ takes the split direction flags (and 4.0 / 3.x
 # ``allowIncoming``/``allowOutgoing``) is the boundary inferred from "4.0 / 3.x body used ...".
 POLICY_SPLIT_DIRECTIONS_FROM = (4, 1)
-# [C: PSC path] ``GET /policies/{id}/status``; [I] its ``orgs`` key: the org names assigned to the
-# policy (for ``default``: the orgs without another policy).
+# [C: PSC path] ``GET /policies/{id}/status``: a list of objects with ``org`` [C: PSC Remove-vCAVTenantPolicy
+# reads $objOrg.org] (for ``default``: the orgs without another policy); [I] an ``{"orgs": [...]}`` object.
 POLICY_STATUS_PATH = "/policies/%s/status"
+POLICY_STATUS_ORG_KEY = "org"
 POLICY_STATUS_ORGS_KEY = "orgs"
 # vcda.md §4: the default policy's id; [I] unassigning = assigning the default policy.
 DEFAULT_POLICY_ID = "default"

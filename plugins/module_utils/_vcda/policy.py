@@ -26,6 +26,13 @@ API_3X = {"allow_incoming": "allowIncoming", "allow_outgoing": "allowOutgoing", 
           "max_instances": "maxInstances", "min_rpo": "minRpo"}
 FIELDS_4X = tuple(sorted(API_4X))
 FIELDS_3X = tuple(sorted(API_3X))
+# Fields per version (vcda.md corrections 5, DOC41/DOC45/DOC47): 4.1 has none of these, 4.5 adds all but
+# allow_outgoing_onprem_protections, 4.7 has every field of API_4X.
+NEW_IN_45 = ("allow_advanced_retention_rules", "allow_outgoing_onprem_migrations", "onprem_data_cap")
+NEW_IN_47 = ("allow_outgoing_onprem_protections",)
+# Accepted by the API but never read back (ReplicationPolicyInfo has no onpremDataCap): sent when set,
+# never compared, never sent as null.
+WRITE_ONLY = ("onprem_data_cap",)
 # Values of a new policy for the options left unset (the default policy forbids everything too).
 CREATE_DEFAULTS = {"max_replicated_vms": inferred.UNLIMITED, "max_instances": 24, "max_pinned_instances": 0, "min_rpo": 15,
                    "onprem_data_cap": inferred.UNLIMITED}
@@ -35,6 +42,15 @@ MIN_INSTANCES, MAX_INSTANCES = 1, 24
 
 def uses_split_directions(version):
     return tuple(version) >= inferred.POLICY_SPLIT_DIRECTIONS_FROM
+
+
+def fields_for(version):
+    """The options API ``version`` (a tuple) has, sorted."""
+    version = tuple(version)
+    if not uses_split_directions(version):
+        return FIELDS_3X
+    missing = () if version >= (4, 7) else NEW_IN_47 if version >= (4, 5) else NEW_IN_47 + NEW_IN_45
+    return tuple(k for k in FIELDS_4X if k not in missing)
 
 
 def _count(params, option, allow_zero=True):
@@ -72,17 +88,31 @@ def validate(params):
     return values
 
 
-def policy_desired(params, split):
-    """The desired option values for this API generation (None = leave alone); InputError for options of
-    the other generation."""
+def policy_desired(params, version):
+    """The desired option values for API ``version`` (None = leave alone); InputError for options that
+    version does not have."""
     values = validate(params)
-    fields, other = (API_4X, API_3X) if split else (API_3X, API_4X)
-    wrong = sorted(k for k in other if k not in fields and values.get(k) is not None)
+    version = tuple(version)
+    fields = fields_for(version)
+    wrong = sorted(k for k in set(API_4X) | set(API_3X) if k not in fields and values.get(k) is not None)
     if wrong:
-        raise InputError("%s: not available on this API version (%s)" % (", ".join(wrong), "4.1 and later uses the "
-                         "split direction flags" if split else "4.0 and 3.x use allow_incoming/allow_outgoing"),
+        if not uses_split_directions(version) or any(k in API_3X and k not in API_4X for k in wrong):
+            hint = ("4.1 and later use the split direction flags" if uses_split_directions(version)
+                    else "4.0 and 3.x use allow_incoming/allow_outgoing")
+        else:
+            hint = "%s is in API 4.5+ / 4.7+ only" % ", ".join(wrong)
+        raise InputError("%s: not available on API %d.%d (%s)" % (", ".join(wrong), version[0], version[1], hint),
                          option=wrong[0])
     return dict((k, values.get(k)) for k in fields)
+
+
+def comparable(desired, live_policy, split):
+    """``desired`` restricted to what the server reads back: fields the live policy does not carry
+    (``onpremDataCap`` always; others a version lacks) are not compared."""
+    if live_policy is None:
+        return dict((k, v) for k, v in desired.items() if k not in WRITE_ONLY)
+    mapping = API_4X if split else API_3X
+    return dict((k, v) for k, v in desired.items() if k not in mapping or mapping[k] in live_policy)
 
 
 def _unlimited(value):
@@ -90,22 +120,25 @@ def _unlimited(value):
 
 
 def to_options(policy, split):
-    """A ``GET /policies`` item as option values."""
+    """A ``GET /policies`` item as option values: only the fields it carries."""
     mapping = API_4X if split else API_3X
-    out = dict((opt, policy.get(api)) for opt, api in mapping.items())
+    out = dict((opt, policy.get(api)) for opt, api in mapping.items() if api in policy)
     for key in ("max_replicated_vms", "onprem_data_cap"):
         if key in out:
             out[key] = _unlimited(out[key])
     return out
 
 
-def to_api(values, split, name, defaults=False):
-    """The full ``POST``/``PUT /policies`` body from option values (unset ones: creation defaults)."""
-    mapping = API_4X if split else API_3X
+def to_api(values, version, name, defaults=False):
+    """The ``POST``/``PUT /policies`` body of API ``version``: exactly that version's fields. Unset options
+    get the creation defaults with ``defaults`` (create); otherwise they are left out, never sent as null."""
+    version = tuple(version)
+    mapping = API_4X if uses_split_directions(version) else API_3X
     body = {"displayName": name}
-    for opt, api in mapping.items():
+    for opt in fields_for(version):
         value = values.get(opt)
         if value is None and defaults:
             value = CREATE_DEFAULTS.get(opt, False)
-        body[api] = value
+        if value is not None:
+            body[mapping[opt]] = value
     return body

@@ -30,6 +30,7 @@ LICENSE_KEY = "AAAAA-BBBBB-CCCCC-DDDDD-EEEEE"
 
 SITE1 = [
     {"name": "t-cloud", "type": "cloud", "site": "site1", "address": "127.0.1.11", "port": 0},
+    {"name": "t-manager", "type": "manager", "site": "site1", "address": "127.0.1.11", "port": 0, "cloud": "t-cloud"},
     {"name": "t-replicator", "type": "replicator", "site": "site1", "address": "127.0.1.12", "port": 0},
     {"name": "t-tunnel", "type": "tunnel", "site": "site1", "address": "127.0.1.13", "port": 0},
 ]
@@ -153,9 +154,17 @@ def configure_cloud(client: Client, ls: TinyTlsServer, site="site1"):
     ok(client.call("POST", "/config/lookup-service", {"url": ls.url, "thumbprint": ls.thumbprint}))
 
 
+def manager_of(lab: RunningLab, ls: TinyTlsServer = None, name="t-manager", password=NEW_PASSWORD) -> Client:
+    """The Manager Service (same root password as its cloud), logged in; with ``ls`` its lookup service set."""
+    manager = lab.client(name).login(password)
+    if ls is not None:
+        ok(manager.call("POST", "/config/lookup-service", {"url": ls.url, "thumbprint": ls.thumbprint}))
+    return manager
+
+
 def prepare_remote(cloud: Client, lab: RunningLab, name: str, ls: TinyTlsServer, group="replicators", password=True):
-    """Through the cloud: change the replicator/tunnel root password (unless ``password`` is
-    false: done already) and set its lookup service."""
+    """Through ``cloud`` (the manager for replicators, the cloud for tunnels): change the replicator/tunnel
+    root password (unless ``password`` is false: done already) and set its lookup service."""
     url, thumb = lab.url(name), lab.thumbprint(name)
     if password:
         change = {"apiUrl": url, "apiThumbprint": thumb, "rootPassword": NEW_PASSWORD}

@@ -8,7 +8,7 @@ import subprocess
 import time
 
 import pytest
-from emulator_helpers import (INITIAL_PASSWORD, LAB_TOKEN, NEW_PASSWORD, REPO, Client, configure_cloud, first_boot, ok,
+from emulator_helpers import (INITIAL_PASSWORD, LAB_TOKEN, NEW_PASSWORD, REPO, Client, configure_cloud, first_boot, manager_of, ok,
                               prepare_remote, replicator_body, write_config)
 
 from lab.emulators.common.tlsclient import PinnedHttpsClient, TlsError
@@ -54,13 +54,15 @@ def test_control_endpoints_need_the_lab_token(lab_factory):
 def test_drift(lab, lookup_service):
     cloud = first_boot(lab.client("t-cloud"))
     configure_cloud(cloud, lookup_service)
-    prepare_remote(cloud, lab, "t-replicator", lookup_service)
-    rep = ok(cloud.call("POST", "/replicators", replicator_body(lab)))
+    manager = manager_of(lab, lookup_service)
+    prepare_remote(manager, lab, "t-replicator", lookup_service)
+    rep = ok(manager.call("POST", "/replicators", replicator_body(lab)))
     control = lab.client("t-cloud")
 
-    ok(control.lab("POST", "/_lab/ops/remove-replicator", {"id": rep["id"]}))
-    assert ok(cloud.call("GET", "/replicators")) == []
-    assert control.lab("POST", "/_lab/ops/remove-replicator", {"id": rep["id"]}).status == 404
+    assert control.lab("POST", "/_lab/ops/remove-replicator", {"id": rep["id"]}).status == 400  # not the manager
+    ok(lab.client("t-manager").lab("POST", "/_lab/ops/remove-replicator", {"id": rep["id"]}))
+    assert ok(manager.call("GET", "/replicators")) == []
+    assert lab.client("t-manager").lab("POST", "/_lab/ops/remove-replicator", {"id": rep["id"]}).status == 404
 
     ok(control.lab("POST", "/_lab/ops/set-public-endpoint", {"apiPublicAddress": "drifted.example.com", "apiPublicPort": 9443}))
     endpoints = ok(cloud.call("GET", "/config/endpoints"))

@@ -22,17 +22,27 @@ def cloud(lab_factory, lookup_service, **defaults):
 def test_default_policy_forbids_replication_and_is_protected(lab_factory, lookup_service):
     _lab, a = cloud(lab_factory, lookup_service)
     page = ok(a.call("GET", "/policies"))
-    assert page["total"] == 1 and page["items"][0]["id"] == "default"
-    default = page["items"][0]
+    assert isinstance(page, list) and len(page) == 1 and page[0]["id"] == "default"   # a plain array [C: PSC]
+    default = page[0]
     assert not any(v for k, v in default.items() if k.startswith("allow")) and default["maxIncoming"] == 0
+    assert "onpremDataCap" not in default
     assert a.call("DELETE", "/policies/default").status == 400
-    assert ok(a.call("GET", "/policies/default/status"))["orgs"] == ["org1"]
+    assert _orgs(a, "default") == ["org1"]
+
+
+def _orgs(client, policy_id):
+    status = ok(client.call("GET", "/policies/%s/status" % policy_id))
+    assert isinstance(status, list) and all(set(item) >= {"org"} for item in status)   # [C: PSC $objOrg.org]
+    return [item["org"] for item in status]
 
 
 def test_create_update_validate_delete(lab_factory, lookup_service):
     _lab, a = cloud(lab_factory, lookup_service)
     gold = ok(a.call("POST", "/policies", GOLD))
     assert gold["id"] != "default" and gold["orgs"] == 0 and gold["minRpo"] == 15
+    assert "onpremDataCap" not in gold   # accepted, never read back
+    assert a.call("POST", "/policies", dict(GOLD, displayName="n", onpremDataCap=None)).status == 400   # never null
+    assert ok(a.call("POST", "/policies", {k: v for k, v in dict(GOLD, displayName="nocap").items() if k != "onpremDataCap"}))
     assert ok(a.call("GET", "/policies/%s" % gold["id"]))["displayName"] == "Gold"
     assert a.call("POST", "/policies", dict(GOLD, displayName="gold")).body["msg"].startswith("A policy with display name")
     for field, value in (("minRpo", 3), ("minRpo", 1441), ("maxInstances", 30), ("maxInstances", 0), ("maxPinnedInstances", 25)):
@@ -53,16 +63,16 @@ def test_assignment_moves_the_org_and_deleting_falls_back_to_default(lab_factory
     silver = ok(a.call("POST", "/policies", dict(GOLD, displayName="Silver")))
     reply = a.call("PATCH", "/policies/%s/orgs/org1" % gold["id"])
     assert reply.status == 202 and reply.body is None
-    assert ok(a.call("GET", "/policies/%s/status" % gold["id"]))["orgs"] == ["org1"]
-    assert ok(a.call("GET", "/policies/default/status"))["orgs"] == []
+    assert _orgs(a, gold["id"]) == ["org1"]
+    assert _orgs(a, "default") == []
     ok(a.call("PATCH", "/policies/%s/orgs/org1" % silver["id"]), 202)
     assert ok(a.call("GET", "/policies/%s" % gold["id"]))["orgs"] == 0
-    assert ok(a.call("GET", "/policies/%s/status" % silver["id"]))["orgs"] == ["org1"]
+    assert _orgs(a, silver["id"]) == ["org1"]
     unknown = a.call("PATCH", "/policies/%s/orgs/org9" % gold["id"])
     assert unknown.status == 404 and unknown.body["code"] == "OrgNotFound"
     assert a.call("PATCH", "/policies/nope/orgs/org1").status == 404
     ok(a.call("DELETE", "/policies/%s" % silver["id"]), 204)
-    assert ok(a.call("GET", "/policies/default/status"))["orgs"] == ["org1"]
+    assert _orgs(a, "default") == ["org1"]
 
 
 def test_policies_are_not_shared_between_sites(lab_factory, lookup_service):
@@ -71,7 +81,7 @@ def test_policies_are_not_shared_between_sites(lab_factory, lookup_service):
     configure_cloud(a, lookup_service, "site1")
     configure_cloud(b, lookup_service, "site2")
     ok(a.call("POST", "/policies", GOLD))
-    assert ok(b.call("GET", "/policies"))["total"] == 1
+    assert len(ok(b.call("GET", "/policies"))) == 1
 
 
 def test_3x_policy_body(lab_factory, lookup_service):
@@ -82,3 +92,24 @@ def test_3x_policy_body(lab_factory, lookup_service):
     old = ok(a.call("POST", "/policies", {"displayName": "Old", "allowIncoming": True, "allowOutgoing": False,
                                           "maxIncoming": 10, "maxInstances": 3, "minRpo": 30}))
     assert old["allowIncoming"] is True and "allowIncomingProtections" not in old
+
+
+def test_each_version_takes_its_own_policy_fields(lab_factory, lookup_service, tmp_path):
+    """4.1: no allowAdvancedRetentionRules / allowOutgoingOnprem*; 4.5 adds allowAdvancedRetentionRules and
+    allowOutgoingOnpremMigrations (no allowOutgoingOnpremProtections); 4.7 has all (vcda.md corrections 5)."""
+    only_47 = ("allowOutgoingOnpremProtections",)
+    only_45 = ("allowAdvancedRetentionRules", "allowOutgoingOnpremMigrations", "onpremDataCap")
+    v45 = {k: v for k, v in GOLD.items() if k not in only_47}
+    v41 = {k: v for k, v in v45.items() if k not in only_45}
+    for version, body, extra in (("4.1", v41, only_45 + only_47), ("4.5", v45, only_47)):
+        lab = lab_factory([dict(TWO_SITES[0], version=version)], state_dir=tmp_path / version)
+        a = first_boot(lab.client("a-cloud"))
+        configure_cloud(a, lookup_service)
+        for key in extra:
+            reply = a.call("POST", "/policies", dict(body, **{key: GOLD[key]}))
+            assert reply.status == 400 and key in reply.body["args"], (version, key, reply)
+        created = ok(a.call("POST", "/policies", body))
+        assert set(created) == set(body) - {"onpremDataCap"} | {"id", "orgs"}, version
+        default = ok(a.call("GET", "/policies"))[0]
+        assert set(default) == set(body) - {"onpremDataCap"} | {"id", "orgs"}, version
+        lab.lab.stop()

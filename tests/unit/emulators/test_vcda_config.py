@@ -6,7 +6,8 @@ from emulator_helpers import (LICENSE_KEY, NEW_PASSWORD, VCD_PASSWORD, VCD_URL, 
 
 from lab.emulators.common import certs
 
-CLOUD = [{"name": "t-cloud", "type": "cloud", "site": "site1", "address": "127.0.1.11", "port": 0}]
+CLOUD = [{"name": "t-cloud", "type": "cloud", "site": "site1", "address": "127.0.1.11", "port": 0},
+         {"name": "t-manager", "type": "manager", "site": "site1", "address": "127.0.1.11", "port": 0, "cloud": "t-cloud"}]
 
 
 def _error(reply, status, code="BadUserInput"):
@@ -17,7 +18,9 @@ def _error(reply, status, code="BadUserInput"):
 
 
 def test_strict_bodies(lab_factory):
-    cloud = first_boot(lab_factory(CLOUD).client("t-cloud"))
+    lab = lab_factory(CLOUD)
+    cloud = first_boot(lab.client("t-cloud"))
+    manager = lab.client("t-manager").login(NEW_PASSWORD)
     assert "extra" in _error(cloud.call("POST", "/license", {"key": LICENSE_KEY, "extra": 1}), 400)["args"]
     assert "key" in _error(cloud.call("POST", "/license", {}), 400)["args"]
     _error(cloud.call("POST", "/license", {"key": 12345}), 400)
@@ -33,11 +36,11 @@ def test_strict_bodies(lab_factory):
     details = {"apiUrl": "https://x:8043", "apiThumbprint": "SHA-256:00", "rootPassword": "p", "ssoUser": "u", "ssoPassword": "p",
                "bogus": 1}
     nested = {"owner": "*", "site": "site1", "details": details}
-    assert "details.bogus" in _error(cloud.call("POST", "/replicators", nested), 400)["args"]
+    assert "details.bogus" in _error(manager.call("POST", "/replicators", nested), 400)["args"]
     # The flat replicator body ANS sends is not the documented form.
     flat = {"apiUrl": "https://x:8043", "apiThumbprint": "SHA-256:" + ":".join(["AA"] * 32), "rootPassword": "p",
             "ssoUser": "u", "ssoPassword": "p", "description": "d"}
-    _error(cloud.call("POST", "/replicators", flat), 400)
+    _error(manager.call("POST", "/replicators", flat), 400)
 
 
 def test_media_types_and_unknown_paths(lab_factory):
@@ -50,6 +53,7 @@ def test_media_types_and_unknown_paths(lab_factory):
     assert reply.headers["content-type"] == "application/json;charset=UTF-8"
     _error(cloud.call("GET", "/config", accept="application/vnd.vmware.h4-v4.5+json;charset=UTF-8"), 406, "NotAcceptable")
     _error(cloud.call("GET", "/config", accept="text/html"), 406, "NotAcceptable")
+    _error(cloud.call("GET", "/config", accept="application/vnd.vmware.h4-v4+json"), 406, "NotAcceptable")
     _error(cloud.call("POST", "/license", '{"key": "%s"}' % LICENSE_KEY, headers={"Content-Type": "text/plain"}), 415,
            "UnsupportedMediaType")
     ok(cloud.call("POST", "/license", '{"key": "%s"}' % LICENSE_KEY, headers={"Content-Type": vendor47}))
@@ -60,16 +64,29 @@ def test_media_types_and_unknown_paths(lab_factory):
     assert old.call("GET", "/config", accept=vendor47).status == 406
 
 
+def test_media_type_of_x0_releases_has_no_minor(lab_factory):
+    """vcda.md corrections 7: 4.0 and 3.0 are h4-v4 / h4-v3; h4-v4.0 is not a media type they serve."""
+    lab = lab_factory([{"name": "v40", "type": "cloud", "address": "127.0.1.11", "port": 0, "version": "4.0"},
+                       {"name": "v30", "type": "cloud", "address": "127.0.1.12", "port": 0, "version": "3.0"}])
+    for name, good, bad in (("v40", "h4-v4", "h4-v4.0"), ("v30", "h4-v3", "h4-v3.0")):
+        client = first_boot(lab.client(name))
+        reply = client.call("GET", "/config", accept="application/vnd.vmware.%s+json;charset=UTF-8" % good)
+        assert reply.status == 200 and reply.headers["content-type"] == "application/vnd.vmware.%s+json;charset=UTF-8" % good
+        _error(client.call("GET", "/config", accept="application/vnd.vmware.%s+json" % bad), 406, "NotAcceptable")
+        assert ok(client.call("GET", "/diagnostics/about"))["buildVersion"].startswith(name[1] + ".0.0.")
+
+
 def test_out_of_order_calls(lab_factory, lookup_service):
     lab = lab_factory()
     cloud = first_boot(lab.client("t-cloud"))
+    manager = lab.client("t-manager").login(NEW_PASSWORD)
     body = replicator_body(lab)
-    _error(cloud.call("POST", "/replicators", body), 400)                    # no site yet
+    _error(manager.call("POST", "/replicators", body), 400)                  # no site yet
     ok(cloud.call("POST", "/config/site", {"localSite": "site1"}))
-    msg = _error(cloud.call("POST", "/replicators", body), 400)["msg"]       # no lookup service yet
+    msg = _error(manager.call("POST", "/replicators", body), 400)["msg"]     # no lookup service yet
     assert "lookup service" in msg
     _error(cloud.call("POST", "/config/tunnels", {"url": lab.url("t-tunnel"), "certificate": "AAAA", "rootPassword": "x"}), 400)
-    _error(cloud.call("POST", "/replicators", dict(body, site="elsewhere")), 404, "SiteNotFound")
+    _error(manager.call("POST", "/replicators", dict(body, site="elsewhere")), 404, "SiteNotFound")
 
 
 def test_site_is_set_once(lab_factory):
@@ -157,7 +174,7 @@ def test_remote_and_own_certificates(lab):
 def test_onprem_appliance(lab_factory, lookup_service):
     lab = lab_factory([{"name": "t-onprem", "type": "onprem", "site": "onprem1", "address": "127.0.1.31", "port": 0}])
     onprem = first_boot(lab.client("t-onprem"))
-    assert ok(onprem.call("GET", "/diagnostics/about"))["serviceType"] == "OnPrem"
+    assert ok(onprem.call("GET", "/diagnostics/about"))["serviceType"] == "ONPREM"   # [I] 4.7 upper case
     _error(onprem.call("POST", "/config/site", {"localSite": "x"}), 400)
     assert ok(onprem.call("POST", "/config/site", {"site": "onprem1"}))["site"] == "onprem1"
     ls = {"url": lookup_service.url, "thumbprint": lookup_service.thumbprint,
@@ -176,4 +193,4 @@ def test_full_cloud_configuration(lab, lookup_service):
                            "vcdUsername", "tunnelUrl", "tunnelCertificate", "isCombined"}
     assert config["localSite"] == "site1" and config["lsUrl"] == lookup_service.url
     about = ok(cloud.call("GET", "/diagnostics/about"))
-    assert set(about) == {"serviceType", "productName", "buildVersion", "buildDate"} and about["serviceType"] == "Cloud"
+    assert set(about) == {"serviceType", "productName", "buildVersion", "buildDate"} and about["serviceType"] == "CLOUD"

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import time
 
-from emulator_helpers import NEW_PASSWORD, configure_cloud, first_boot, ok, prepare_remote, replicator_body
+from emulator_helpers import NEW_PASSWORD, configure_cloud, first_boot, manager_of, ok, prepare_remote, replicator_body
 
 CLOUD_KEYS = {"productName", "buildVersion", "instanceId", "address", "diskUsage", "vcdError", "lsError", "dbError", "ntpError",
               "managerError", "tunnelError", "tunnelConnectivity", "managerHealth"}
@@ -42,8 +42,9 @@ def test_health_47_is_a_post_task_with_live_errors(lab, lookup_service):
     assert health["dbError"] is None and health["managerHealth"]["onlineReplicators"] == 0
 
     configure_cloud(cloud, lookup_service)
-    prepare_remote(cloud, lab, "t-replicator", lookup_service)
-    ok(cloud.call("POST", "/replicators", replicator_body(lab)))
+    manager = manager_of(lab, lookup_service)
+    prepare_remote(manager, lab, "t-replicator", lookup_service)
+    ok(manager.call("POST", "/replicators", replicator_body(lab)))
     prepare_remote(cloud, lab, "t-tunnel", lookup_service, group="tunnels")
     remote = ok(cloud.call("GET", "/config/remote-certificate?url=%s" % lab.url("t-tunnel")))
     ok(cloud.call("POST", "/config/tunnels", {"url": lab.url("t-tunnel"), "certificate": remote["encoded"],
@@ -66,6 +67,8 @@ def test_health_47_is_a_post_task_with_live_errors(lab, lookup_service):
     replicator_health = _wait_task(replicator, ok(replicator.call("POST", "/diagnostics/health"), 202))[0]["result"]
     assert replicator_health["managerError"] is None and replicator_health["onlineManagers"] == 1
     assert {"hbrError", "lwdError", "h4dmError", "offlineManagers"} <= set(replicator_health)
+    manager_health = _wait_task(manager, ok(manager.call("POST", "/diagnostics/health"), 202))[0]["result"]
+    assert manager_health["managerHealth"]["offlineReplicators"] == 1 and manager_health["lsError"] is None
 
 
 def test_health_45_is_a_get_task(lab_factory):
@@ -83,7 +86,8 @@ def test_health_35_returns_data_and_restart_services(lab_factory, lookup_service
     lab = lab_factory(version="3.5")
     cloud = first_boot(lab.client("t-cloud"))
     health = ok(cloud.call("GET", "/diagnostics/health"))
-    assert CLOUD_KEYS <= set(health) and health["productName"] == "VMware vCloud Availability"
+    keys = CLOUD_KEYS - {"lsError", "dbError", "managerError"} | {"lsConnectivity", "dbConnectivity", "managerConnectivity"}
+    assert keys <= set(health) and health["productName"] == "VMware vCloud Availability"
     configure_cloud(cloud, lookup_service)
     prepare_remote(cloud, lab, "t-tunnel", lookup_service, group="tunnels")
     remote = ok(cloud.call("GET", "/config/remote-certificate?url=%s" % lab.url("t-tunnel")))
@@ -99,10 +103,36 @@ def test_health_35_returns_data_and_restart_services(lab_factory, lookup_service
     assert ok(cloud.call("GET", "/diagnostics/health"))["tunnelError"] is None
 
 
-def test_restart_services_on_4x_is_configurable(lab_factory):
-    lab = lab_factory([{"name": "accepting", "type": "cloud", "address": "127.0.1.11", "port": 0},
-                       {"name": "absent", "type": "replicator", "address": "127.0.1.12", "port": 0, "reboot_services": "absent"}])
-    accepting, absent = first_boot(lab.client("accepting")), first_boot(lab.client("absent"))
+def test_restart_services_on_4x_is_absent_unless_configured(lab_factory):
+    lab = lab_factory([{"name": "accepting", "type": "cloud", "address": "127.0.1.11", "port": 0, "reboot_services": "accept"},
+                       {"name": "default", "type": "cloud", "address": "127.0.1.21", "port": 0}])
+    accepting, default = first_boot(lab.client("accepting")), first_boot(lab.client("default"))
     assert accepting.call("POST", "/os/reboot-services").status == 204
-    reply = absent.call("POST", "/os/reboot-services")
+    reply = default.call("POST", "/os/reboot-services")   # [I] 4.x default: like an unknown path
     assert reply.status == 404 and reply.body["code"] == "NotFound"
+
+
+def _health_35(cloud):
+    return ok(cloud.call("GET", "/diagnostics/health"))
+
+
+def test_health_35_uses_connectivity_keys_and_lists_offline_replicators(lab_factory, lookup_service):
+    lab = lab_factory(version="3.5")
+    cloud = first_boot(lab.client("t-cloud"))
+    health = _health_35(cloud)
+    assert not {"lsError", "dbError", "managerError"} & set(health)
+    assert health["lsConnectivity"]["value"]["code"] == "NotConfigured" and health["dbConnectivity"] == {"value": None}
+    configure_cloud(cloud, lookup_service)
+    # 3.x: the cloud appliance is the manager (no separate Manager Service); reset-cookie takes the flat body.
+    prepare_remote(cloud, lab, "t-replicator", lookup_service)
+    rep = ok(cloud.call("POST", "/replicators", replicator_body(lab)))
+    health = _health_35(cloud)
+    assert health["lsConnectivity"] == {"value": None} and health["managerConnectivity"] == {"value": None}
+    assert health["managerHealth"]["offlineReplicators"] == []
+    lab["t-replicator"].install_certificate(*lab["t-replicator"].new_self_signed())
+    health = _health_35(cloud)
+    assert health["managerHealth"]["offlineReplicators"] == [{"id": rep["id"], "apiUrl": rep["apiUrl"]}]
+    details = replicator_body(lab)["details"]
+    assert cloud.call("POST", "/replicators/%s/reset-cookie" % rep["id"], {"description": "", "details": details}).status == 400
+    ok(cloud.call("POST", "/replicators/%s/reset-cookie" % rep["id"], details))
+    assert _health_35(cloud)["managerHealth"]["offlineReplicators"] == []

@@ -117,7 +117,7 @@ def test_api_errors_carry_the_vcda_message():
 
 # ----- version table ------------------------------------------------------------------------
 @pytest.mark.parametrize("version,expected", [("4.7", "/config/root-password-expired"),
-                                              ("4.6", "/config/root-password-expired"),
+                                              ("4.6", "/appliance/root-password-expired"),
                                               ("4.5", "/appliance/root-password-expired"),
                                               ("3.5", "/appliance/root-password-expired")])
 def test_root_password_expired_path(version, expected):
@@ -366,3 +366,85 @@ def test_a_session_dropped_again_during_the_retries_logs_in_again():
     with pytest.raises(ApiError) as err:  # bounded
         client.telemetry()
     assert err.value.status == 401
+
+
+# ----- fidelity with the public clients (issue 8) ------------------------------------------------
+@pytest.mark.parametrize("version,media", [("4.0", "h4-v4"), ("3.0", "h4-v3"), ("4.7", "h4-v4.7"), ("3.5", "h4-v3.5"),
+                                           ("4.10", "h4-v4.10")])
+def test_vendor_media_type_of_x0_releases_has_no_minor(version, media):
+    client, unused_adapter, unused = make([], api_version=version)
+    assert client.accept == "application/vnd.vmware.%s+json;charset=UTF-8" % media
+
+
+@pytest.mark.parametrize("service_type,kind", [("Cloud", "cloud"), ("CLOUD", "cloud"), ("MANAGER", "manager"),
+                                               ("Manager", "manager"), ("replicator", "replicator"), ("Tunnel", "tunnel"),
+                                               ("OnPrem", "onprem"), ("Portal", "unknown"), (None, "unknown")])
+def test_service_type_is_compared_without_case(service_type, kind):
+    assert _vcda.service_kind(service_type) == kind
+
+
+def _about(service_type, version="4.7.0.1"):
+    return (200, {"serviceType": service_type, "buildVersion": version}, None)
+
+
+@pytest.mark.parametrize("service_type,version,ok", [("MANAGER", "4.7.0.1", True), ("CLOUD", "4.7.0.1", False),
+                                                     ("Cloud", "3.5.0.1", True), ("Replicator", "4.7.0.1", False)])
+def test_replicators_belong_to_the_manager_service_on_4x(service_type, version, ok):
+    client, unused_adapter, unused = make([LOGIN, _about(service_type, version)])
+    if ok:
+        assert client.require_replicator_owner() in ("manager", "cloud")
+        return
+    with pytest.raises(InputError) as err:
+        client.require_replicator_owner("url")
+    assert err.value.option == "url" and "https://<cloud>:8441" in str(err.value)
+
+
+def test_replicator_site_comes_from_the_managers_config():
+    client, unused_adapter, unused = make([LOGIN, (200, {"id": "m", "site": "site1", "lsUrl": None}, None)], api_version="4.7")
+    assert client.replicator_site() == "site1"
+    client, unused_adapter, unused = make([LOGIN, (200, fixture("config_cloud"), None)], api_version="3.5")
+    assert client.replicator_site() == fixture("config_cloud")["localSite"]
+
+
+DETAILS = {"apiUrl": "https://repl:8043", "apiThumbprint": TP, "rootPassword": "r", "ssoUser": "u", "ssoPassword": "p"}
+
+
+@pytest.mark.parametrize("version,nested", [("4.7", True), ("4.0", True), ("3.5", False)])
+def test_reset_cookie_body_by_version(version, nested):
+    client, adapter, unused = make([LOGIN, (200, fixture("replicators")[0], None)], api_version=version)
+    client.reset_replicator_cookie("r-1", DETAILS, "site1 replicator")
+    method, path, unused_q, unused_h, body = adapter.calls[1]
+    assert (method, path) == ("POST", "/replicators/r-1/reset-cookie")
+    assert body == ({"description": "site1 replicator", "details": DETAILS} if nested else DETAILS)
+
+
+def test_tunnel_of_a_known_url_is_updated_with_put_from_46():
+    tunnel = fixture("tunnels")["tunnels"][0]
+    client, adapter, unused = make([LOGIN, (200, fixture("tunnels"), None), (200, tunnel, None)], api_version="4.7")
+    client.add_tunnel("https://TUNNEL:8047/", "MIIC", "pw")
+    assert [(c[0], c[1]) for c in adapter.calls[1:]] == [("GET", "/config/tunnels"), ("PUT", "/config/tunnels/t-1")]
+    assert adapter.calls[2][4] == {"url": "https://TUNNEL:8047/", "certificate": "MIIC", "rootPassword": "pw"}
+    client, adapter, unused = make([LOGIN, (200, {"tunnels": []}, None), (200, tunnel, None)], api_version="4.6")
+    client.add_tunnel("https://tunnel:8047", "MIIB", "pw")
+    assert [(c[0], c[1]) for c in adapter.calls[1:]] == [("GET", "/config/tunnels"), ("POST", "/config/tunnels")]
+
+
+def test_policies_are_a_plain_array_and_status_a_list_of_orgs():
+    policies = [{"id": "default", "displayName": "default"}, {"id": "p1", "displayName": "Gold"}]
+    status = [{"org": "org2"}, {"org": "org1"}]
+    client, adapter, unused = make([LOGIN, (200, policies, None), (200, status, None), (200, {"orgs": ["o3"]}, None)],
+                                   api_version="4.7")
+    assert client.find_policy("Gold")["id"] == "p1"
+    assert adapter.calls[1][2] == ""   # no paging parameters: the array is the whole list
+    assert client.policy_orgs("p1") == ["org1", "org2"]
+    assert client.policy_orgs("p1") == ["o3"]   # [I] the older object shape is tolerated
+
+
+def test_health_35_connectivity_keys_and_offline_replicator_list_are_red():
+    problems = _vcda.health_problems(fixture("health_red_35"))
+    assert problems == ["lsConnectivity: NotConfigured The lookup service is not configured.",
+                        "managerConnectivity: SiteCommunicationError Manager unreachable.",
+                        "managerHealth.offlineReplicators: https://repl:8043"]
+    green = dict(fixture("health_red_35"), lsConnectivity={"value": None}, managerConnectivity={"value": None},
+                 managerHealth={"onlineReplicators": 1, "offlineReplicators": []})
+    assert _vcda.health_problems(green) == []   # tunnelConnectivity (a list of tunnels) is not an error

@@ -51,15 +51,41 @@ def params(**values):
 # ----- field mapping ------------------------------------------------------------------------------
 def test_every_4x_option_maps_to_its_api_field_both_ways():
     values = dict((opt, value) for opt, (_api, value) in FULL_4X.items())
-    body = policy.to_api(values, split=True, name="Gold")
+    body = policy.to_api(values, (4, 7), name="Gold")
     assert body == dict([("displayName", "Gold")] + list(FULL_4X.values()))
     assert policy.to_options(body, split=True) == values
-    assert set(policy.FIELDS_4X) == set(FULL_4X)
+    assert set(policy.FIELDS_4X) == set(FULL_4X) == set(policy.fields_for((4, 7)))
+
+
+def test_each_version_is_sent_only_its_own_fields():
+    """vcda.md corrections 5: 4.1 lacks allowAdvancedRetentionRules / allowOutgoingOnprem* (and onpremDataCap);
+    4.5 lacks allowOutgoingOnpremProtections; 4.7 has every field."""
+    values = dict((opt, value) for opt, (_api, value) in FULL_4X.items())
+    in_45 = ("allowAdvancedRetentionRules", "allowOutgoingOnpremMigrations", "onpremDataCap")
+    assert "allowOutgoingOnpremProtections" not in policy.to_api(values, (4, 5), "Gold")
+    assert set(in_45) <= set(policy.to_api(values, (4, 6), "Gold"))
+    body_41 = policy.to_api(values, (4, 1), "Gold")
+    assert not set(in_45 + ("allowOutgoingOnpremProtections",)) & set(body_41) and body_41["allowCustomSlaSettings"] is True
+    with pytest.raises(InputError) as err:
+        policy.policy_desired(params(allow_outgoing_onprem_protections=True), (4, 5))
+    assert err.value.option == "allow_outgoing_onprem_protections" and "4.5" in str(err.value)
+    with pytest.raises(InputError) as err:
+        policy.policy_desired(params(onprem_data_cap=5), (4, 2))
+    assert err.value.option == "onprem_data_cap"
+
+
+def test_only_fields_the_server_returns_are_compared():
+    desired = policy.policy_desired(params(min_rpo=30, onprem_data_cap=100, allow_advanced_retention_rules=True), (4, 7))
+    live_45 = {"id": "p", "displayName": "Gold", "minRpo": 30, "allowIncomingProtections": False}
+    compared = policy.comparable(desired, live_45, True)
+    assert "onprem_data_cap" not in compared and "allow_advanced_retention_rules" not in compared
+    assert compared["min_rpo"] == 30
+    assert "onprem_data_cap" not in policy.comparable(desired, None, True)   # not readable after creation either
 
 
 def test_every_35_option_maps_to_its_api_field_both_ways():
     values = dict((opt, value) for opt, (_api, value) in FULL_3X.items())
-    body = policy.to_api(values, split=False, name="Legacy")
+    body = policy.to_api(values, (3, 5), name="Legacy")
     assert body == dict([("displayName", "Legacy")] + list(FULL_3X.values()))
     assert policy.to_options(body, split=False) == values
     assert set(policy.FIELDS_3X) == set(FULL_3X)
@@ -72,35 +98,36 @@ def test_split_direction_flags_from_41(version, split):
 
 
 def test_creation_defaults_fill_unset_options_and_nothing_else():
-    body = policy.to_api({"allow_incoming_protections": True, "min_rpo": 60}, split=True, name="Gold", defaults=True)
+    body = policy.to_api({"allow_incoming_protections": True, "min_rpo": 60}, (4, 7), name="Gold", defaults=True)
     assert body["allowIncomingProtections"] is True and body["minRpo"] == 60
     assert body["allowOutgoingProtections"] is False  # forbidden unless asked for, like the default policy
     assert (body["maxIncoming"], body["maxInstances"], body["maxPinnedInstances"], body["onpremDataCap"]) == (
         inferred.UNLIMITED, 24, 0, inferred.UNLIMITED)
-    # an update sends the values it is given, unset ones as null (the module merges the live values first)
-    assert policy.to_api({"min_rpo": 60}, split=True, name="Gold")["maxInstances"] is None
+    # an update sends the values it is given and leaves unset ones out, never null (the module merges the live values)
+    update = policy.to_api({"min_rpo": 60}, (4, 7), name="Gold")
+    assert update == {"displayName": "Gold", "minRpo": 60} and None not in update.values()
 
 
 def test_unlimited_both_ways():
-    values = policy.policy_desired(params(max_replicated_vms="Unlimited", onprem_data_cap="unlimited"), split=True)
+    values = policy.policy_desired(params(max_replicated_vms="Unlimited", onprem_data_cap="unlimited"), (4, 7))
     assert values["max_replicated_vms"] == inferred.UNLIMITED and values["onprem_data_cap"] == inferred.UNLIMITED
-    assert policy.policy_desired(params(max_replicated_vms="0"), split=True)["max_replicated_vms"] == 0
+    assert policy.policy_desired(params(max_replicated_vms="0"), (4, 7))["max_replicated_vms"] == 0
     live = policy.to_options({"maxIncoming": -5, "onpremDataCap": -1, "maxInstances": 24}, split=True)
     assert live["max_replicated_vms"] == inferred.UNLIMITED and live["onprem_data_cap"] == inferred.UNLIMITED
     assert live["max_instances"] == 24
 
 
 def test_desired_leaves_unset_options_alone():
-    values = policy.policy_desired(params(min_rpo=30), split=True)
+    values = policy.policy_desired(params(min_rpo=30), (4, 7))
     assert values == dict((k, 30 if k == "min_rpo" else None) for k in policy.FIELDS_4X)
 
 
-@pytest.mark.parametrize("split,option", [(True, "allow_incoming"), (True, "allow_outgoing"),
-                                          (False, "allow_incoming_protections"), (False, "onprem_data_cap"),
-                                          (False, "max_pinned_instances")])
-def test_options_of_the_other_generation_are_refused(split, option):
+@pytest.mark.parametrize("version,option", [((4, 7), "allow_incoming"), ((4, 7), "allow_outgoing"),
+                                            ((3, 5), "allow_incoming_protections"), ((3, 5), "onprem_data_cap"),
+                                            ((3, 5), "max_pinned_instances")])
+def test_options_of_the_other_generation_are_refused(version, option):
     with pytest.raises(InputError) as err:
-        policy.policy_desired(params(**{option: 1 if "max" in option or "cap" in option else True}), split=split)
+        policy.policy_desired(params(**{option: 1 if "max" in option or "cap" in option else True}), version)
     assert err.value.option == option
     assert option in str(err.value)
 
@@ -168,13 +195,13 @@ class FakeSite(BaseAdapter):
         parts = path.strip("/").split("/")
         if path == "/sessions":
             payload, headers = {"roles": ["ADMINISTRATORS"], "user": "root"}, {"X-VCAV-Auth": "tok"}
-        elif path == "/policies" and method == "GET":
-            payload = {"items": list(self.policies.values()), "total": len(self.policies)}
+        elif path == "/policies" and method == "GET":  # a plain array, read-backs without onpremDataCap
+            payload = [dict((k, v) for k, v in p.items() if k != "onpremDataCap") for p in self.policies.values()]
         elif path == "/policies" and method == "POST":
             payload = dict(body, id="p-new")
             self.policies["p-new"] = payload
         elif parts[0] == "policies" and len(parts) == 3 and parts[2] == "status":
-            payload = {"orgs": self._orgs(parts[1])}
+            payload = [{"org": org} for org in self._orgs(parts[1])]  # [C: PSC] a list of objects with org
         elif parts[0] == "policies" and len(parts) == 4 and method == "PATCH":
             self.assignments[parts[3]] = parts[1]
             status = 202
@@ -210,8 +237,8 @@ class FakeModule(object):
         return dict(extra, changed=outcome.changed, diff=outcome.diff())
 
 
-GOLD = dict(policy.to_api(dict((opt, v) for opt, (_a, v) in FULL_4X.items()), True, "Gold"), id="p-gold")
-DEFAULT = dict(policy.to_api({}, True, "default", defaults=True), id="default", maxIncoming=0)
+GOLD = dict(policy.to_api(dict((opt, v) for opt, (_a, v) in FULL_4X.items()), (4, 7), "Gold"), id="p-gold")
+DEFAULT = dict(policy.to_api({}, (4, 7), "default", defaults=True), id="default", maxIncoming=0)
 
 
 def site(assignments):
@@ -268,7 +295,7 @@ def test_new_policy_gets_creation_defaults_and_its_orgs():
                                           orgs=["org1"]), client))
     assert result["changed"] is True
     post = [b for m, p, b in fake.calls if (m, p) == ("POST", "/policies")]
-    assert post == [policy.to_api({"allow_incoming_protections": True, "min_rpo": 60}, True, "Silver", defaults=True)]
+    assert post == [policy.to_api({"allow_incoming_protections": True, "min_rpo": 60}, (4, 7), "Silver", defaults=True)]
     assert fake.assignments["org1"] == "p-new"
 
 
@@ -277,8 +304,18 @@ def test_changed_field_updates_with_the_live_values_merged():
     result = module.run(FakeModule(params(min_rpo=60), client))
     assert result["changed"] is True
     (put,) = [b for m, p, b in fake.calls if (m, p) == ("PUT", "/policies/p-gold")]
-    assert put == dict(dict((k, v) for k, v in GOLD.items() if k != "id"), minRpo=60)
+    # the live values merged; onpremDataCap was not read back, so it is not sent (and never as null)
+    assert put == dict(dict((k, v) for k, v in GOLD.items() if k not in ("id", "onpremDataCap")), minRpo=60)
     # the same again: nothing to do
     fake.calls = []
     assert module.run(FakeModule(params(min_rpo=60), client))["changed"] is False
     assert fake.writes() == []
+
+
+def test_write_only_data_cap_is_sent_when_set_and_never_compared():
+    fake, client = site({})
+    assert module.run(FakeModule(params(onprem_data_cap=100), client))["changed"] is False   # not readable: no change
+    assert fake.writes() == []
+    module.run(FakeModule(params(min_rpo=60, onprem_data_cap=100), client))
+    (put,) = [b for m, p, b in fake.calls if (m, p) == ("PUT", "/policies/p-gold")]
+    assert put["onpremDataCap"] == 100 and put["minRpo"] == 60
