@@ -201,7 +201,6 @@ def test_manager_service_is_its_own_api(lab, lookup_service):
     lab.client("t-manager").login(INITIAL_PASSWORD)
 
 
-
 def test_sso_password_is_never_logged(lab, lookup_service):
     cloud = first_boot(lab.client("t-cloud"))
     configure_cloud(cloud, lookup_service)
