@@ -115,6 +115,8 @@ def _view(item):
 def run(mod):
     p = mod.params
     client = mod.vcda
+    thumbprint = (normalize_thumbprint(p["replicator_thumbprint"], "replicator_thumbprint")
+                  if p["state"] == "present" else None)  # bad input fails before any call
     client.require_replicator_owner("url")  # 4.x: the Manager Service (:8441), not the Cloud Service
     live = client.find_replicator(p["replicator_url"])
     if p["state"] == "absent":
@@ -123,7 +125,6 @@ def run(mod):
         if not mod.check_mode:
             client.delete_replicator(live["id"])
         return mod.result(Outcome(True, _view(live), {}), action="unregister")
-    thumbprint = normalize_thumbprint(p["replicator_thumbprint"], "replicator_thumbprint")
     details = {"apiUrl": p["replicator_url"], "apiThumbprint": thumbprint, "rootPassword": p["replicator_password"],
                "ssoUser": p["sso_user"], "ssoPassword": p["sso_password"]}
     if live is None:
