@@ -50,7 +50,7 @@ def experiments(info):
     url_cases = [
         ("vcda_info", dict(vcda), "url"),
         ("vcda_replicator", dict(vcda, replicator_url=repl["url"], replicator_thumbprint=repl["thumbprint"],
-                                 replicator_password=VCDA_ROOT, sso_user="u", sso_password="p"), "replicator_url"),
+                                 replicator_password=VCDA_ROOT, sso_user="u", sso_password="Sso-Pass-1!"), "replicator_url"),
         ("vcda_tunnel", dict(vcda, tunnel_url=tunnel["url"], tunnel_thumbprint=tunnel["thumbprint"],
                              tunnel_password=VCDA_ROOT), "tunnel_url"),
         ("vcda_site_pairing", dict(vcda, remote_url=site2["url"], remote_thumbprint=site2["thumbprint"]), "remote_url"),
@@ -83,7 +83,7 @@ def experiments(info):
                                                       "thumbprint"),
             ("nsx_l2vpn_client", dict(nsx, name="x", state="absent"), "thumbprint"),
             ("vcda_replicator", dict(vcda, replicator_url=repl["url"], replicator_thumbprint=repl["thumbprint"],
-                                     replicator_password=VCDA_ROOT, sso_user="u", sso_password="p"), "replicator_thumbprint"),
+                                     replicator_password=VCDA_ROOT, sso_user="u", sso_password="Sso-Pass-1!"), "replicator_thumbprint"),
             ("vcda_site_pairing", dict(vcda, remote_url=site2["url"], remote_thumbprint="x"), "remote_thumbprint"),
             ("vcda_onprem_site", dict(op, cloud_url=cloud["url"], cloud_thumbprint="x", cloud_user="admin1@org1",
                                       cloud_password="Org1-Admin-1!"), "cloud_thumbprint"),
@@ -100,7 +100,7 @@ def experiments(info):
     add("vcd_rights", dict(vcdc, rights=["View Rights"], organization="org1", timeout=0), "timeout")
     add("vcda_root_password", dict(vcda, new_password=VCDA_ROOT, auth_type="sso", username="a@b"), "auth_type")
     add("vcda_root_password", dict(vcda, password="Wrong-Pass-1!", new_password="Wrong-Pass-2!"), "password")
-    add("vcd_rights", dict(vcdc, rights=["View Rightz"], organization="org1"), "rights", "View Rights")
+    add("vcd_rights", dict(vcdc, rights=["View Rightz"], organization="org1"), "rights", "unknown right")
     add("vcd_rights", dict(vcdc, rights=["View Rights"], organization="org9"), "organization", "org1")
     add("vcd_org_vdc_network", dict(vcdc, name="n-bad", organization="org1", edge_gateway="no-such-edge",
                                     gateway_cidr="10.9.9.1/24"), "edge_gateway", "org1-edge")
