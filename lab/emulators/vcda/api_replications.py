@@ -1293,8 +1293,8 @@ SETTINGS_SCHEMA = Schema({
 def _number(value, name, low=0.0, high=None, strict=False):
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value < low or (strict and value == low) \
             or (high is not None and value > high):
-        raise ApiError(400, "BadUserInput", "%s must be a number %s %s%s." % (name, ">" if strict else ">=", low,
-                                                                               "" if high is None else " and <= %s" % high), [name])
+        upper = "" if high is None else " and <= %s" % high
+        raise ApiError(400, "BadUserInput", "%s must be a number %s %s%s." % (name, ">" if strict else ">=", low, upper), [name])
     return float(value)
 
 
@@ -1366,7 +1366,8 @@ def seed(appliance, body) -> Dict[str, Any]:
                       "vmName": name, "vappId": None, "vappName": None, "vdcId": None, "vdcName": None}
             destination = {"type": "vm", "site": dst_site, "org": org, "vdcId": vdc["id"], "vdcName": vdc["name"], "storageProfile": "*",
                            "storageProfileName": profile["name"] if profile else None}
-            rec = new_record("vm", rec_id="C4-%s" % uuid.UUID(int=rng.getrandbits(128), version=4), owner=org, user="lab-seed", now=now, manager=manager, is_migration=is_migration, settings=settings,
+            rec = new_record("vm", rec_id="C4-%s" % uuid.UUID(int=rng.getrandbits(128), version=4), owner=org, user="lab-seed",
+                             now=now, manager=manager, is_migration=is_migration, settings=settings,
                              source=source, destination=destination, vm=vm, synthetic=True)
             if synced:
                 rec["sync"] = new_sync(now - rng.randint(2, 72) * 3600 * 1000)
@@ -1483,4 +1484,3 @@ def _merge(target, patch):
             target.pop(key, None)
         else:
             target[key] = value
-

@@ -228,7 +228,7 @@ class Vcenter:
     def power_off(self, moid: str, guest_seconds: float) -> str:
         """Guest shutdown (when tools run), then power off after ``guest_seconds``. Returns what was done."""
         with self.lock:
-            vm, _ = self._vm(moid)
+            vm = self._vm(moid)[0]
             if vm is None:
                 raise inferred.source_vm_gone(moid)
             if str(vm.runtime.powerState) == "poweredOff":
@@ -256,7 +256,7 @@ class Vcenter:
 
     def power_on(self, moid: str) -> None:
         with self.lock:
-            vm, _ = self._vm(moid)
+            vm = self._vm(moid)[0]
             if vm is None:
                 raise inferred.source_vm_gone(moid)
             if str(vm.runtime.powerState) == "poweredOn":
@@ -287,9 +287,9 @@ class Vcenter:
                 key=1000, busNumber=0, sharedBus="noSharing"))
             devices.append(ctrl)
             for unit, size in enumerate(disks):
+                flat = vim.vm.device.VirtualDisk.FlatVer2BackingInfo(diskMode="persistent", thinProvisioned=True)
                 disk = vim.vm.device.VirtualDisk(key=2000 + unit, controllerKey=1000, unitNumber=unit, capacityInKB=max(1, size // 1024),
-                                                 backing=vim.vm.device.VirtualDisk.FlatVer2BackingInfo(diskMode="persistent",
-                                                                                                        thinProvisioned=True))
+                                                 backing=flat)
                 devices.append(vim.vm.device.VirtualDeviceSpec(operation="add", fileOperation="create", device=disk))
             for index, _nic in enumerate(nics):
                 if isinstance(network, vim.dvs.DistributedVirtualPortgroup):

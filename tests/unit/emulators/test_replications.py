@@ -399,7 +399,7 @@ def test_bad_input_unknown_vm_vdc_profile_and_discriminator(site):
 
 def test_cross_site_needs_an_extended_session(site):
     seeded = site.vcd().lab("POST", "/_lab/vapps", {"vdc": "org1-vdc", "name": "web", "powerOn": True,
-                                                                 "vms": [{"name": "web01", "network": "company-network", "diskGb": 1}]})
+                                                    "vms": [{"name": "web01", "network": "company-network", "diskGb": 1}]})
     assert seeded.status == 201, seeded
     vm_id = seeded.body["vmIds"][0]
     cloud = site.client("r-cloud1", tenant=True)
@@ -455,8 +455,12 @@ def test_pause_resume_sync_and_a_slow_link_violates_the_rpo(site):
     assert both.status == 400 and "mutually exclusive" in both.body["msg"]
     # a slow link: the deltas take longer than the RPO
     site.settings(bandwidthMbps={"onprem1": 0.01})
-    view = wait_for(lambda: (lambda v: v if v["destinationState"]["currentRpoViolation"] > 0 else None)(
-        ok(cloud.call("GET", "/vm-replications/" + item["id"]))), timeout=15)
+
+    def violated():
+        current = ok(cloud.call("GET", "/vm-replications/" + item["id"]))
+        return current if current["destinationState"]["currentRpoViolation"] > 0 else None
+
+    view = wait_for(violated, timeout=15)
     assert view["overallHealth"] == "YELLOW"
     truth = ok(cloud.lab("GET", "/_lab/replications?id=" + item["id"]))
     assert truth["items"][0]["view"]["id"] == item["id"] and truth["items"][0]["record"]["vm"]["diskBytes"] == GIB
