@@ -23,9 +23,13 @@ class ScriptedAdapter(BaseAdapter):
     def record(self, request):
         return request
 
+    def answer(self, request):
+        """The next ``(status, payload, headers)`` (or exception) for ``request``: the script's next item."""
+        return self.script.pop(0)
+
     def send(self, request, **kwargs):
         self.calls.append(self.record(request))
-        item = self.script.pop(0)
+        item = self.answer(request)
         if isinstance(item, Exception):
             raise item
         status, payload, headers = item

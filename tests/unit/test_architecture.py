@@ -1,0 +1,81 @@
+"""Rules of the layout that used to be conventions only (DEVELOPERS.md)."""
+import ast
+import os
+import re
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+MODULE_UTILS = os.path.join(ROOT, "plugins", "module_utils")
+
+
+def _sources():
+    for folder, _dirs, files in os.walk(MODULE_UTILS):
+        for name in sorted(files):
+            if name.endswith(".py"):
+                yield os.path.relpath(os.path.join(folder, name), MODULE_UTILS)
+
+
+def _imports(path):
+    tree = ast.parse(open(os.path.join(MODULE_UTILS, path)).read(), path)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield alias.name
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            yield node.module
+
+
+def test_clients_and_services_never_import_ansible():
+    """Every file under module_utils except the module base classes (``*/module.py``) is Ansible-free,
+    so that modules, action plugins and tests reuse it; collection imports are fine."""
+    offenders = []
+    for path in _sources():
+        if os.path.basename(path) == "module.py":
+            continue
+        for name in _imports(path):
+            if name == "ansible" or name.startswith("ansible."):
+                offenders.append("%s imports %s" % (path, name))
+    assert offenders == []
+
+
+def test_the_rule_above_sees_an_ansible_import(tmp_path):
+    """The scan is not vacuous: it finds the imports the base classes do have."""
+    assert any(n.startswith("ansible.module_utils") for n in _imports(os.path.join("_common", "module.py")))
+
+
+def _layout_rows():
+    text = open(os.path.join(ROOT, "DEVELOPERS.md")).read()
+    table = text.split("## Layout", 1)[1].split("\n\n", 2)[1]
+    rows = {}
+    for line in table.splitlines():
+        match = re.match(r"^\| `([^`]+)` \| (.*) \|$", line)
+        if match:
+            rows[match.group(1)] = match.group(2)
+    return rows
+
+
+def test_the_layout_table_lists_every_module_utils_package_and_file():
+    rows = _layout_rows()
+    missing = []
+    for package in sorted(os.listdir(MODULE_UTILS)):
+        folder = os.path.join(MODULE_UTILS, package)
+        if not os.path.isdir(folder) or package == "__pycache__":
+            continue
+        key = "plugins/module_utils/%s/" % package
+        if key not in rows:
+            missing.append(key)
+            continue
+        for name in sorted(os.listdir(folder)):
+            if name.endswith(".py") and name != "__init__.py" and "`%s`" % name not in rows[key]:
+                missing.append(key + name)
+    assert missing == [], "DEVELOPERS.md's layout table does not describe: %s" % ", ".join(missing)
+
+
+def test_the_layout_table_names_only_files_that_exist():
+    stale = []
+    for key, text in _layout_rows().items():
+        if not key.startswith("plugins/module_utils/_"):
+            continue
+        for name in re.findall(r"`([a-z_]+\.py)`", text):
+            if not os.path.exists(os.path.join(ROOT, key, name)):
+                stale.append(key + name)
+    assert stale == []
