@@ -660,7 +660,7 @@ class ReplicationService(object):
         new_vms = {}
         for index, spec in enumerate(specs):
             site = spec["destination_site"]
-            label = spec.get("label") or ""
+            label = "%s: " % spec["label"] if len(specs) > 1 and spec.get("label") else ""
             try:
                 if ("vdc", site, spec["vdc"]) not in cache:
                     cache[("vdc", site, spec["vdc"])] = self.vdc(site, spec["vdc"])

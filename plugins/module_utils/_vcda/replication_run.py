@@ -211,7 +211,7 @@ class Run(object):
             try:
                 unit.steps = rep.plan(unit.item, state, unit.spec.get("type"))
             except InputError as error:
-                problems.append((error.option, "%s: %s" % (unit.name, error)))
+                problems.append((error.option, "%s%s" % ("%s: " % unit.name if len(self.units) > 1 else "", error)))
                 continue
             if unit.item is not None:
                 problems.extend(self._item_problems(unit))
