@@ -10,12 +10,13 @@ export ANSIBLE_NOCOLOR := 1
 export PYTHONUNBUFFERED := 1
 
 APT_PACKAGES := golang-go golang-github-vmware-govmomi-dev qemu-utils openssl git
-.PHONY: help deps apt-deps pip-deps collection lab-up lab-down ovas sanity lint units integration test demo reliability benchmark clean
+.PHONY: help deps apt-deps pip-deps collection lab-up lab-down ovas sanity lint units integration test demo reliability benchmark benchmark-migration clean
 
 help:
 	@echo "make demo       set up everything, start the lab, run the main job twice, stop the lab"
 	@echo "make test       sanity + ansible-lint + unit + integration tests (what CI runs)"
 	@echo "make benchmark  ovf_deploy upload speed and memory against community.vmware and curl"
+	@echo "make benchmark-migration  50 VMs: vcda_migration_wave vs vcda_replication in a loop vs one VM"
 
 deps: apt-deps pip-deps collection
 
@@ -88,6 +89,9 @@ demo: deps lab-up ovas
 
 benchmark: deps lab-up
 	@$(PYTHON) benchmarks/ovf_upload/run.py
+
+benchmark-migration: deps lab-up
+	@$(PYTHON) benchmarks/migration_wave/run.py
 
 clean: lab-down
 	rm -rf tests/output lab/build lab/run lab/state

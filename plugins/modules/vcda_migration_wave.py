@@ -132,6 +132,10 @@ requests:
   description: Replication list and task list requests this run made (one per site per poll).
   returned: always
   type: int
+polls:
+  description: Polls of the replication lists while waiting (each one list request per site and kind).
+  returned: always
+  type: int
 """
 
 from ansible_collections.cloudmove.vcda.plugins.module_utils._vcda.module import VcdaModule
@@ -174,7 +178,7 @@ def run(mod):
         if vsphere is not None:
             vsphere.close()
     result = dict(changed=changed, vms=results, migrated=[r["name"] for r in results if r["state"] == "migrated"],
-                  progress=progress.lines, requests=service.requests)
+                  progress=progress.lines, requests=service.requests, polls=service.polls)
     for warning in service.warnings:
         mod.warn(warning)
     if mod._diff:

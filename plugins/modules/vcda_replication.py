@@ -154,6 +154,10 @@ progress:
   returned: always
   type: list
   elements: str
+polls:
+  description: Polls of the replication list while waiting (one list request each).
+  returned: always
+  type: int
 """
 
 from ansible_collections.cloudmove.vcda.plugins.module_utils._vcda.module import VcdaModule
@@ -175,7 +179,7 @@ def run(mod):
             vsphere.close()
     (unit,) = results
     result = dict(changed=changed, replication=unit["replication"], before=unit["before"], steps=unit["steps"],
-                  pending=unit["pending"], progress=progress.lines, state=unit["state"])
+                  pending=unit["pending"], progress=progress.lines, state=unit["state"], polls=service.polls)
     for warning in service.warnings:
         mod.warn(warning)
     if mod._diff:

@@ -549,6 +549,7 @@ class ReplicationService(object):
         self.clock = clock
         self.sleep = sleep
         self.requests = 0
+        self.polls = 0
         self.warnings = []
 
     # sessions ---------------------------------------------------------------------------------
@@ -812,6 +813,7 @@ class Watcher(object):
             for key in keys:
                 out[key] = by_id.get(self.targets[key][2])
         self.polls += 1
+        self.service.polls += 1
         return out
 
     def wait(self, ready, what="the replications"):

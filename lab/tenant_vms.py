@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
-"""Lab helper (not part of the collection): source VMs for replication tests in a lab vcsim.
+"""Lab helper (not part of the collection): the tenant's workload VMs in a lab vcsim, as sources of migrations.
 
-    lab_vms.py [--vcsim lab/run/vcsim-tenant.json] ensure NAME... [--power on|off] [--network DC0_DVPG0] [--disk-mb 256]
-    lab_vms.py [--vcsim ...] delete NAME...
+    python3 lab/tenant_vms.py [--vcsim lab/run/vcsim-tenant.json] ensure NAME... [--power on|off] [--network DC0_DVPG0]
+    python3 lab/tenant_vms.py [--vcsim ...] power NAME... --power on|off
+    python3 lab/tenant_vms.py [--vcsim ...] delete NAME...
 
-``ensure`` creates missing VMs (one NIC on the port group, one thin disk) in DC0/DC0_C0 and sets the power state;
-it also re-enables PowerOnVM_Task when a guard disabled it (tests start from a clean VM). Prints JSON
-``{"created": [...], "powered": [...]}``.
+``ensure`` creates the missing VMs (one VMXNET3 NIC on the port group, one thin disk of ``--disk-mb``) in DC0/DC0_C0
+with the power state asked; existing VMs are left alone (a migrated, guarded source stays as it is). ``power`` sets
+the power state of existing VMs, first re-enabling a power-on a guard disabled (tests start from clean VMs).
+Prints JSON ``{"created", "powered", "deleted"}``.
 """
 import argparse
 import json
@@ -70,7 +72,7 @@ def create(content, name, network, disk_mb):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--vcsim", default="lab/run/vcsim-tenant.json")
-    parser.add_argument("action", choices=["ensure", "delete"])
+    parser.add_argument("action", choices=["ensure", "power", "delete"])
     parser.add_argument("names", nargs="+")
     parser.add_argument("--power", choices=["on", "off"], default="on")
     parser.add_argument("--network", default="DC0_DVPG0")
@@ -90,10 +92,12 @@ def main():
                     WaitForTask(vm.Destroy_Task())
                     out["deleted"].append(name)
                 continue
-            if vm is None:
+            if vm is None and args.action == "ensure":
                 create(content, name, args.network, args.disk_mb)
                 vm = vms_by_name(content)[name]
                 out["created"].append(name)
+            elif args.action == "ensure" or vm is None:
+                continue
             try:
                 content.authorizationManager.EnableMethods([vm], ["PowerOnVM_Task"], "cloudmove.vcda")
             except Exception:  # pylint: disable=broad-except  # not guarded, or vcsim without EnableMethods
