@@ -131,8 +131,9 @@ SYNC_ERROR_STATES = ("ERROR",)
 # (``POWERED_ON``/``POWERED_OFF`` or vCenter's ``poweredOn``/``poweredOff``) and its vApp in ``vappId``.
 INVENTORY_ORG_KEY = "org"
 INVENTORY_POWER_KEY = "powerState"
-# [C: PSC] ``GET /tasks`` lists tasks (``offset``/``limit``); waiting for many tasks reads this list once
-# per poll instead of ``GET /tasks/{id}`` per task. [I] its page shape is ``{"items","total"}``.
+# [C: PSC ``Public/Tasks/Get-vCAVTasks.ps1``] ``GET /tasks`` lists tasks as ``{"items","total"}`` pages
+# (``offset``/``limit``); [I] waiting for many tasks reads this list once per poll instead of
+# ``GET /tasks/{id}`` per task (that every task of the run is in that list).
 TASK_LIST_PATH = "/tasks"
 # [I] a tenant's ``GET /policies`` answers only the policy assigned to its org.
 TENANT_SEES_OWN_POLICY = True

@@ -569,3 +569,45 @@ def test_query_filters_in_the_service():
         ["web-02"]]
     assert len(service.query(destination_site="site1", org="ORG1")) == 2
     assert service.query(destination_site="site1", vm="vm-1")[0]["source"]["vmName"] == "web-01"
+
+
+# ----- what the modules share ------------------------------------------------------------------
+def test_unit_spec_takes_wave_defaults_and_entry_overrides():
+    params = dict((k, None) for k in run.SPEC_KEYS)
+    params.update(source_site="onprem1", destination_site="site1", vdc="org1-vdc", storage_profile="Standard",
+                  source_vcenter={"hostname": "vc", "datacenter": "DC0"})
+    spec_ = run.unit_spec(params, ["web-01"], label="web-01", overrides={"storage_profile": "Performance", "rpo": None})
+    assert (spec_["storage_profile"], spec_["vdc"], spec_["on_premises"], spec_["datacenter"]) == (
+        "Performance", "org1-vdc", True, "DC0")
+    assert run.unit_spec(dict(params, source_vcenter=None), ["vm-x"])["on_premises"] is False
+
+
+def test_wave_entries_are_parsed_and_bad_ones_named():
+    from ansible_collections.cloudmove.vcda.plugins.modules import vcda_migration_wave as wave
+    params = dict((k, None) for k in run.SPEC_KEYS)
+    params.update(source_site="onprem1", destination_site="site1", source_vcenter={"hostname": "vc"},
+                  vms=["a", {"name": "b", "storage_profile": "Performance"}, {"vms": ["c", "d"], "vapp_name": "CD"}])
+    specs = wave.units(params)
+    assert [(s["vms"], s["label"], s["storage_profile"]) for s in specs] == [
+        (["a"], "a", None), (["b"], "b", "Performance"), (["c", "d"], "CD", None)]
+    with pytest.raises(InputError, match=r"vms\[0\]: unknown keys colour"):
+        wave.units(dict(params, vms=[{"name": "x", "colour": "red"}]))
+
+
+def test_progress_lines_are_written_for_the_action_plugin(tmp_path):
+    path = str(tmp_path / "progress.json")
+    ticks = iter([100.0, 101.0, 104.5])
+    progress = run.Progress(path, clock=lambda: next(ticks))
+    progress("1/2 ready")
+    progress("2/2 ready")
+    assert progress.lines == ["[   1s] 1/2 ready", "[   4s] 2/2 ready"]
+    with open(path) as handle:
+        assert json.load(handle) == {"lines": progress.lines, "count": 2}
+
+
+def test_cutover_window_times_are_validated():
+    with pytest.raises(InputError, match="cutover_window.start: '25:00'"):
+        run.in_window({"start": "25:00", "end": "02:00"})
+    import datetime
+    assert not run.in_window({"start": "01:00", "end": "02:00"}, datetime.datetime(2026, 12, 1, 2, 0))
+    assert run.in_window(None)
