@@ -95,8 +95,17 @@ def org_of(item):
 
 
 def recovery_state(item):
+    """``recoveryState`` of a VM item; a vApp item's is its members' (IN_PROGRESS while any member recovers, the
+    common state when they agree, NOT_STARTED when they do not)."""
     info = ((item.get("destinationState") or {}).get("recoveryInfo") or {})
-    return info.get("recoveryState") or "NOT_STARTED"
+    if info.get("recoveryState"):
+        return info["recoveryState"]
+    members = [recovery_state(sub) for sub in item.get(inferred.VAPP_VM_ITEMS_KEY) or []]
+    if not members:
+        return "NOT_STARTED"
+    if "IN_PROGRESS" in members:
+        return "IN_PROGRESS"
+    return members[0] if len(set(members)) == 1 else "NOT_STARTED"
 
 
 def phase(item):

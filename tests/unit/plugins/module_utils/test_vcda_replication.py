@@ -291,6 +291,13 @@ def test_vapp_items_name_every_member_and_are_synced_only_when_all_are():
     assert rep.progress_of(vapp) == 40
     vapp["vmReplications"][1].update(dataConnectionState="OK", destinationState={"latestInstance": {"key": 2}})
     assert rep.is_synced(vapp)
+    # a vApp item carries its recovery state per member
+    assert rep.state_of(dict(vapp, isMigration=True)) == "present"
+    for sub in vapp["vmReplications"]:
+        sub["destinationState"]["recoveryInfo"] = {"recoveryState": "COMPLETE"}
+    assert rep.state_of(dict(vapp, isMigration=True)) == "migrated"
+    vapp["vmReplications"][0]["destinationState"]["recoveryInfo"] = {"recoveryState": "IN_PROGRESS"}
+    assert rep.recovery_state(vapp) == "IN_PROGRESS"
 
 
 # ----- plan ------------------------------------------------------------------------------------
