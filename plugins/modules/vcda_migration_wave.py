@@ -44,7 +44,9 @@ options:
     elements: raw
     required: true
   state:
-    description: V(migrated) cuts over (the wave's goal); V(present) only replicates and waits until every VM is cutover ready.
+    description:
+      - V(migrated) cuts over (the wave's goal); V(present) only replicates and waits until every VM is cutover ready
+        (VMs already migrated are left as they are).
     type: str
     choices: [present, migrated]
     default: migrated
@@ -172,7 +174,7 @@ def run(mod):
     try:
         service = rr.open_service(mod, progress)
         runner = rr.Run(service, check_mode=mod.check_mode, wait=p["wait"], timeout=p["wait_timeout"], vsphere=vsphere,
-                        batch_size=p["batch_size"], cutover_window=p["cutover_window"])
+                        batch_size=p["batch_size"], cutover_window=p["cutover_window"], skip_recovered=True)
         changed, results = runner.converge(specs, p["state"])
     finally:
         if vsphere is not None:

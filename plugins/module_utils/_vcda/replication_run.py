@@ -135,7 +135,7 @@ class Run(object):
     """``Run(service, check_mode).converge(specs, state)`` -> ``(changed, [unit results])``."""
 
     def __init__(self, service, check_mode=False, wait=True, timeout=3600, vsphere=None, batch_size=None,
-                 cutover_window=None, now=None):
+                 cutover_window=None, now=None, skip_recovered=False):
         self.service = service
         self.check_mode = check_mode
         self.wait = wait
@@ -144,6 +144,7 @@ class Run(object):
         self.batch_size = batch_size
         self.cutover_window = cutover_window
         self.now = now
+        self.skip_recovered = skip_recovered
         self.units = []
 
     # ----- reading ----------------------------------------------------------------------------
@@ -208,6 +209,9 @@ class Run(object):
         self._wait_recoveries()
         for unit in self.units:
             unit.before = rep.state_of(unit.item)
+            if self.skip_recovered and state == "present" and rep.phase(unit.item) == "recovered":
+                unit.steps = []  # a wave's "replicated and synced" is behind a VM that is already migrated
+                continue
             try:
                 unit.steps = rep.plan(unit.item, state, unit.spec.get("type"))
             except InputError as error:

@@ -618,3 +618,12 @@ def test_cutover_window_times_are_validated():
     import datetime
     assert not run.in_window({"start": "01:00", "end": "02:00"}, datetime.datetime(2026, 12, 1, 2, 0))
     assert run.in_window(None)
+
+
+def test_a_wave_asked_for_present_leaves_migrated_vms_alone():
+    service, adapter, site, _lines = make()
+    converge(service, [spec()], "migrated")
+    since = len(adapter.calls)
+    changed, results = converge(service, [spec(), spec(vms=["web-02"])], "present", skip_recovered=True)
+    assert changed and results[0]["steps"] == [] and results[0]["state"] == "migrated"
+    assert results[1]["steps"] == ["create"]
