@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+# -*- coding: utf-8 -*-
 """Lab helper (not part of the collection): the tenant's workload VMs in a lab vcsim, as sources of migrations.
 
     python3 lab/tenant_vms.py [--vcsim lab/run/vcsim-tenant.json] ensure NAME... [--power on|off] [--network DC0_DVPG0]

@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+# -*- coding: utf-8 -*-
 """Migration wave benchmark: 50 VMs through vcda_migration_wave vs the same 50 through vcda_replication in a loop,
 vs one VM alone, against the lab (VCDA emulators with the replication engine, tenant vcsim, lab vCD).
 
@@ -181,9 +181,9 @@ def main():
     print("\n| scenario | wall s | API requests | list requests | task requests | polls | lists/poll | peak RSS MB |")
     print("|---|---|---|---|---|---|---|---|")
     for r in rows:
-        print("| %s | %s | %s | %s | %s | %s | %s | %s |" % (r["scenario"], r["wall_s"], r["requests"], r["list_requests"],
-                                                          r["task_requests"], r["polls"] or "-", r["list_per_poll"] or "-",
-                                                          r["peak_rss_mb"]))
+        cells = (r["scenario"], r["wall_s"], r["requests"], r["list_requests"], r["task_requests"], r["polls"] or "-",
+                 r["list_per_poll"] or "-", r["peak_rss_mb"])
+        print("| %s | %s | %s | %s | %s | %s | %s | %s |" % cells)
     ratio = rows[1]["wall_s"] / rows[0]["wall_s"] if rows[0]["wall_s"] else None
     print("\nwave / one VM = %.2fx (target 1.5x)" % ratio)
     return 0

@@ -77,7 +77,7 @@ class ActionModule(ActionBase):
         else:
             self._task.environment = extra
         host = (task_vars or {}).get("inventory_hostname", "localhost")
-        watcher = LineWatcher(path, "[%s] %s" % (host, self.MODULE.split(".")[-1]))
+        watcher = LineWatcher(path, "[%s] %s" % (host, self.MODULE.rsplit(".", maxsplit=1)[-1]))
         watcher.start()
         try:
             result.update(self._execute_module(module_name=self.MODULE, task_vars=task_vars))
