@@ -86,7 +86,9 @@ def build(secrets):
             "provider_site_lookup_service_url": vc_p["lookup_service_url"],
             "provider_site_lookup_service_thumbprint": vc_p["thumbprint"],
             "provider_site_vcd_url": vcd["apiUrl"],
-            "provider_site_vcd_thumbprint": None,
+            # One AWX Cloud Director credential serves every site: each site pins its own vCD here, else
+            # the credential's VCD_THUMBPRINT (another site's vCD) would apply.
+            "provider_site_vcd_thumbprint": vcd["thumbprint"] if env else None,
             "provider_site_replicator_description": "%s replicator" % site,
             "appliance_deploy_vcenter_hostname": vc_p["hostname"],
             "appliance_deploy_vcenter_port": vc_p["port"],
