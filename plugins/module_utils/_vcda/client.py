@@ -567,6 +567,7 @@ class VcdaClient(object):
                 if tunnel.get("id") and same_url(tunnel.get("url"), url):
                     return self.maybe_wait(self.call("PUT", update % tunnel["id"], body, idempotent=True),
                                            "updating the tunnel")
+
             def find_existing():  # a second POST for the URL is refused: after a lost reply, re-read
                 return next((t for t in self.tunnels() if same_url(t.get("url"), url)), None)
             return self.maybe_wait(self.call("POST", self.path("tunnel_add"), body, find_existing=find_existing),
