@@ -9,10 +9,16 @@ import pytest
 
 from lab_paths import TARGETS, OUTPUT
 
+def _disabled(name):
+    aliases = os.path.join(TARGETS, name, "aliases")
+    if not os.path.exists(aliases):
+        return False
+    with open(aliases) as handle:
+        return "disabled" in handle.read()
+
+
 NAMES = sorted(d for d in os.listdir(TARGETS)
-               if os.path.isfile(os.path.join(TARGETS, d, "tasks", "main.yml"))
-               and "disabled" not in open(os.path.join(TARGETS, d, "aliases")).read()
-               if os.path.exists(os.path.join(TARGETS, d, "aliases")))
+               if os.path.isfile(os.path.join(TARGETS, d, "tasks", "main.yml")) and not _disabled(d))
 
 
 @pytest.mark.parametrize("target", NAMES)
