@@ -9,6 +9,7 @@ import pytest
 
 from lab_paths import TARGETS, OUTPUT
 
+
 def _disabled(name):
     aliases = os.path.join(TARGETS, name, "aliases")
     if not os.path.exists(aliases):
