@@ -20,15 +20,17 @@ options:
   username:
     description:
       - User to log in as. With O(auth_type=local) the appliance's V(root); with O(auth_type=sso) a vSphere SSO
-        user (V(administrator@vsphere.local)); with O(auth_type=vcd) a Cloud Director user (V(admin@System)).
+        user (V(administrator@vsphere.local)); with O(auth_type=vcd) a Cloud Director user as C(user@org)
+        (V(admin@System) for a provider, V(admin1@org1) for an organization administrator).
+      - Not used with O(auth_type=vcd_token).
       - Taken from E(VCDA_USERNAME) when unset.
     type: str
     default: root
   password:
     description:
-      - Password of O(username). Taken from E(VCDA_PASSWORD) when unset.
+      - Password of O(username). Required unless O(auth_type=vcd_token).
+      - Taken from E(VCDA_PASSWORD) when unset.
     type: str
-    required: true
   initial_password:
     description:
       - Check mode on a fresh appliance. The initial root password of the appliance, used only in check mode and only
@@ -40,10 +42,28 @@ options:
     type: str
   auth_type:
     description:
-      - How to log in (C(POST /sessions) type V(localUser), V(ssoCredentials) or V(vcdCredentials)).
+      - How to log in (C(POST /sessions) type). V(local) is the appliance's root (C(localUser)), V(sso) a vSphere
+        SSO user (C(ssoCredentials)), V(vcd) a Cloud Director user and password (C(vcdCredentials)), V(vcd_token)
+        a Cloud Director API access token (C(vcdAccessToken), VCDA 4.2 and later; see O(access_token)).
+      - With V(vcd) and V(vcd_token) the site shows what that Cloud Director user may see - a provider
+        (C(@System)) every organization, an organization administrator only its own organization.
+      - Taken from E(VCDA_AUTH_TYPE) when unset.
     type: str
-    choices: [local, sso, vcd]
+    choices: [local, sso, vcd, vcd_token]
     default: local
+  access_token:
+    description:
+      - With O(auth_type=vcd_token), the Cloud Director access token (the JWT a Cloud Director login returns in
+        C(X-VMWARE-VCLOUD-ACCESS-TOKEN), or the access token an API token is exchanged for) that logs in.
+      - Never logged or returned; a refused token fails with HTTP 401 and a message that does not repeat it.
+      - Taken from E(VCDA_ACCESS_TOKEN) when unset.
+    type: str
+  access_token_org:
+    description:
+      - With O(auth_type=vcd_token), the organization the token belongs to (the login's C(context)), for example
+        V(System) or V(org1). A token of another organization is refused.
+      - Taken from E(VCDA_ACCESS_TOKEN_ORG) when unset.
+    type: str
   validate_certs:
     description:
       - Verify the appliance's TLS certificate against the system's trusted CAs.

@@ -14,7 +14,8 @@ version_added: 0.1.0
 description:
   - Reads what a Cloud Director Availability appliance reports about itself; changes nothing.
   - Parts the appliance type or API version does not serve (for example replicators on a tunnel or on a 4.x
-    Cloud Service, or C(GET /sites) where it is missing) are left out and named in RV(unavailable). Pointed at
+    Cloud Service, or C(GET /sites) where it is missing), and parts a Cloud Director login (O(auth_type=vcd) or
+    O(auth_type=vcd_token)) may not read, are left out and named in RV(unavailable). Pointed at
     a Manager Service (C(https://<cloud>:8441)), a replicator or a tunnel, it still reports what that service has.
 author:
   - cloudmove.vcda maintainers (@cloudmove)
@@ -136,7 +137,9 @@ def run(mod):
         try:
             read(name, client, readers, result)
         except ApiError as error:
-            if error.status not in (404, 405):  # a path this service or version does not serve
+            # 404/405: a path this service or version does not serve; 403: a part this login may not read (a
+            # Cloud Director user, auth_type vcd or vcd_token, reads less than the appliance's root)
+            if error.status not in (404, 405) and not (error.status == 403 and mod.params["auth_type"] in ("vcd", "vcd_token")):
                 raise
             result["unavailable"] = sorted(result["unavailable"] + [name])
     return result

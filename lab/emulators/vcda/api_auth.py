@@ -37,11 +37,13 @@ def login(call):
             roles = ["ADMINISTRATORS"] if org.lower() == "system" else ["EVERYONE"]
             principal = {"user": user, "roles": roles, "org": org, "type": kind}
     elif kind == "vcdAccessToken" and appliance.spec.type == "cloud":
-        # [I] a VCD API token of lab.yml (vcda.vcloud_directors[].api_tokens) stands for the token
-        # exchange a real site does with its Cloud Director.
+        # [I] the site asks its Cloud Director (the lab vCD) who the access token belongs to; without a lab
+        # vCD, the API tokens of lab.yml (vcda.vcloud_directors[].api_tokens) stand for that exchange.
         found = checks.vcd_token_login(appliance.lab, state["vcloud"], body["vcdAccessToken"], body.get("context"))
         if found:
-            principal = {"user": found[0], "roles": ["EVERYONE"], "org": found[1], "type": kind}
+            user, org = found
+            roles = ["ADMINISTRATORS"] if org.lower() == "system" else ["EVERYONE"]
+            principal = {"user": user, "roles": roles, "org": org, "type": kind}
     # ssoToken, vcdCookie: the lab has nothing that could vouch for them yet.
     if principal is None:
         raise inferred.bad_credentials()

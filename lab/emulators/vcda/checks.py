@@ -246,16 +246,44 @@ def vcd_orgs(lab, vcloud: Optional[Dict[str, Any]]):
 
 
 def vcd_token_login(lab, vcloud: Optional[Dict[str, Any]], token: str, context: Optional[str]) -> Optional[Tuple[str, str]]:
-    """``vcdAccessToken`` login on a cloud appliance: ``(user, org)`` when ``token`` is one of the API
-    tokens lab.yml gives the Cloud Director this site uses (``api_tokens: {token: user@org}``) and
-    ``context`` (when given) names that org."""
-    if not vcloud:
+    """``vcdAccessToken`` login on a cloud appliance: ``(user@org, org)`` when the site's Cloud Director vouches for
+    ``token`` and ``context`` (when given) names that token's org, else None.
+
+    When a vCD emulator of the lab serves the site's vCD URL, the token is a real access token (the JWT a vCD login
+    hands out in ``X-VMWARE-VCLOUD-ACCESS-TOKEN``) and is checked there: ``GET /cloudapi/1.0.0/sessions/current``
+    with ``Authorization: Bearer`` [I]. Otherwise the stand-in's ``api_tokens`` of lab.yml (``{token: user@org}``)."""
+    if not vcloud or not token:
         return None
-    inst = _vcd_instance(lab, vcloud["vcdUrl"]) or {}
-    user = (inst.get("api_tokens") or {}).get(token)
-    if not user or "@" not in user:
+    found = None
+    if _vcd_emulator(lab, vcloud["vcdUrl"]) is not None:
+        found = _real_vcd_token(vcloud["vcdUrl"], token, vcloud.get("vcdThumbprint"))
+    if found is None:
+        inst = _vcd_instance(lab, vcloud["vcdUrl"]) or {}
+        user = (inst.get("api_tokens") or {}).get(token)
+        if user and "@" in user:
+            found = (user, user.rsplit("@", 1)[1])
+    if found is None:
         return None
-    org = user.rsplit("@", 1)[1]
-    if context and context.lower() != org.lower():
+    if context and context.lower() != found[1].lower():
         return None
-    return user, org
+    return found
+
+
+def _real_vcd_token(url: str, token: str, thumbprint: Optional[str], timeout: float = 5.0) -> Optional[Tuple[str, str]]:
+    """The ``(user@org, org)`` a lab vCD's current session names for a bearer ``token``; None when it refuses it."""
+    pin = certs.normalize_thumbprint(thumbprint) if thumbprint else None
+    parts = urlsplit(url)
+    base = "%s://%s" % (parts.scheme, parts.netloc)
+    try:
+        client = PinnedHttpsClient(base, thumbprint_pin=pin, timeout=timeout)
+        status, _headers, body = client.request("GET", "/cloudapi/1.0.0/sessions/current", None, {
+            "Authorization": "Bearer " + token, "Accept": "application/json;version=36.0"})
+    except TlsError as exc:
+        raise tls_error(url, exc, thumbprint) from None
+    if status != 200 or not isinstance(body, dict):
+        return None
+    user = (body.get("user") or {}).get("name")
+    org = (body.get("org") or {}).get("name")
+    if not user or not org:
+        return None
+    return "%s@%s" % (user, org), org

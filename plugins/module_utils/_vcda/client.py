@@ -40,7 +40,7 @@ from ansible_collections.cloudmove.vcda.plugins.module_utils._common.tls import 
 JSON_TYPE = "application/json"
 VENDOR_TYPE = "application/vnd.vmware.h4-v%s+json;charset=UTF-8"
 AUTH_HEADER = "X-VCAV-Auth"
-AUTH_TYPES = ("local", "sso", "vcd")
+AUTH_TYPES = ("local", "sso", "vcd", "vcd_token")
 TASK_DONE = ("SUCCEEDED", "FAILED", inferred.TASK_CANCELED)
 
 # The one table of what differs between API versions: key -> [(minimum version, value), ...],
@@ -101,8 +101,12 @@ def versioned(key, version):
     raise KeyError(key)  # pragma: no cover - every row list ends with (0,)
 
 
-def login_body(auth_type, username, password):
-    """The ``POST /sessions`` body (vcda.md §1; ``vcdCredentials`` uses vcdUser/vcdPassword)."""
+def login_body(auth_type, username, password, access_token=None, token_org=None):
+    """The ``POST /sessions`` body (vcda.md §1): ``localUser`` [C: TF, AVS, PSC], ``ssoCredentials`` [C: AVS, PSC],
+    ``vcdCredentials`` with vcdUser/vcdPassword [C: AVS Connect-VCDA, PSC Connect-vCAVService]; ``vcdAccessToken``
+    (a Cloud Director API access token, 4.2+ docs only) is [I]: ``inferred.access_token_login``."""
+    if auth_type == "vcd_token":
+        return inferred.access_token_login(access_token, token_org)
     if auth_type == "local":
         return {"type": "localUser", "localUser": username or "root", "localPassword": password}
     if auth_type == "sso":
@@ -180,13 +184,16 @@ class VcdaClient(object):
 
     def __init__(self, url, username="root", password=None, auth_type="local", validate_certs=True,
                  thumbprint=None, api_version=None, timeout=300, request_timeout=60, http=None,
-                 sleep=time.sleep, clock=time.monotonic, initial_password=None, ca_path=None, proxy_url=None):
+                 sleep=time.sleep, clock=time.monotonic, initial_password=None, ca_path=None, proxy_url=None,
+                 access_token=None, token_org=None):
         if auth_type not in AUTH_TYPES:
             raise InputError("auth_type: '%s' is not supported" % (auth_type,), option="auth_type", choices=AUTH_TYPES)
         self.url = url.rstrip("/")
         self.username = username or "root"
         self.password = password
         self.auth_type = auth_type
+        self.access_token = access_token
+        self.token_org = token_org
         self.timeout = timeout
         self.http = http or HttpClient(self.url, validate_certs=validate_certs, thumbprint=thumbprint,
                                        timeout=request_timeout, secret_headers=(AUTH_HEADER, "Config-Secret"),
@@ -221,13 +228,19 @@ class VcdaClient(object):
 
     def login(self):
         """``POST /sessions``; detects the API version from ``GET /diagnostics/about`` when unset."""
-        if self.password is None:
+        if self.auth_type == "vcd_token" and not self.access_token:
+            raise InputError("access_token: required to log in to %s with auth_type=vcd_token" % self.url,
+                             option="access_token")
+        if self.auth_type != "vcd_token" and self.password is None:
             raise InputError("password: required to log in to %s" % self.url, option="password")
         try:
             response = self._open_session(self.password)
         except ApiError as error:
             if error.status in (400, 401) and self.predict_fresh():
                 return self.session
+            if error.status == 401:
+                raise ApiError(error.method, error.url, error.status, "%s; %s" % (
+                    error.api_message or "not authenticated", self.refused_login()), code=error.code)
             raise
         self.token = response.headers.get(AUTH_HEADER)
         if not self.token:
@@ -241,6 +254,16 @@ class VcdaClient(object):
             self.about_info = self.call("GET", "/diagnostics/about")
             self.version = parse_version((self.about_info or {}).get("buildVersion"))
         return self.session
+
+    def refused_login(self):
+        """What was refused, naming the login and never its secret."""
+        if self.auth_type == "vcd_token":
+            return ("the Cloud Director access token (auth_type=vcd_token%s) was refused: it is wrong, expired or "
+                    "revoked, or not of a user the site's Cloud Director knows"
+                    % (", access_token_org=%s" % self.token_org if self.token_org else ""))
+        what = {"local": "the appliance's local user", "sso": "the vSphere SSO user",
+                "vcd": "the Cloud Director user"}[self.auth_type]
+        return "%s %s (auth_type=%s) and its password were refused" % (what, self.username, self.auth_type)
 
     def predict_fresh(self):
         """Check mode only (``initial_password`` is given only then): ``password`` was refused. When the
@@ -271,7 +294,8 @@ class VcdaClient(object):
         return True
 
     def _open_session(self, password):
-        return self.http.request("POST", "/sessions", json_body=login_body(self.auth_type, self.username, password),
+        body = login_body(self.auth_type, self.username, password, self.access_token, self.token_org)
+        return self.http.request("POST", "/sessions", json_body=body,
                                  headers={"Accept": self.accept}, expected=(200,), raw=True, retry_unsafe=True)
 
     def accepts_password(self, password):
@@ -315,7 +339,7 @@ class VcdaClient(object):
             return self.http.request(method, path, json_body=body, params=params, headers=self._headers(extra),
                                      expected=expected, retry_unsafe=idempotent, find_existing=find_existing)
         except ApiError as error:
-            if error.status == 401 and relogin and self.password is not None:
+            if error.status == 401 and relogin and (self.password is not None or self.access_token):
                 self.token = None
                 self.login()
                 # A 401 means the call was not carried out (the session was dropped, e.g. by a restart while

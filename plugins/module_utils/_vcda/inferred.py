@@ -137,3 +137,31 @@ INVENTORY_POWER_KEY = "powerState"
 TASK_LIST_PATH = "/tasks"
 # [I] a tenant's ``GET /policies`` answers only the policy assigned to its org.
 TENANT_SEES_OWN_POLICY = True
+
+# ===== reporting (issue 11) =======================================================================
+# [I] ``POST /sessions`` with a Cloud Director API access token: the 4.2+ reference names the type
+# ``vcdAccessToken`` with the fields ``vcdAccessToken`` and ``context`` (the organization); no public
+# client sends it (TF, AVS and PSC log in with localUser / ssoCredentials / vcdCredentials / vcdCookie only).
+ACCESS_TOKEN_LOGIN_TYPE = "vcdAccessToken"
+
+
+def access_token_login(token, org=None):
+    """The ``vcdAccessToken`` login body; ``context`` only when an organization is given."""
+    body = {"type": ACCESS_TOKEN_LOGIN_TYPE, "vcdAccessToken": token}
+    if org:
+        body["context"] = org
+    return body
+
+
+# [I] the replica storage and instances of a VM replication, read from its list item (one request per page,
+# never one per VM): ``destinationState.spaceRequirement`` (bytes) is the storage the replica disks and the
+# retained instances occupy at the destination; the retained instances are ``min(sum of the retention rules'
+# numberOfInstances, latestInstance.sequenceNumber)`` (``GET /vm-replications/{id}/instances`` would count
+# them exactly, at one request per VM). ``currentRpoViolation`` is in minutes (0: on time).
+STORAGE_KEY = "spaceRequirement"
+RPO_VIOLATION_KEY = "currentRpoViolation"
+RPO_VIOLATION_UNIT_SECONDS = 60
+INSTANCE_SEQUENCE_KEY = "sequenceNumber"
+# [I] ``limit`` a list page may ask for: PSC pages by 100 [C]; a larger page is not documented.
+LIST_PAGE_DEFAULT = 100
+LIST_PAGE_MAX = 1000

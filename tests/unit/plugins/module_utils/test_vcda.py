@@ -448,3 +448,45 @@ def test_health_35_connectivity_keys_and_offline_replicator_list_are_red():
     green = dict(fixture("health_red_35"), lsConnectivity={"value": None}, managerConnectivity={"value": None},
                  managerHealth={"onlineReplicators": 1, "offlineReplicators": []})
     assert _vcda.health_problems(green) == []   # tunnelConnectivity (a list of tunnels) is not an error
+
+
+# ----- Cloud Director logins (issue 11) ------------------------------------------------------------
+def _token_client(script, org=None):
+    client = _vcda.VcdaClient("https://vcda.example:8046", auth_type="vcd_token", access_token="eyJ.tok.sig",
+                              token_org=org, thumbprint=TP, api_version="4.7")
+    adapter = FakeAdapter(script)
+    client.http.session.mount("https://", adapter)
+    return client, adapter
+
+
+def test_access_token_login_body_with_and_without_the_org():
+    client, adapter = _token_client([LOGIN])
+    client.login()
+    assert adapter.calls[0][4] == {"type": "vcdAccessToken", "vcdAccessToken": "eyJ.tok.sig"}
+    client, adapter = _token_client([LOGIN], org="org1")
+    client.login()
+    assert adapter.calls[0][4] == {"type": "vcdAccessToken", "vcdAccessToken": "eyJ.tok.sig", "context": "org1"}
+
+
+def test_refused_token_names_the_login_not_the_token():
+    client, unused = _token_client([(401, {"code": "NotAuthenticated", "msg": "Authentication failed."}, None)], org="org1")
+    with pytest.raises(ApiError) as info:
+        client.login()
+    assert info.value.status == 401
+    assert "access token" in str(info.value) and "access_token_org=org1" in str(info.value)
+    assert "eyJ.tok.sig" not in str(info.value)
+
+
+def test_refused_password_names_the_user():
+    client, unused, unused_clock = make([(401, {"code": "NotAuthenticated", "msg": "nope"}, None)], api_version="4.7",
+                                        auth_type="vcd", username="admin1@org1")
+    with pytest.raises(ApiError, match="Cloud Director user admin1@org1") as info:
+        client.login()
+    assert "Secret-1!" not in str(info.value)
+
+
+def test_token_login_without_a_token_is_an_input_error():
+    client = _vcda.VcdaClient("https://vcda.example:8046", auth_type="vcd_token", thumbprint=TP)
+    with pytest.raises(InputError) as info:
+        client.login()
+    assert info.value.option == "access_token"
