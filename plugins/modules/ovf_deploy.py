@@ -75,6 +75,17 @@ options:
         or an http(s) URL of either.
       - Required unless O(state=absent).
     type: str
+  source_validate_certs:
+    description:
+      - Verify the TLS certificate of an https O(source) against the system's trusted CAs (or O(source_ca_path)).
+      - Defaults to O(validate_certs). The value is given to every request, so E(REQUESTS_CA_BUNDLE) and
+        E(CURL_CA_BUNDLE) in the environment never override it.
+    type: bool
+  source_ca_path:
+    description:
+      - CA bundle (PEM) that signed the certificate of an https O(source), for a web server with a private CA.
+      - Ignored when O(source_validate_certs) (or O(validate_certs) it defaults to) is V(false).
+    type: path
   deployment_option:
     description:
       - Deployment option (configuration) of the OVF, for example V(cloud), V(replicator) or V(tunnel).
@@ -222,6 +233,8 @@ def main():
             folder=dict(type="str"),
             datastore=dict(type="str"),
             source=dict(type="str"),
+            source_validate_certs=dict(type="bool"),
+            source_ca_path=dict(type="path"),
             deployment_option=dict(type="str"),
             networks=dict(type="dict", default={}),
             properties=dict(type="dict", default={}),

@@ -94,6 +94,27 @@ def test_manifest_carries_real_metadata(tarball):
     info = json.loads(contents["MANIFEST.json"])["collection_info"]
     assert info["license"] == ["GPL-3.0-or-later"]
     assert info["version"] == "0.1.0"
-    for key in ("repository", "documentation", "issues", "homepage"):
-        assert info[key] and "example" not in info[key], key
     assert info["description"] and info["authors"]
+    # No invented addresses: the URLs are either all absent (no public home yet) or all point into the
+    # one repository, on https.
+    urls = dict((key, info.get(key)) for key in ("repository", "documentation", "issues", "homepage"))
+    if not any(urls.values()):
+        return
+    assert all(urls.values()), urls
+    repo = urls["repository"].rstrip("/")
+    assert repo.startswith("https://") and "example" not in repo, repo
+    assert urls["homepage"].rstrip("/") == repo, urls
+    assert urls["issues"].rstrip("/") == repo + "/issues", urls
+    assert urls["documentation"].startswith(repo + "/"), urls
+
+
+def test_galaxy_yml_names_no_invented_address():
+    """The collection has no public repository yet: galaxy.yml must not point at one."""
+    import yaml
+    with open(os.path.join(ROOT, "galaxy.yml")) as handle:
+        info = yaml.safe_load(handle)
+    for key in ("repository", "documentation", "issues", "homepage"):
+        value = info.get(key) or ""
+        assert "github.com/cloudmove" not in value, (key, value)
+    with open(os.path.join(ROOT, "README.md")) as handle:
+        assert "github.com/cloudmove" not in handle.read()

@@ -58,6 +58,16 @@ def progress_writer(path, name):
     return write
 
 
+def source_verify(params):
+    """requests' ``verify`` for an https source: its own options, else the module's ``validate_certs``."""
+    validate = params.get("source_validate_certs")
+    if validate is None:
+        validate = params.get("validate_certs", True)
+    if not validate:
+        return False
+    return params.get("source_ca_path") or True
+
+
 class OvfDeployment(object):
     def __init__(self, params, client, check_mode=False, session_factory=None, warn=None, add_secret=None):
         self.p = params
@@ -74,7 +84,8 @@ class OvfDeployment(object):
 
     # --- inputs ------------------------------------------------------------------------------
     def _source(self):
-        return open_source(self.p["source"], self.session_factory, timeout=min(self.p["timeout"], 300))
+        return open_source(self.p["source"], self.session_factory, timeout=min(self.p["timeout"], 300),
+                           verify=source_verify(self.p))
 
     def validate(self, descriptor):
         """Fail, naming the option and the accepted values, before anything is created."""

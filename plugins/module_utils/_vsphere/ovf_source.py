@@ -335,9 +335,10 @@ class LocalOvf(Source):
 class RangeFile(io.RawIOBase):
     """A seekable, read-only view of a remote file through HTTP range requests (tar headers)."""
 
-    def __init__(self, session, url, length, timeout):
+    def __init__(self, session, url, length, timeout, verify=True):
         super(RangeFile, self).__init__()
         self._session, self._url, self._length, self._timeout = session, url, length, timeout
+        self._verify = verify
         self._pos = 0
         self._buf_start, self._buf = 0, b""
 
@@ -364,7 +365,7 @@ class RangeFile(io.RawIOBase):
             fetch = max(n, 64 * 1024)
             end = min(self._length, self._pos + fetch) - 1
             resp = self._session.get(self._url, headers={"Range": "bytes=%d-%d" % (self._pos, end)},
-                                     timeout=self._timeout)
+                                     timeout=self._timeout, verify=self._verify)
             resp.raise_for_status()
             self._buf_start, self._buf = self._pos, resp.content
             start = 0
@@ -401,18 +402,25 @@ class _ResponseStream(io.RawIOBase):
 
 
 class RemoteSource(Source):
-    """An OVA or OVF behind an http(s) URL, streamed (never saved first)."""
+    """An OVA or OVF behind an http(s) URL, streamed (never saved first).
 
-    def __init__(self, url, session, timeout=60):
+    ``verify`` is what requests calls it: ``True`` (the system's CAs), ``False`` (no verification) or
+    the path of a CA bundle. It is given to every request: requests lets ``REQUESTS_CA_BUNDLE`` /
+    ``CURL_CA_BUNDLE`` replace a session-level ``verify``, but never an explicit per-request value.
+    """
+
+    def __init__(self, url, session, timeout=60, verify=True):
         import requests  # only needed for remote sources
         self.url = url
         self.session = session
         self.timeout = timeout
+        self.verify = verify
+        session.verify = verify
         self._requests = requests
         self._members = None
         self._sequential_tar = None
         try:
-            head = session.head(url, allow_redirects=True, timeout=timeout)
+            head = session.head(url, allow_redirects=True, timeout=timeout, verify=verify)
             if head.status_code >= 400:
                 raise InputError("source: %s answered HTTP %s" % (url, head.status_code), option="source")
             self.length = int(head.headers.get("Content-Length") or 0)
@@ -420,12 +428,12 @@ class RemoteSource(Source):
             ctype = head.headers.get("Content-Type", "")
             if url.lower().split("?")[0].endswith(".ovf") or "xml" in ctype:
                 self.kind = "ovf"
-                resp = session.get(url, timeout=timeout)
+                resp = session.get(url, timeout=timeout, verify=verify)
                 resp.raise_for_status()
                 self.descriptor = Descriptor(resp.content.decode("utf-8"))
             elif ranges and self.length:
                 self.kind = "ova-ranges"
-                with tarfile.open(fileobj=io.BufferedReader(RangeFile(session, url, self.length, timeout), 1 << 16),
+                with tarfile.open(fileobj=io.BufferedReader(RangeFile(session, url, self.length, timeout, verify), 1 << 16),
                                   mode="r:") as tar:
                     self._members = dict((m.name, (m.offset_data, m.size)) for m in tar.getmembers() if m.isfile())
                 ovf = [n for n in self._members if n.lower().endswith(".ovf")]
@@ -436,7 +444,7 @@ class RemoteSource(Source):
             else:
                 self.kind = "ova-stream"
                 self.sequential = True
-                resp = session.get(url, stream=True, timeout=timeout)
+                resp = session.get(url, stream=True, timeout=timeout, verify=verify)
                 resp.raise_for_status()
                 self._sequential_tar = tarfile.open(fileobj=_ResponseStream(resp), mode="r|")
                 first = self._sequential_tar.next()
@@ -460,7 +468,7 @@ class RemoteSource(Source):
             return self._ova_member(href)[1]
         if self.kind == "ovf":
             head = self.session.head(posixpath.join(posixpath.dirname(self.url), href), timeout=self.timeout,
-                                     allow_redirects=True)
+                                     allow_redirects=True, verify=self.verify)
             if head.status_code >= 400:
                 raise InputError("source: %s is referenced by the descriptor but answers HTTP %s"
                                  % (href, head.status_code), option="source")
@@ -471,12 +479,12 @@ class RemoteSource(Source):
         if self.kind == "ova-ranges":
             offset, size = self._ova_member(href)
             resp = self.session.get(self.url, headers={"Range": "bytes=%d-%d" % (offset, offset + size - 1)},
-                                    stream=True, timeout=self.timeout)
+                                    stream=True, timeout=self.timeout, verify=self.verify)
             resp.raise_for_status()
             return io.BufferedReader(LimitedReader(_ResponseStream(resp), size), CHUNK)
         if self.kind == "ovf":
             resp = self.session.get(posixpath.join(posixpath.dirname(self.url), href), stream=True,
-                                    timeout=self.timeout)
+                                    timeout=self.timeout, verify=self.verify)
             resp.raise_for_status()
             return io.BufferedReader(_ResponseStream(resp), CHUNK)
         raise InputError("source: a streamed OVA can only be read in order", option="source")
@@ -503,11 +511,11 @@ class RemoteSource(Source):
             self._sequential_tar.close()
 
 
-def open_source(source, session_factory=None, timeout=60):
-    """Pick the right reader for ``source`` (path or URL)."""
+def open_source(source, session_factory=None, timeout=60, verify=True):
+    """Pick the right reader for ``source`` (path or URL); ``verify`` as for `RemoteSource`."""
     lowered = source.lower()
     if lowered.startswith("http://") or lowered.startswith("https://"):
-        return RemoteSource(source, session_factory(), timeout)
+        return RemoteSource(source, session_factory(), timeout, verify)
     if not os.path.exists(source):
         raise InputError("source: %s does not exist" % source, option="source")
     if os.path.isdir(source):
