@@ -131,7 +131,7 @@ telemetry:
   type: dict
 """
 
-from ansible_collections.cloudmove.vcda.plugins.module_utils._common.core import Outcome, Reconciler, prune
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common.core import Outcome, prune
 from ansible_collections.cloudmove.vcda.plugins.module_utils._common.errors import ApiError, CloudmoveError, InputError
 from ansible_collections.cloudmove.vcda.plugins.module_utils._common.tls import normalize_thumbprint
 from ansible_collections.cloudmove.vcda.plugins.module_utils._vcda.client import same_url
@@ -152,11 +152,10 @@ def site_part(mod, client, config, rec):
         raise InputError("site_name: required to set site_description on an appliance without a site", option="site_name")
     desired = {"localSite": p["site_name"], "localSiteDescription": p["site_description"]}
 
-    def send(_live, delta):
-        if not mod.check_mode:
-            want = dict(live, **prune(desired))
-            secret = p["password"] if p["auth_type"] == "local" else None
-            client.set_site(want["localSite"], want["localSiteDescription"], config_secret=secret)
+    def send(_live, _delta):
+        want = dict(live, **prune(desired))
+        secret = p["password"] if p["auth_type"] == "local" else None
+        client.set_site(want["localSite"], want["localSiteDescription"], config_secret=secret)
     return rec.present(live if live["localSite"] else None, desired, create=lambda d: send(None, d), update=send)
 
 
@@ -167,8 +166,7 @@ def endpoints_part(mod, client, rec):
     live = (client.endpoints() or {}).get("configured") or {}
 
     def send(_live, delta):
-        if not mod.check_mode:
-            client.set_endpoints(dict(live, **delta))
+        client.set_endpoints(dict(live, **delta))
     return rec.present(live, desired, update=send)
 
 
@@ -184,8 +182,12 @@ def vcd_part(mod, client, config, rec):
                 "vcdUsername": config.get("vcdUsername"),
                 "vcdThumbprint": normalize_thumbprint(config["vcdThumbprint"]) if config.get("vcdThumbprint") else None}
 
-    def send(_live, _delta):
-        want = dict(live or {}, **prune(desired))
+    def wanted():
+        return dict(live or {}, **prune(desired))
+
+    def check(_live, _send):
+        """The dry run: ``POST /config/check-vcloud`` (in check mode too) fails where the real call would."""
+        want = wanted()
         if not want.get("vcdUrl") or not want.get("vcdUsername") or not p["vcd_password"]:
             raise InputError("vcd_url, vcd_username and vcd_password: all needed to set the Cloud Director endpoint",
                              option="vcd_password")
@@ -194,43 +196,41 @@ def vcd_part(mod, client, config, rec):
         except ApiError as error:
             raise CloudmoveError("the Cloud Director check (POST /config/check-vcloud) of %s failed: HTTP %s %s: %s"
                                  % (want["vcdUrl"], error.status, error.code or "", error.api_message or error))
-        if not mod.check_mode:
-            client.set_vcloud(want["vcdUrl"], want["vcdUsername"], p["vcd_password"], want.get("vcdThumbprint"))
-    return rec.present(live, desired, create=lambda d: send(None, d), update=send,
+
+    def send(*_args):
+        want = wanted()
+        client.set_vcloud(want["vcdUrl"], want["vcdUsername"], p["vcd_password"], want.get("vcdThumbprint"))
+    return rec.present(live, desired, create=send, update=send, dry_run=check,
                        force_update=p["vcd_update_password"] == "always" and p["vcd_password"] is not None)
 
 
-def license_part(mod, client):
+def license_part(mod, client, rec):
     key = mod.params["license_key"]
     if key is None:
         return None, None
     live = client.license() or {}
-    view = {"isLicensed": live.get("isLicensed"), "expirationDate": live.get("expirationDate")}
-    if (live.get("key") or "").strip() == key.strip():
-        state = {"key": "as given"}
-        return Outcome(False, state, state), view
-    if not mod.check_mode:
-        live = client.set_license(key.strip()) or {}
-        view = {"isLicensed": live.get("isLicensed"), "expirationDate": live.get("expirationDate")}
-    return Outcome(True, {"key": "different" if live.get("key") else "none"}, {"key": "as given"}), view
+    same = (live.get("key") or "").strip() == key.strip()
+    before = {"key": "as given" if same else "different" if live.get("key") else "none"}
+    outcome = rec.act(not same, before, {"key": "as given"}, apply=lambda: client.set_license(key.strip()) or {},
+                      obj=live, action="update")
+    return outcome, {"isLicensed": outcome.obj.get("isLicensed"), "expirationDate": outcome.obj.get("expirationDate")}
 
 
 def run(mod):
     p = mod.params
     client = mod.vcda
     config = client.config() or {}
-    rec = Reconciler(check_mode=False)
+    rec = mod.reconciler()
     outcomes = {}
     outcomes["site"] = site_part(mod, client, config, rec)
     outcomes["endpoints"] = endpoints_part(mod, client, rec)
     outcomes["vcd"] = vcd_part(mod, client, config, rec)
-    outcomes["license"], license_view = license_part(mod, client)
+    outcomes["license"], license_view = license_part(mod, client, rec)
     if p["telemetry"] is not None:
         live = client.telemetry() or {}
 
         def send(_live, _delta):
-            if not mod.check_mode:
-                client.set_telemetry(p["telemetry"], live.get("environment"))
+            client.set_telemetry(p["telemetry"], live.get("environment"))
         outcomes["telemetry"] = rec.present(live, {"enabled": p["telemetry"]}, update=send)
     outcomes = dict((k, v) for k, v in outcomes.items() if v is not None)
     results = dict((k, o.after) for k, o in outcomes.items() if k != "license")

@@ -124,7 +124,6 @@ lookup_service:
     lsThumbprint: {description: Its certificate thumbprint., type: str}
 """
 
-from ansible_collections.cloudmove.vcda.plugins.module_utils._common.core import Reconciler
 from ansible_collections.cloudmove.vcda.plugins.module_utils._common.errors import ApiError, CloudmoveError
 from ansible_collections.cloudmove.vcda.plugins.module_utils._common.tls import normalize_thumbprint
 from ansible_collections.cloudmove.vcda.plugins.module_utils._vcda.client import lookup_service_thumbprint, same_url
@@ -153,27 +152,23 @@ def run(mod):
                 "lsThumbprint": normalize_thumbprint(config.get("lsThumbprint")) if config.get("lsThumbprint") else None}
     sso = p["sso_user"] if kind in ("onprem", "manager") else None
 
-    def apply(_live, _delta):
-        if mod.check_mode:
-            return None
-        if kind in REMOTE:
-            mod.vcda.set_remote_lookup_service(kind + "s", p["remote_url"], normalize_thumbprint(p["remote_thumbprint"]),
-                                               p["remote_password"], desired["lsUrl"], thumbprint)
-        else:
-            mod.vcda.set_lookup_service(desired["lsUrl"], thumbprint, sso, p["sso_password"])
-        return None
-
-    def checked(*args):
+    def check(_live, _send):
+        """The dry run: ``POST /config/check-lookup-service`` (in check mode too)."""
         try:
             mod.vcda.set_lookup_service(desired["lsUrl"], thumbprint, sso, p["sso_password"], dry_run=True)
         except ApiError as error:
             raise CloudmoveError(
                 "the lookup service check (POST /config/check-lookup-service) of %s with thumbprint %s failed: HTTP %s %s: %s"
                 % (desired["lsUrl"], thumbprint, error.status, error.code or "", error.api_message or error))
-        return apply(*args)
 
-    reconciler = Reconciler(check_mode=False)
-    outcome = reconciler.present(live, desired, create=lambda d: checked(None, d), update=checked)
+    def apply(*_args):
+        if kind in REMOTE:
+            mod.vcda.set_remote_lookup_service(kind + "s", p["remote_url"], normalize_thumbprint(p["remote_thumbprint"]),
+                                               p["remote_password"], desired["lsUrl"], thumbprint)
+        else:
+            mod.vcda.set_lookup_service(desired["lsUrl"], thumbprint, sso, p["sso_password"])
+
+    outcome = mod.reconciler().present(live, desired, create=apply, update=apply, dry_run=check)
     return mod.result(outcome, lookup_service=outcome.after)
 
 

@@ -166,8 +166,6 @@ def units(p):
 
 def run(mod):
     p = mod.params
-    if p["batch_size"] is not None and p["batch_size"] < 1:
-        raise InputError("batch_size: must be 1 or more, got %s" % p["batch_size"], option="batch_size")
     specs = units(p)
     progress = rr.Progress()
     vsphere = rr.open_vcenter(p)
@@ -179,14 +177,12 @@ def run(mod):
     finally:
         if vsphere is not None:
             vsphere.close()
-    result = dict(changed=changed, vms=results, migrated=[r["name"] for r in results if r["state"] == "migrated"],
-                  progress=progress.lines, requests=service.requests, polls=service.polls)
     for warning in service.warnings:
         mod.warn(warning)
-    if mod._diff:
-        result["diff"] = {"before": dict((r["name"], r["before"]) for r in results),
-                          "after": dict((r["name"], r["state"]) for r in results)}
-    return result
+    outcome = mod.reconciler().act(changed, dict((r["name"], r["before"]) for r in results),
+                                   dict((r["name"], r["state"]) for r in results), action="converge")
+    return mod.result(outcome, vms=results, migrated=[r["name"] for r in results if r["state"] == "migrated"],
+                      progress=progress.lines, requests=service.requests, polls=service.polls)
 
 
 def main():
@@ -198,7 +194,7 @@ def main():
         cutover_window=dict(type="dict", options=dict(start=dict(type="str", required=True),
                                                       end=dict(type="str", required=True))),
     )
-    module = VcdaModule(spec)
+    module = VcdaModule(spec, positive=("batch_size",))
     module.run(run)
 
 

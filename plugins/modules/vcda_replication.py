@@ -178,13 +178,12 @@ def run(mod):
         if vsphere is not None:
             vsphere.close()
     (unit,) = results
-    result = dict(changed=changed, replication=unit["replication"], before=unit["before"], steps=unit["steps"],
-                  pending=unit["pending"], progress=progress.lines, state=unit["state"], polls=service.polls)
     for warning in service.warnings:
         mod.warn(warning)
-    if mod._diff:
-        result["diff"] = {"before": {"state": unit["before"]}, "after": {"state": unit["state"]}}
-    return result
+    # the run acted (or predicted, in check mode) unit by unit: the core records what it decided
+    outcome = mod.reconciler().act(changed, {"state": unit["before"]}, {"state": unit["state"]}, action="converge")
+    return mod.result(outcome, replication=unit["replication"], before=unit["before"], steps=unit["steps"],
+                      pending=unit["pending"], progress=progress.lines, state=unit["state"], polls=service.polls)
 
 
 def main():

@@ -95,7 +95,6 @@ action:
   type: str
 """
 
-from ansible_collections.cloudmove.vcda.plugins.module_utils._common.core import Outcome
 from ansible_collections.cloudmove.vcda.plugins.module_utils._common.errors import InputError
 from ansible_collections.cloudmove.vcda.plugins.module_utils._common.tls import normalize_thumbprint
 from ansible_collections.cloudmove.vcda.plugins.module_utils._vcda.module import VcdaModule
@@ -119,12 +118,11 @@ def run(mod):
                   if p["state"] == "present" else None)  # bad input fails before any call
     client.require_replicator_owner("url")  # 4.x: the Manager Service (:8441), not the Cloud Service
     live = client.find_replicator(p["replicator_url"])
+    rec = mod.reconciler()
     if p["state"] == "absent":
-        if live is None:
-            return mod.result(Outcome(False, {}, {}), action=None)
-        if not mod.check_mode:
-            client.delete_replicator(live["id"])
-        return mod.result(Outcome(True, _view(live), {}), action="unregister")
+        outcome = rec.act(live is not None, _view(live), {}, action="unregister",
+                          apply=lambda: client.delete_replicator(live["id"]))
+        return mod.result(outcome, action=outcome.action)
     details = {"apiUrl": p["replicator_url"], "apiThumbprint": thumbprint, "rootPassword": p["replicator_password"],
                "ssoUser": p["sso_user"], "ssoPassword": p["sso_password"]}
     if live is None:
@@ -134,22 +132,20 @@ def run(mod):
                              option="site")
         wanted = {"apiUrl": p["replicator_url"], "certThumbprint": thumbprint, "owner": p["owner"], "site": site,
                   "description": p["description"]}
-        item = wanted
-        if not mod.check_mode:
-            item = client.add_replicator(site, details, p["owner"], p["description"]) or client.find_replicator(
-                p["replicator_url"]) or wanted
-        return mod.result(Outcome(True, {}, _view(item)), replicator=_view(item) and item, action="register")
-    for key in ("owner", "description", "site"):
-        if p[key] is not None and live.get(key) != p[key]:
-            mod.warn("%s: the registered replicator has %s '%s', not '%s'; unregister it (state=absent) and register "
-                     "again to change it" % (key, key, live.get(key), p[key]))
-    if normalize_thumbprint(live.get("certThumbprint")) == thumbprint:
-        return mod.result(Outcome(False, _view(live), _view(live)), replicator=live, action=None)
-    item = dict(live, certThumbprint=thumbprint)
-    if not mod.check_mode:
-        item = (client.reset_replicator_cookie(live["id"], details, live.get("description"))
-                or client.find_replicator(p["replicator_url"]) or item)
-    return mod.result(Outcome(True, _view(live), _view(item)), replicator=item, action="repair")
+        outcome = rec.act(True, {}, None, obj=wanted, action="register", apply=lambda: client.add_replicator(
+            site, details, p["owner"], p["description"]) or client.find_replicator(p["replicator_url"]) or wanted)
+    else:
+        for key in ("owner", "description", "site"):
+            if p[key] is not None and live.get(key) != p[key]:
+                mod.warn("%s: the registered replicator has %s '%s', not '%s'; unregister it (state=absent) and "
+                         "register again to change it" % (key, key, live.get(key), p[key]))
+        repair = normalize_thumbprint(live.get("certThumbprint")) != thumbprint
+        item = dict(live, certThumbprint=thumbprint) if repair else live
+        outcome = rec.act(repair, _view(live), None, obj=item, action="repair", apply=lambda: (
+            client.reset_replicator_cookie(live["id"], details, live.get("description"))
+            or client.find_replicator(p["replicator_url"]) or item))
+    outcome.after = _view(outcome.obj)
+    return mod.result(outcome, replicator=outcome.obj, action=outcome.action)
 
 
 def main():

@@ -92,7 +92,6 @@ seconds_until_expiration:
   type: int
 """
 
-from ansible_collections.cloudmove.vcda.plugins.module_utils._common.core import Outcome
 from ansible_collections.cloudmove.vcda.plugins.module_utils._common.errors import ApiError, InputError
 from ansible_collections.cloudmove.vcda.plugins.module_utils._vcda.module import VcdaModule
 
@@ -122,7 +121,7 @@ def run(mod):
                              "new_password (the appliance refuses to set the current password again)",
                              option="new_password")
         state = dict(password_in_use="new_password", password_expired=False)
-        outcome = Outcome(False, state, state)
+        outcome = mod.reconciler().act(False, state, state)
         return mod.result(outcome, seconds_until_expiration=status.get("secondsUntilExpiration"), **state)
     client = _try_login(mod, params["password"])
     if client is None:
@@ -131,15 +130,12 @@ def run(mod):
     status = client.password_status()
     expired = bool(status.get("rootPasswordExpired"))
     before = dict(password_in_use="password", password_expired=expired)
-    if not (expired or always):
-        outcome = Outcome(False, before, before)
-        return mod.result(outcome, seconds_until_expiration=status.get("secondsUntilExpiration"), **before)
-    if not mod.check_mode:
-        client.change_root_password(params["password"], params["new_password"])
-    after = dict(password_in_use="new_password", password_expired=False)
-    outcome = Outcome(True, before, after)
-    return mod.result(outcome, seconds_until_expiration=status.get("secondsUntilExpiration"),
-                      password_in_use="new_password", password_expired=expired)
+    change = expired or always
+    after = dict(password_in_use="new_password", password_expired=False) if change else before
+    outcome = mod.reconciler().act(change, before, after, action="change",
+                                   apply=lambda: client.change_root_password(params["password"], params["new_password"]))
+    shown = dict(password_in_use="new_password", password_expired=expired) if change else before
+    return mod.result(outcome, seconds_until_expiration=status.get("secondsUntilExpiration"), **shown)
 
 
 def main():

@@ -31,7 +31,8 @@ attributes:
     support: full
     details: O(state=restarted) reports the restart it would do without doing it; O(state=healthy) reads the health.
   diff_mode:
-    support: none
+    support: full
+    details: Shows the services as V(running) before and V(restarted) after a restart.
 options:
   state:
     description:
@@ -104,8 +105,9 @@ health:
   type: dict
 """
 
-from ansible_collections.cloudmove.vcda.plugins.module_utils._common.errors import ApiError, CloudmoveError, TimeoutExpired
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common.errors import ApiError, CloudmoveError
 from ansible_collections.cloudmove.vcda.plugins.module_utils._common.validate import known_names
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common.wait import Poller
 from ansible_collections.cloudmove.vcda.plugins.module_utils._vcda.client import HEALTH_ITEMS, health_problems
 from ansible_collections.cloudmove.vcda.plugins.module_utils._vcda import inferred
 from ansible_collections.cloudmove.vcda.plugins.module_utils._vcda.module import VcdaModule
@@ -113,48 +115,46 @@ from ansible_collections.cloudmove.vcda.plugins.module_utils._vcda.module import
 
 def wait_healthy(client, timeout, ignore):
     """Poll health (capped backoff) until no red item is left; TimeoutExpired names the red items."""
-    deadline = client.clock() + timeout
-    delay = 1.0
-    while True:
-        health, problems = None, None
-        try:
-            health = client.health(timeout=max(1, deadline - client.clock()))
-            problems = [p for p in health_problems(health) if p.split(":", 1)[0] not in ignore]
-            if not problems:
-                return health, []
-            last = "red: " + "; ".join(problems)
-        except (ApiError, CloudmoveError) as error:  # restarting: 503, resets, a failed health task
-            last = str(error)
-        if client.clock() + delay > deadline:
-            raise TimeoutExpired("green health of %s" % client.url, timeout, last)
-        client.sleep(delay)
-        delay = min(delay * 1.5, 5.0)
+    poller = Poller(timeout, first=1.0, cap=5.0, factor=1.5, clock=client.clock, sleep=client.sleep)
+
+    def probe():
+        health = client.health(timeout=max(1, poller.remaining()))
+        return health, [p for p in health_problems(health) if p.split(":", 1)[0] not in ignore]
+    # restarting: 503, resets, a failed health task are "not yet"
+    return poller.until(probe, lambda value: not value[1], "green health of %s" % client.url,
+                        last_state=lambda value: "red: " + "; ".join(value[1]), transient=(ApiError, CloudmoveError))
+
+
+def restart(client):
+    try:
+        client.reboot_services()
+    except ApiError as error:
+        if error.status in inferred.REBOOT_SERVICES_UNSUPPORTED:
+            raise CloudmoveError(
+                "restarting the services is unsupported on this appliance (API %s): POST %s answered HTTP %s; "
+                "restart the appliance VM instead (for example with vmware_guest_powerstate state=restarted)"
+                % (client.api_version, inferred.REBOOT_SERVICES_PATH, error.status))
+        raise
 
 
 def run(mod):
     p = mod.params
     known_names(p["ignore"], HEALTH_ITEMS, "ignore")
     client = mod.vcda
-    result = dict(changed=False, restarted=False, healthy=None, problems=[])
-    if p["state"] == "restarted":
-        result.update(changed=True, restarted=True)
-        if mod.check_mode:
-            return result
-        try:
-            client.reboot_services()
-        except ApiError as error:
-            if error.status in inferred.REBOOT_SERVICES_UNSUPPORTED:
-                raise CloudmoveError(
-                    "restarting the services is unsupported on this appliance (API %s): POST %s answered HTTP %s; "
-                    "restart the appliance VM instead (for example with vmware_guest_powerstate state=restarted)"
-                    % (client.api_version, inferred.REBOOT_SERVICES_PATH, error.status))
-            raise
+    restarting = p["state"] == "restarted"
+    outcome = mod.reconciler().act(restarting, {"services": "running"},
+                                   {"services": "restarted" if restarting else "running"},
+                                   apply=lambda: restart(client), action="restart")
+    result = dict(restarted=restarting, healthy=None, problems=[])
+    if restarting and mod.check_mode:
+        return mod.result(outcome, **result)  # nothing restarted: the health after a restart is unknown
     if p["wait_healthy"] or p["state"] == "healthy":
         if mod.check_mode and client.about() is not None and client.predicted_fresh:
-            return result  # a fresh appliance whose password change is only predicted: health unknown (null)
+            # a fresh appliance whose password change is only predicted: health unknown (null)
+            return mod.result(outcome, **result)
         health, problems = wait_healthy(client, p["timeout"], set(p["ignore"]))
         result.update(healthy=not problems, problems=problems, health=health)
-    return result
+    return mod.result(outcome, **result)
 
 
 def main():

@@ -69,7 +69,6 @@ restart_required:
   type: bool
 """
 
-from ansible_collections.cloudmove.vcda.plugins.module_utils._common.core import Reconciler
 from ansible_collections.cloudmove.vcda.plugins.module_utils._common.errors import TlsError
 from ansible_collections.cloudmove.vcda.plugins.module_utils._common.tls import normalize_thumbprint
 from ansible_collections.cloudmove.vcda.plugins.module_utils._vcda.client import der_thumbprint, same_url
@@ -91,10 +90,9 @@ def run(mod):
     desired = {"url": p["tunnel_url"], "thumbprint": pin}
 
     def send(*_args):
-        if not mod.check_mode:
-            client.add_tunnel(p["tunnel_url"], remote["encoded"], p["tunnel_password"])
+        client.add_tunnel(p["tunnel_url"], remote["encoded"], p["tunnel_password"])
 
-    outcome = Reconciler().present(live, desired, create=send, update=send)
+    outcome = mod.reconciler().present(live, desired, create=send, update=send)
     return mod.result(outcome, tunnel=outcome.after, restart_required=outcome.changed and client.version < (4, 0))
 
 
