@@ -13,6 +13,12 @@ policy, ``default`` until another is assigned; assigning moves the org. Org name
 against the organizations of the Cloud Director this site is configured with
 (``checks.vcd_orgs``). API 4.1+ bodies carry the split direction flags, 4.0 and 3.x
 ``allowIncoming``/``allowOutgoing`` [I boundary].
+
+Who reads what [I]: the provider (System) reads every policy; an organization user reads the policy assigned
+to its org only - ``GET /policies`` is a one-item array with it (the tenant portal shows the org its policy and
+the replication pre-checks need its limits), ``GET /policies/{id}`` of another policy is 403; creating, changing,
+assigning and ``/status`` stay provider-only. ``?site=`` of a paired cloud site reads that site's policies (its
+own state), which needs the session extended to it (``POST /sessions/extend``) as every cross-site call.
 """
 from __future__ import annotations
 
@@ -46,7 +52,7 @@ def assignments(state):
 
 
 def _check_site_param(call):
-    """``?site=``: the local site (or absent). A paired remote site's policies are not emulated."""
+    """``?site=`` of a write: the local site (or absent). Writing a paired remote site's policies is not emulated."""
     site = call.request.args.get("site")
     appliance = call.appliance
     if not site or site == appliance.local_site():
@@ -54,6 +60,45 @@ def _check_site_param(call):
     if api_sites.find_record(appliance, site) is None:
         raise inferred.site_not_found(site)
     raise inferred.bad_input("Lab: ?site= for the remote site '%s' is not emulated; call that site directly." % site, site)
+
+
+def _is_system(principal):
+    return "ADMINISTRATORS" in principal.get("roles", []) or str(principal.get("org", "")).lower() == "system"
+
+
+def _read_site(call):
+    """The appliance whose policies a read shows: this one, or with ``?site=`` a paired cloud site (its session must
+    be extended to that site)."""
+    site = call.request.args.get("site")
+    appliance = call.appliance
+    if not site or site == appliance.local_site():
+        return appliance
+    if api_sites.find_record(appliance, site) is None:
+        raise inferred.site_not_found(site)
+    if site not in {e.get("site") for e in call.principal.get("extendedSites") or []}:
+        raise inferred.not_extended(site)
+    from . import replication_backends  # pylint: disable=import-outside-toplevel  # (it imports the lab fabric)
+    remote = replication_backends.site_appliance(appliance, site, "cloud")
+    if remote is None:
+        raise inferred.site_not_found(site)
+    return remote
+
+
+def org_policy_id(state, org):
+    """The id of the policy assigned to ``org`` (case-insensitive), ``default`` when none is."""
+    current = assignments(state)
+    return current.get(org) or next((p for o, p in current.items() if o.lower() == str(org).lower()),
+                                    inferred.DEFAULT_POLICY_ID)
+
+
+def _readable(call, appliance, state):
+    """The policies the caller may read at ``appliance``: all of them for System, the org's own otherwise."""
+    items = policies(appliance, state)
+    if _is_system(call.principal):
+        return items
+    pid = org_policy_id(state, call.principal.get("org", ""))
+    own = items.get(pid) or items.get(inferred.DEFAULT_POLICY_ID) or _default(appliance)
+    return {own["id"]: own}
 
 
 def view(appliance, policy, state=None):
@@ -95,21 +140,25 @@ def _save(appliance, policy):
 
 
 def list_policies(call):
-    _check_site_param(call)
-    appliance = call.appliance
+    appliance = _read_site(call)
     args = call.request.args
     try:
         offset, limit = int(args.get("offset", 0)), int(args.get("limit", 100))
     except ValueError:
         raise inferred.bad_input("offset and limit must be integers.") from None
     state = appliance.state
-    items = sorted(policies(appliance, state).values(), key=lambda p: (p["id"] != inferred.DEFAULT_POLICY_ID, p["displayName"]))
+    items = sorted(_readable(call, appliance, state).values(),
+                   key=lambda p: (p["id"] != inferred.DEFAULT_POLICY_ID, p["displayName"]))
     return [view(appliance, p, state) for p in items[offset:offset + limit]]  # a plain array [C: PSC]
 
 
 def get_policy(call, policy_id):
-    _check_site_param(call)
-    return view(call.appliance, _find(call.appliance, policy_id))
+    appliance = _read_site(call)
+    state = appliance.state
+    found = _find(appliance, policy_id, state)
+    if policy_id not in _readable(call, appliance, state):
+        raise inferred.forbidden()
+    return view(appliance, found, state)
 
 
 def create_policy(call):
@@ -179,9 +228,9 @@ def endpoints(appliance):
         return []
     schema = schemas.policy_schema(appliance.features.v)
     return [
-        Endpoint("GET", "/policies", list_policies),
+        Endpoint("GET", "/policies", list_policies, flags={"admin": False}),
         Endpoint("POST", "/policies", create_policy, body="json", schema=schema),
-        Endpoint("GET", "/policies/<policy_id>", get_policy),
+        Endpoint("GET", "/policies/<policy_id>", get_policy, flags={"admin": False}),
         Endpoint("PUT", "/policies/<policy_id>", update_policy, body="json", schema=schema),
         Endpoint("DELETE", "/policies/<policy_id>", delete_policy),
         Endpoint("GET", "/policies/<policy_id>/status", policy_status),

@@ -259,8 +259,7 @@ def _find(call, kind, rec_id):
 # ===== policies ====================================================================================================
 def _policy(cloud, org):
     state = cloud.state
-    pid = api_policies.assignments(state).get(org) or next((p for o, p in api_policies.assignments(state).items()
-                                                            if o.lower() == org.lower()), inferred.DEFAULT_POLICY_ID)
+    pid = api_policies.org_policy_id(state, org)
     return api_policies.policies(cloud, state).get(pid) or api_policies.policies(cloud, state)[inferred.DEFAULT_POLICY_ID]
 
 

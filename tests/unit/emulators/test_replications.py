@@ -512,3 +512,31 @@ def test_start_time_is_wall_clock_timestamps_never_in_the_future_and_storage_pro
     assert bad.status == 400 and "storageProfileId" in bad.body["msg"]
     done = wait_task(cloud, ok(cloud.call("POST", "/vm-replications/%s/storage-profile" % item["id"], {"storageProfileId": fast["id"]}), 202))
     assert done["result"]["destination"]["storageProfileName"] == "Performance"
+
+
+def test_a_tenant_reads_its_own_policy_only_and_a_remote_sites_with_an_extended_session(site):
+    """GET /policies as an org user: the one policy assigned to its org (what the tenant portal shows and the
+    replication pre-checks need); another policy, the org status and every write stay provider-only; ?site= of the
+    paired cloud site reads that site's policy once the session is extended there."""
+    provider = site.client("r-cloud1")
+    assert [p["id"] for p in ok(provider.call("GET", "/policies"))] == ["default", "open"]
+    tenant = site.client("r-cloud1", tenant=True)
+    own = ok(tenant.call("GET", "/policies"))
+    assert [p["id"] for p in own] == ["open"] and own[0]["minRpo"] == OPEN_POLICY["minRpo"]
+    assert ok(tenant.call("GET", "/policies/open"))["displayName"] == OPEN_POLICY["displayName"]
+    assert tenant.call("GET", "/policies/default").status == 403
+    assert tenant.call("GET", "/policies/open/status").status == 403
+    assert tenant.call("POST", "/policies", dict(OPEN_POLICY, displayName="mine")).status == 403
+    assert tenant.call("PATCH", "/policies/default/orgs/org1").status == 403
+    with site.appliance("r-cloud2").store.edit() as state:
+        state["policies"]["open"] = dict(state["policies"]["open"], minRpo=30)
+    remote = tenant.call("GET", "/policies?site=site2")
+    assert remote.status == 401 and remote.body["args"] == ["site2"]
+    ok(tenant.call("POST", "/sessions/extend", {"type": "credentials", "site": "site2", "vcdUsername": ORG1[0],
+                                                "vcdPassword": ORG1[1]}))
+    assert [(p["id"], p["minRpo"]) for p in ok(tenant.call("GET", "/policies?site=site2"))] == [("open", 30)]
+    assert tenant.call("GET", "/policies?site=site9").status == 404
+    # an org without an assignment sees the default policy
+    with site.appliance("r-cloud1").store.edit() as state:
+        state["policyAssignments"] = {}
+    assert [p["id"] for p in ok(tenant.call("GET", "/policies"))] == ["default"]
