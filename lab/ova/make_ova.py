@@ -111,7 +111,7 @@ def _appliance_props(net_prefix, with_option_marker, options=()):
 
 
 # LAB-DEFINED: the NSX standalone edge L2VPN client's real OVF property keys
-# are not public (see shared/api/unknowns.md section 4). These keys only
+# are not public (see docs/api/open-questions.md#l2-vpn-client-ovf-keys). These keys only
 # model the information the real appliance asks for.
 _L2VPN_CIPHERS = ["AES128-GCM-SHA256", "ECDHE-RSA-AES128-GCM-SHA256", "ECDHE-RSA-AES256-GCM-SHA384",
                   "AES256-SHA", "AES128-SHA", "DES-CBC3-SHA"]

@@ -13,7 +13,7 @@ short_description: Grant Cloud Director rights to an organization, a rights bund
 version_added: 0.1.0
 description:
   - Grants (or revokes) rights, given by name, to one target
-    (workflow C.1 of data-center extension, contract C(vcd-nsx.md) section 2).
+    (docs/workflows.md#c1-rights of data-center extension, C(docs/api/vcd-nsx.md#rights)).
   - With O(organization) alone, the organization's legacy rights (C(OrgRights) at
     C(/api/admin/org/{id}/rights) - C(POST) adds, C(PUT) replaces). Cloud Director 9.5 and later govern
     organization rights through rights bundles; the legacy call is deprecated since API 38.1.
@@ -25,7 +25,7 @@ description:
     published to the organization holds it.
   - Rights are resolved by name from the rights catalog; an unknown name fails before any change and names
     the closest known rights.
-  - The rights of workflow C.1 (advanced networking, L2 VPN) are shipped as the role default
+  - The rights of docs/workflows.md#c1-rights (advanced networking, L2 VPN) are shipped as the role default
     C(tenant_rights_rights) of the C(cloudmove.vcda.tenant_rights) role, see EXAMPLES.
 author:
   - cloudmove.vcda maintainers (@cloudmove)

@@ -12,7 +12,7 @@ module: vcda_replication
 short_description: Replicate, migrate, protect, fail over, test, reverse and fail back one VM or one group of VMs with Cloud Director Availability
 version_added: 0.1.0
 description:
-  - Manages one replication of Cloud Director Availability (vcda.md section 5) from the cloud site at O(url) -
+  - Manages one replication of Cloud Director Availability (docs/api/vcda.md#replications) from the cloud site at O(url) -
     one source VM, or several on-premises VMs grouped into one destination vApp (a C(vcVapp) replication).
   - The replication is found by its source VM (name or MoRef at the source site) and the two sites, so a re-run,
     or a run after an interrupted one, carries on with the replication that exists instead of creating another.

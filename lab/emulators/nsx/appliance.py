@@ -1,4 +1,4 @@
-"""The NSX autonomous edge of the tenant (contract §4b): the L2VPN client side of an NSX-T
+"""The NSX autonomous edge of the tenant (docs/api/vcd-nsx.md#nsx-autonomous-edge): the L2VPN client side of an NSX-T
 backed vCD edge gateway.
 
 API (HTTP Basic ``admin`` / lab.yml ``users``; JSON):
@@ -9,7 +9,7 @@ API (HTTP Basic ``admin`` / lab.yml ``users``; JSON):
 - ``GET /api/v1/vpn/l2vpn/sessions`` → ``{"results", "result_count"}``; ``GET|DELETE …/sessions/{id}``;
 - ``GET …/sessions/{id}/status`` → ``{"session_id", "runtime_status": "UP|DOWN", "failure_reason"}``;
 - ``GET|PUT …/sessions/{id}/l2-extensions`` ``{"results": [{"vlan", "tunnel_id"}]}`` [inferred: where the
-  autonomous edge keeps ``L2Extension`` is unknown (contract §4b); this lab-defined resource holds them].
+  autonomous edge keeps ``L2Extension`` is unknown (docs/api/vcd-nsx.md#nsx-autonomous-edge); this lab-defined resource holds them].
 
 Peer codes are never returned and never logged.
 """

@@ -1,4 +1,4 @@
-"""Contract §3a: edge gateways (NSX-V and NSX-T backed) and org VDC networks: XML create/read/
+"""Edge gateways (docs/api/vcd-nsx.md#org-vdc-networks) (NSX-V and NSX-T backed) and org VDC networks: XML create/read/
 update, the ``convertTo…Interface`` actions, and the OpenAPI form with ``connectionTypeValue``."""
 from __future__ import annotations
 

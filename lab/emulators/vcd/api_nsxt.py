@@ -1,4 +1,4 @@
-"""Contract §3c: NSX-T edge gateway L2VPN tunnels (``/cloudapi/1.0.0/edgeGateways/{urn}/l2vpn/tunnels``):
+"""NSX-T edge gateway L2VPN tunnels (docs/api/vcd-nsx.md#nsx-t-l2-vpn-tunnels), ``/cloudapi/1.0.0/edgeGateways/{urn}/l2vpn/tunnels``:
 async POST/PUT/DELETE (tasks), ``version`` on PUT, ``preSharedKey`` masked, ``peerCode`` for
 SERVER sessions, ``/status`` (UP once a matching autonomous-edge session exists) and ``/metrics``."""
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Contract §3a/§3b: the NSX-V API behind the vCD proxy ``/network`` — edge interfaces
+"""The NSX-V API behind the vCD proxy ``/network`` (docs/api/vcd-nsx.md#org-vdc-networks,
+docs/api/vcd-nsx.md#nsx-v-l2-vpn-server) — edge interfaces
 (subinterface index and tunnel id) and the SSL L2VPN server (config, enableService, statistics).
 
 Lab-only (NOT an NSX or vCD API): ``/_lab/l2vpn-clients`` on the vCD appliance records the NSX-V

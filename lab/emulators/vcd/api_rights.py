@@ -1,4 +1,4 @@
-"""Contract §2: the rights catalog, legacy org rights (XML) and OpenAPI rights bundles, global
+"""Rights (docs/api/vcd-nsx.md#rights): the rights catalog, legacy org rights (XML) and OpenAPI rights bundles, global
 roles and tenant roles with their ``/rights`` and ``/tenants`` publish endpoints."""
 from __future__ import annotations
 

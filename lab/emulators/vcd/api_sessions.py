@@ -1,4 +1,4 @@
-"""Contract §1: version discovery, both login kinds, organizations, queries, tasks."""
+"""Sessions and versions (docs/api/vcd-nsx.md#sessions-and-versions): version discovery, both login kinds, organizations, queries, tasks."""
 from __future__ import annotations
 
 import base64

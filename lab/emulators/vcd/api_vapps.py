@@ -1,7 +1,7 @@
 """vApps and VMs of the lab Cloud Director: what a replication recovers into an org VDC, and the
 cloud-to-cloud sources of a replication.
 
-Served (contract: vcd-nsx.md §1 conventions, the vCloud API ``VApp``/``Vm``/query records):
+Served (contract: docs/api/vcd-nsx.md#sessions-and-versions conventions, the vCloud API ``VApp``/``Vm``/query records):
 
     GET    /api/vApp/vapp-{uuid} | /api/vApp/vm-{uuid}          VApp / Vm XML (status, NetworkConnectionSection,
                                                                 GuestCustomizationSection, StorageProfile)

@@ -1,4 +1,4 @@
-"""Everything the vCD/NSX contract (``shared/api/vcd-nsx.md``, ``unknowns.md``) does not settle,
+"""Everything the vCD/NSX contract (`docs/api/vcd-nsx.md`, `docs/api/open-questions.md`) does not settle,
 in one place. Each item here is a lab choice to verify against a real Cloud Director.
 
 - right ids other than the two the contract quotes (``RIGHT_IDS_FROM_CONTRACT``): name-derived
@@ -42,7 +42,7 @@ RIGHT_IDS_FROM_CONTRACT = {
     "Organization vDC Gateway: View L2 VPN": "105191de-9e29-3495-a917-05fcb5ec1ad0",
 }
 
-# workflows.md C.1: the vCD 9.x set granted for data-center extension (API 27.0 OrgRights).
+# docs/workflows.md#c1-rights: the vCD 9.x set granted for data-center extension (API 27.0 OrgRights).
 C1_RIGHTS = [
     "Hybrid Cloud Operations: View from-the-cloud tunnel",
     "Organization vDC Distributed Firewall: Enable/Disable",

@@ -5,7 +5,8 @@ A real standalone edge dials the server; nothing in the lab can. Instead the vCD
 (``{"name", "poweredOn", "properties": {"l2vpn.server.address": …}}``) or by
 ``POST /_lab/l2vpn-clients/sync-vcsim`` (reads ``lab/run/vcsim-tenant.json``, logs in with
 pyvmomi and takes every VM with ``l2vpn.*`` vApp properties). Keys are the lab-defined ones of
-``lab/ova/make_ova.py --kind l2vpn-client`` (the real OVF keys are unknown, unknowns.md §4).
+``lab/ova/make_ova.py --kind l2vpn-client`` (the real OVF keys are unknown:
+docs/api/open-questions.md#l2-vpn-client-ovf-keys).
 
 A peer site is **up** when a powered-on client has: ``l2vpn.server.address`` = ``listenerIp``,
 ``l2vpn.server.port`` = ``listenerPort``, ``l2vpn.cipher`` = ``encryptionAlgorithm``,

@@ -1,4 +1,4 @@
-"""vCD media types: the API version travels as a ``version=`` parameter (contract §1).
+"""vCD media types: the API version travels as a ``version=`` parameter (docs/api/vcd-nsx.md#sessions-and-versions).
 
 - ``/api`` (XML): ``Accept: application/*+xml;version=36.0`` (or a concrete
   ``application/vnd.vmware.…+xml;version=…``); answers carry the concrete type and the version.

@@ -1,4 +1,4 @@
-"""OpenAPI list conventions (contract §1): ``page``, ``pageSize`` (≤ 128), ``filter`` (FIQL) →
+"""OpenAPI list conventions (docs/api/vcd-nsx.md#sessions-and-versions): ``page``, ``pageSize`` (≤ 128), ``filter`` (FIQL) →
 ``{resultTotal, pageCount, page, pageSize, associations, values}``.
 
 FIQL subset: ``field==value``, ``field!=value`` (``*`` wildcards), dotted fields

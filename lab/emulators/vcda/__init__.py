@@ -1,4 +1,4 @@
-"""VMware Cloud Director Availability emulator (contract: shared/api/vcda.md, unknowns.md).
+"""VMware Cloud Director Availability emulator (contract: docs/api/vcda.md, docs/api/open-questions.md).
 
 Appliance types ``cloud``, ``replicator``, ``tunnel``, ``onprem``; API versions 3.5 to 4.7.
 Behaviour the contract leaves open is collected in ``inferred``.

@@ -1,4 +1,5 @@
-"""Contract §1 (sessions) and the root-password calls of §2, plus GET /diagnostics/about."""
+"""Sessions (docs/api/vcda.md#sessions), the root-password calls (docs/api/vcda.md#appliance-configuration) and
+GET /diagnostics/about."""
 from __future__ import annotations
 
 import re

@@ -1,5 +1,5 @@
-"""Contract §2 configuration of the appliance itself: licence, site, endpoints, Cloud Director,
-lookup service, telemetry, data engine, summary, certificates. Also the VCDA convenience
+"""Configuration of the appliance itself (docs/api/vcda.md#appliance-configuration): licence, site, endpoints,
+Cloud Director, lookup service, telemetry, data engine, summary, certificates. Also the VCDA convenience
 operations of ``POST /_lab/ops/<name>``."""
 from __future__ import annotations
 
@@ -49,7 +49,7 @@ def config_summary(appliance, state=None):
                 "vcdUrl": vcloud.get("vcdUrl"), "vcdThumbprint": vcloud.get("vcdThumbprint"),
                 "vcdUsername": vcloud.get("vcdUsername"), "tunnelUrl": tunnel.get("url"),
                 "tunnelCertificate": tunnel.get("certificate"), "isCombined": False}
-    if kind == "manager":  # [S: vcda.md §2 manager form; C: AVS Register-VCDAReplicator reads .site]
+    if kind == "manager":  # [S: docs/api/vcda.md#appliance-configuration manager form; C: AVS Register-VCDAReplicator reads .site]
         return {"id": state["instanceId"], "site": appliance.local_site(), "lsUrl": ls.get("url"),
                 "lsThumbprint": ls.get("thumbprint")}
     if kind == "onprem":

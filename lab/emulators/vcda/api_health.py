@@ -1,4 +1,5 @@
-"""Health (contract §2 "Health / monitoring"), tasks (§0) and the service restart (unknowns.md §1).
+"""Health (docs/api/vcda.md#health), tasks (docs/api/vcda.md#conventions) and the service restart
+(docs/api/open-questions.md#restarting-services).
 
 Health errors come from the real state: a lookup service, Cloud Director, tunnel, replicator
 or manager that is not configured, unreachable, or presents another certificate shows up in
@@ -15,7 +16,7 @@ from . import checks, inferred
 
 RESULT_TYPES = {"cloud": "CloudHealthInfo", "manager": "ManagerHealthInfo", "replicator": "ReplicatorHealthInfo",
                 "tunnel": "TunnelHealthInfo", "onprem": "ManagerHealthInfo"}  # [I] names
-# 3.5 / 4.0 CloudHealthInfo [S: vcda.md corrections 6]: these checks are "<name>Connectivity": {"value": error|null}.
+# 3.5 / 4.0 CloudHealthInfo [S: docs/api/vcda.md#corrections point 6]: these checks are "<name>Connectivity": {"value": error|null}.
 CONNECTIVITY_KEYS = {"dbError": "dbConnectivity", "lsError": "lsConnectivity", "managerError": "managerConnectivity"}
 
 

@@ -1,8 +1,8 @@
 """The on-premises appliance's pairing with a cloud site, its "allow access from cloud" switch and
 the placement of workloads replicated from the cloud, plus the cloud side (``/vc-sites``).
 
-ALL INFERRED (unknowns.md §2: no public contract). The calls follow the published conventions:
-pairing is §3's ``POST /sites`` (task) with the organization credentials in a ``credentials``
+ALL INFERRED (docs/api/open-questions.md#on-premises-appliance: no public contract). The calls follow the published conventions:
+pairing is the cloud pairing's ``POST /sites`` (docs/api/vcda.md#site-pairing) (task) with the organization credentials in a ``credentials``
 object shaped like the ``POST /sessions/extend`` bodies; ``GET /sites`` lists the local site and
 the cloud site; ``PUT /sites/{site}`` re-pairs, ``DELETE`` unpairs. Placement uses vCenter MoRef
 ids as in the VSDR ``FailoverPlacement``, validated against the vCenter behind the appliance's

@@ -1,8 +1,8 @@
-"""Contract §2, the calls that involve another appliance: replicator and tunnel preparation,
+"""The calls that involve another appliance (docs/api/vcda.md#replicators-and-tunnels): replicator and tunnel preparation,
 replicator registration (``/replicators``), tunnels (``/config/tunnels`` in 4.6+,
 ``/config/tunnel-service`` up to 4.5) and, on a replicator, ``POST /config/manager``.
 
-Who serves what (vcda.md corrections 1): on 4.x the Manager Service (``type: manager``, its own
+Who serves what (docs/api/vcda.md#corrections point 1): on 4.x the Manager Service (``type: manager``, its own
 listener on :8441) owns ``/replicators`` and ``/config/replicators/*``; the Cloud Service owns the
 tunnels and answers the replicator paths as unknown (404). On 3.x the cloud appliance of the lab
 stands for the manager and serves both.

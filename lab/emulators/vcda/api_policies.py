@@ -1,8 +1,8 @@
-"""Contract §4, replication policies of a cloud site: ``GET/POST /policies``,
+"""Replication policies of a cloud site (docs/api/vcda.md#policies): ``GET/POST /policies``,
 ``GET/PUT/DELETE /policies/{id}``, ``GET /policies/{id}/status`` [C: PSC path, I: body] and
 ``PATCH /policies/{id}/orgs/{org}`` (assignment: 202, no body).
 
-Shapes as the public clients read them (vcda.md corrections 5): ``GET /policies`` is a plain array
+Shapes as the public clients read them (docs/api/vcda.md#corrections point 5): ``GET /policies`` is a plain array
 [C: PSC Get-vCAVTenantPolicy]; each API version takes exactly its own fields (4.1 / 4.5 / 4.7,
 ``schemas.policy_schema``); ``onpremDataCap`` is accepted but never read back; ``/status`` is a
 list of objects with ``org`` [C: PSC Remove-vCAVTenantPolicy].

@@ -1,5 +1,5 @@
-"""Contract §5, replications, migrations and operations, and §1 ``POST /sessions/extend``; the inventory helpers
-of §5; the lab's replication controls under ``/_lab/replications``.
+"""Replications, migrations and operations (docs/api/vcda.md#replications), ``POST /sessions/extend``
+(docs/api/vcda.md#sessions) and the inventory helpers (docs/api/vcda.md#inventory); the lab's replication controls under ``/_lab/replications``.
 
 Served by cloud appliances and by the on-premises appliance; all of them share one engine
 (``replication_engine``), so a replication created at ``onprem1`` is the one ``site1`` shows. Replications act

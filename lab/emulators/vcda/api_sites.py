@@ -1,4 +1,4 @@
-"""Contract §3, site pairing (cloud <-> cloud): ``POST /sites`` (task), ``GET /sites``,
+"""Site pairing, cloud <-> cloud (docs/api/vcda.md#site-pairing): ``POST /sites`` (task), ``GET /sites``,
 ``GET /sites/{site}``, ``PUT /sites/{site}`` (repair, task), ``DELETE /sites/{site}`` (task).
 
 Pairing really involves the other emulated appliance: the local site reaches the remote at the

@@ -1,4 +1,4 @@
-"""Every VCDA behaviour the contract (../../shared/api/vcda.md, unknowns.md) does not settle.
+"""Every VCDA behaviour the contract (docs/api/vcda.md, docs/api/open-questions.md) does not settle.
 
 All choices marked [I] in the emulator live here, so they can be checked against a live
 appliance and changed in one place. Error *shape* is the contract's
@@ -37,7 +37,7 @@ PASSWORD_RULE_TEXT = ("at least 8 characters with at least one lowercase letter,
 # [I] licence keys the lab accepts: five groups of five upper-case letters or digits.
 LICENSE_KEY_PATTERN = r"^[A-Z0-9]{5}(-[A-Z0-9]{5}){4}$"
 
-# [I] 4.x restart of services (vcda.md corrections 9: no 4.x client calls it; PSC shows it on 3.x only).
+# [I] 4.x restart of services (docs/api/vcda.md#corrections point 9: no 4.x client calls it; PSC shows it on 3.x only).
 # "absent" (default) answers 404 like an unknown path; "accept" serves POST /os/reboot-services like 3.x.
 REBOOT_SERVICES_4X_DEFAULT = "absent"
 
@@ -180,7 +180,7 @@ def not_configured(what):
 
 
 # ===== issue 4: site pairing, policies, on-premises appliance ==================================
-# Everything below is [I] unless tagged otherwise (the contract, vcda.md §3-§4 and unknowns.md §2,
+# Everything below is [I] unless tagged otherwise (the contract, docs/api/vcda.md#site-pairing, #policies and docs/api/open-questions.md#on-premises-appliance,
 # gives the paths and bodies of pairing and policies but no error texts; nothing for on-prem).
 
 # [I] Site-to-site channel of the lab. Real sites talk to each other through their tunnels with a
@@ -194,7 +194,7 @@ PAIR_WORKFLOW, REPAIR_WORKFLOW, UNPAIR_WORKFLOW = "pairSite", "repairSite", "unp
 SITE_RESULT_TYPE = "Site"
 POLICY_ASSIGN_WORKFLOW = "assignPolicy"
 
-# [I] the built-in policy: vcda.md §4 says its id is ``default`` and it forbids replication; the
+# [I] the built-in policy: docs/api/vcda.md#policies says its id is ``default`` and it forbids replication; the
 # numbers are inferred.
 DEFAULT_POLICY_ID = "default"
 DEFAULT_POLICY_4X = {"displayName": "default", "allowIncomingProtections": False, "allowIncomingMigrations": False,
@@ -205,7 +205,7 @@ DEFAULT_POLICY_4X = {"displayName": "default", "allowIncomingProtections": False
                      "maxPinnedInstances": 0, "minRpo": 15, "onpremDataCap": -1}
 DEFAULT_POLICY_3X = {"displayName": "default", "allowIncoming": False, "allowOutgoing": False, "maxIncoming": 0,
                      "maxInstances": 24, "minRpo": 15}
-# Ranges: workflows.md B.2 (instances 1-24, RPO 5 minutes to 24 hours) [S: admin guide]; the
+# Ranges: docs/workflows.md#b-pairing-and-policies (instances 1-24, RPO 5 minutes to 24 hours) [S: admin guide]; the
 # others [I]: pinned instances 0..maxInstances, onpremDataCap in GB with <0 = unlimited.
 MIN_RPO, MAX_RPO = 5, 1440
 MIN_INSTANCES, MAX_INSTANCES = 1, 24
@@ -257,15 +257,15 @@ def comm_error(msg, *args):
     return health_error("SiteCommunicationError", msg, *args)
 
 
-# [I] on-prem appliance (unknowns.md §2: no contract). Paths follow the published conventions.
-ONPREM_PAIR_PATH = "/sites"                       # like §3, body with a ``credentials`` object
+# [I] on-prem appliance (docs/api/open-questions.md#on-premises-appliance: no contract). Paths follow the published conventions.
+ONPREM_PAIR_PATH = "/sites"                       # like cloud pairing, body with a ``credentials`` object
 ONPREM_CLOUD_ACCESS_PATH = "/config/cloud-access"  # {"allowAccessFromCloud": bool}
 ONPREM_PLACEMENT_PATH = "/config/placement"       # {"vmFolder","cluster","network","datastore"}: MoRef ids
 CLOUD_ACCESS_KEY = "allowAccessFromCloud"
 
 
 # ===== issue 10: replications, migrations and operations (api_replications, replication_engine) ==========
-# vcda.md §5 gives the paths, bodies and most read fields [S/C]; everything below is [I].
+# docs/api/vcda.md#replications gives the paths, bodies and most read fields [S/C]; everything below is [I].
 
 # [I] task workflow and result types of the replication calls.
 REPLICATION_WORKFLOW = {"vm": "createVmReplication", "vapp": "createVappReplication"}
@@ -290,7 +290,7 @@ def replication_not_found(kind, ident):
 
 
 def not_extended(site):
-    """[I status] A cross-site call without ``POST /sessions/extend`` to ``site`` (vcda.md §5 additions)."""
+    """[I status] A cross-site call without ``POST /sessions/extend`` to ``site`` (docs/api/vcda.md#replications)."""
     return _err(401, "NotAuthenticated", "The session is not authenticated to site '%s'; extend it with POST /sessions/extend "
                 "first." % site, site)
 

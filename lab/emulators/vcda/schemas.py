@@ -1,4 +1,4 @@
-"""Request bodies of the VCDA API (contract §1–§2), strictly: every field the contract lists,
+"""Request bodies of the VCDA API (docs/api/vcda.md#sessions, docs/api/vcda.md#appliance-configuration), strictly: every field the contract lists,
 nothing else. Required-ness follows what the contract's clients always send; fields the
 contract shows as ``null`` or optional are nullable/optional."""
 from __future__ import annotations
@@ -36,7 +36,7 @@ def _port():
 URL = dict(required=True, check=_https_url)
 THUMBPRINT = dict(required=True, check=_thumbprint)
 
-# ----- §1 sessions ------------------------------------------------------------------------
+# ----- sessions (docs/api/vcda.md#sessions) -------------------------------------------------------
 LOGIN_TYPES = {
     "localUser": Schema({"type": Str(required=True), "localUser": Str(required=True), "localPassword": Str(required=True)}),
     "ssoCredentials": Schema({"type": Str(required=True), "username": Str(required=True), "password": Str(required=True),
@@ -57,7 +57,7 @@ def login_schema(access_token_login: bool) -> OneOf:
     return OneOf("type", variants)
 
 
-# ----- §2 appliance configuration ---------------------------------------------------------
+# ----- appliance configuration (docs/api/vcda.md#appliance-configuration) -------------------------
 ROOT_PASSWORD = Schema({"rootPassword": Str(required=True)})
 CHECK_ROOT_PASSWORD = Schema({"password": Str(required=True)})
 LICENSE = Schema({"key": Str(required=True)})
@@ -86,7 +86,7 @@ VCLOUD = Schema({"vcdUrl": Str(**URL), "vcdUsername": Str(required=True), "vcdPa
                  "vcdThumbprint": Str(nullable=True, check=_thumbprint)})
 LOOKUP_SERVICE = Schema({"url": Str(**URL), "thumbprint": Str(**THUMBPRINT)})
 SSO_ADMIN = Schema({"ssoUser": Str(required=True), "ssoPassword": Str(required=True)})
-# [C: TF setManagerLookupService] manager form; the on-prem appliance accepts it too [I: unknowns.md §2].
+# [C: TF setManagerLookupService] manager form; the on-prem appliance accepts it too [I: docs/api/open-questions.md#on-premises-appliance].
 LOOKUP_SERVICE_WITH_SSO = Schema({"url": Str(**URL), "thumbprint": Str(**THUMBPRINT),
                                   "ssoAdminCredentials": Obj(SSO_ADMIN, nullable=True)})
 DATA_ENGINE = Schema({"hbrsrv": Bool(required=True), "h4dm": Bool(required=True)})
@@ -110,11 +110,11 @@ RESET_COOKIE_3X = REPLICATOR_DETAILS
 
 TUNNEL = Schema({"url": Str(**URL), "certificate": Str(required=True), "rootPassword": Str(required=True)})
 
-# [I] what the cloud sends a replicator it registers (3.x-era POST /config/manager, contract §2 "Misc").
+# [I] what the cloud sends a replicator it registers (3.x-era POST /config/manager, docs/api/vcda.md#appliance-configuration "Misc").
 SET_MANAGER = Schema({"managerUrl": Str(**URL), "managerCertificate": Str(required=True), "ssoUsername": Str(required=True),
                       "ssoPassword": Str(required=True)})
 
-# ----- §3 site pairing --------------------------------------------------------------------
+# ----- site pairing (docs/api/vcda.md#site-pairing) -----------------------------------------------
 # Cloud body [C: TF PairCloudSiteData]; ``site`` optional as in the VSDR UpdateSiteRequest [S].
 PAIR_SITE = Schema({"site": Str(nullable=True, check=_site_name), "apiUrl": Str(**URL), "apiThumbprint": Str(**THUMBPRINT),
                     "description": Str(nullable=True, allow_empty=True)})
@@ -125,9 +125,9 @@ SITE_LINK = Schema({"site": Str(required=True, check=_site_name), "description":
                     "apiVersion": Str(nullable=True), "buildVersion": Str(nullable=True), "kind": Str(nullable=True),
                     "owner": Str(nullable=True), "allowAccessFromCloud": Bool(nullable=True)})
 
-# ----- §4 policies ------------------------------------------------------------------------
+# ----- policies (docs/api/vcda.md#policies) -------------------------------------------------------
 _FLAG = dict(required=True)
-# 4.x NewReplicationPolicyRequest [S: DOC41/DOC45/DOC47; vcda.md corrections 5]: the fields of each version,
+# 4.x NewReplicationPolicyRequest [S: DOC41/DOC45/DOC47; docs/api/vcda.md#corrections point 5]: the fields of each version,
 # all required except ``onpremDataCap`` (accepted, never read back, so clients send it only when set; never null).
 _POLICY_41 = {"displayName": Str(required=True), "allowIncomingProtections": Bool(**_FLAG),
               "allowIncomingMigrations": Bool(**_FLAG), "allowOutgoingProtections": Bool(**_FLAG),
@@ -157,8 +157,8 @@ def policy_schema(version):
 POLICY_3X = Schema({"displayName": Str(required=True), "allowIncoming": Bool(**_FLAG), "allowOutgoing": Bool(**_FLAG),
                     "maxIncoming": Int(required=True), "maxInstances": Int(required=True), "minRpo": Int(required=True)})
 
-# ----- on-prem appliance [I] (unknowns.md §2) ---------------------------------------------------
-# Credentials shaped like the POST /sessions/extend bodies (vcda.md §1).
+# ----- on-prem appliance [I] (docs/api/open-questions.md#on-premises-appliance) -------------------
+# Credentials shaped like the POST /sessions/extend bodies (docs/api/vcda.md#sessions).
 ONPREM_CREDENTIALS = OneOf("type", {
     "credentials": Schema({"type": Str(required=True), "vcdUsername": Str(required=True), "vcdPassword": Str(required=True)}),
     "vcdAccessToken": Schema({"type": Str(required=True), "vcdAccessToken": Str(required=True), "org": Str(nullable=True)}),

@@ -1,4 +1,4 @@
-"""What differs between VCDA API versions (contract §0–§2; tags as in vcda.md)."""
+"""What differs between VCDA API versions (docs/api/vcda.md#conventions, docs/api/vcda.md#appliance-configuration; tags as in docs/api/vcda.md)."""
 from __future__ import annotations
 
 from typing import Tuple
@@ -26,9 +26,9 @@ class Features:
         self.separate_manager = v >= (4,)
         # [C: AVS Repair-VCDAReplicator] 4.x reset-cookie body nested {"description","details"}; 3.x flat (PSC).
         self.nested_reset_cookie = v >= (4,)
-        # [S/C: vcda.md corrections 6] 3.5/4.0 health: *Connectivity {"value": {code,msg}} keys, offline replicators a list.
+        # [S/C: docs/api/vcda.md#corrections point 6] 3.5/4.0 health: *Connectivity {"value": {code,msg}} keys, offline replicators a list.
         self.connectivity_health = v < (4, 1)
-        # [C: TF constants h4-v4.7; vcda.md corrections 7] an x.0 release is h4-v4 / h4-v3, no ".0".
+        # [C: TF constants h4-v4.7; docs/api/vcda.md#corrections point 7] an x.0 release is h4-v4 / h4-v3, no ".0".
         self.media_version = str(v[0]) if len(v) == 1 or v[1:] == (0,) * (len(v) - 1) else self.version
         # [C: TF 765692e] POST /config/tunnels (+ GET) in 4.6+, POST /config/tunnel-service in ≤4.5.
         self.tunnels_collection = v >= (4, 6)

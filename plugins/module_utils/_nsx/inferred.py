@@ -9,6 +9,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-# [inferred, contract §4b] where the autonomous edge keeps the VLAN -> tunnel id L2Extension of a
+# [inferred, docs/api/vcd-nsx.md#nsx-autonomous-edge] where the autonomous edge keeps the VLAN -> tunnel id L2Extension of a
 # session is unknown; the lab defines GET|PUT .../sessions/{id}/l2-extensions {"results":[{vlan,tunnel_id}]}.
 L2_EXTENSIONS_PATH = "%s/%s/l2-extensions"

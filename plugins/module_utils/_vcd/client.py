@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: cloudmove.vcda contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Client of the VMware Cloud Director API (contract: shared/api/vcd-nsx.md §1-§3).
+"""Client of the VMware Cloud Director API (contract: docs/api/vcd-nsx.md).
 
 Knows nothing of Ansible. On top of ``_http.HttpClient`` (TLS pinning, retries, typed errors):
 

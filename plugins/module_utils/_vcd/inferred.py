@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: cloudmove.vcda contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Everything the vCD/NSX client side uses that the contract (shared/api/vcd-nsx.md, unknowns.md)
+"""Everything the vCD/NSX client side uses that the contract (docs/api/vcd-nsx.md, docs/api/open-questions.md)
 marks inferred or does not settle, in one place. Each item needs a real Cloud Director / NSX
 (listed in docs/verification.md, "vCD and NSX").
 """
@@ -17,7 +17,7 @@ import json
 # peer-site passwords, which lets a re-run compare them instead of re-sending blindly.
 SHOW_SENSITIVE = {"showSensitiveData": "true"}
 
-# [client, contract §3c] the pre-shared key of a tunnel read by id comes back masked from API 38.0 (10.5.1.1),
+# [client, docs/api/vcd-nsx.md#nsx-t-l2-vpn-tunnels] the pre-shared key of a tunnel read by id comes back masked from API 38.0 (10.5.1.1),
 # in clear below; the list carries no key at all. The mask is only ever compared, never sent.
 MASKED_PSK = "******"
 # [I] A tunnel PUT without ``preSharedKey`` keeps the key (used from 38.0, when the key cannot be read back and the

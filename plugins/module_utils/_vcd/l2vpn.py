@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: cloudmove.vcda contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The L2 VPN server of a Cloud Director edge gateway (contract vcd-nsx.md §3b NSX-V, §3c NSX-T).
+"""The L2 VPN server of a Cloud Director edge gateway (docs/api/vcd-nsx.md#nsx-v-l2-vpn-server, #nsx-t-l2-vpn-tunnels).
 
 Compare-then-act without secrets: the managed view never holds passwords, pre-shared keys or peer
 codes. Whether a secret differs is decided where it can be known (NSX-V passwords read with

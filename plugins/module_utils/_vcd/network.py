@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: cloudmove.vcda contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Routed org VDC networks through the OpenAPI (contract vcd-nsx.md §3a option C):
+"""Routed org VDC networks through the OpenAPI (docs/api/vcd-nsx.md#org-vdc-networks, the OpenAPI form):
 ``/cloudapi/1.0.0/orgVdcNetworks`` with ``connection.connectionTypeValue`` for the interface type,
 converted in place by a PUT of the live body. Knows nothing of Ansible.
 

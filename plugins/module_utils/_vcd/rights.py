@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: cloudmove.vcda contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Rights of organizations, rights bundles, global roles and tenant roles (contract vcd-nsx.md §2).
+"""Rights of organizations, rights bundles, global roles and tenant roles (docs/api/vcd-nsx.md#rights).
 
 - legacy ``OrgRights`` XML (``/api/admin/org/{uuid}/rights``: POST adds, PUT replaces);
 - OpenAPI ``rightsBundles``/``globalRoles``/``roles`` ``{id}/rights`` (POST adds, PUT replaces) and

@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: cloudmove.vcda contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Client of the Cloud Director Availability (VCDA) REST API (contract: shared/api/vcda.md).
+"""Client of the Cloud Director Availability (VCDA) REST API (contract: docs/api/vcda.md).
 
 Knows nothing of Ansible. On top of ``_http.HttpClient`` (TLS pinning, retries, typed errors):
 sessions (``X-VCAV-Auth``), the vendor media type with the API version detected from
@@ -61,7 +61,7 @@ VERSION_TABLE = {
                       ((0,), ("apiAddress", "apiPort", "apiPublicAddress", "apiPublicPort",
                               "mgmtAddress", "mgmtPort", "mgmtPublicAddress", "mgmtPublicPort",
                               "tunnelAddress", "tunnelPort", "tunnelPublicAddress", "tunnelPublicPort"))],
-    # [I] unknowns.md §1: the 3.x call, tried on 4.x too
+    # [I] docs/api/open-questions.md#restarting-services: the 3.x call, tried on 4.x too
     "reboot_services": [((0,), inferred.REBOOT_SERVICES_PATH)],
     # [C: AVS Repair-VCDAReplicator] 4.x reset-cookie takes {"description","details"}; [C: PSC] 3.x the flat details
     "reset_cookie_nested": [((4,), True), ((0,), False)],
@@ -72,7 +72,7 @@ VERSION_TABLE = {
 
 
 def media_version(version):
-    """The version in the vendor media type: ``h4-v4.7``; an x.0 release is ``h4-v4`` / ``h4-v3`` (vcda.md corrections 7)."""
+    """The version in the vendor media type: ``h4-v4.7``; an x.0 release is ``h4-v4`` / ``h4-v3`` (docs/api/vcda.md#corrections point 7)."""
     major, minor = version
     return "%d" % major if minor == 0 else "%d.%d" % (major, minor)
 
@@ -102,7 +102,7 @@ def versioned(key, version):
 
 
 def login_body(auth_type, username, password, access_token=None, token_org=None):
-    """The ``POST /sessions`` body (vcda.md §1): ``localUser`` [C: TF, AVS, PSC], ``ssoCredentials`` [C: AVS, PSC],
+    """The ``POST /sessions`` body (docs/api/vcda.md#sessions): ``localUser`` [C: TF, AVS, PSC], ``ssoCredentials`` [C: AVS, PSC],
     ``vcdCredentials`` with vcdUser/vcdPassword [C: AVS Connect-VCDA, PSC Connect-vCAVService]; ``vcdAccessToken``
     (a Cloud Director API access token, 4.2+ docs only) is [I]: ``inferred.access_token_login``."""
     if auth_type == "vcd_token":
@@ -603,7 +603,7 @@ class VcdaClient(object):
         # A second restart after a lost reply only restarts again: safe to repeat.
         return self.call("POST", self.path("reboot_services"), expected=(200, 202, 204), idempotent=True)
 
-    # ----- site pairing and policies (vcda.md §3-§4) ---------------------------------------------
+    # ----- site pairing and policies (docs/api/vcda.md#site-pairing, #policies) ---------------------------------------------
     def list_all(self, path, params=None, page=100):
         """Every item of a ``{"items","total"}`` list (``offset``/``limit`` paging); a plain array as is."""
         items, offset = [], 0
@@ -654,7 +654,7 @@ class VcdaClient(object):
         return self.maybe_wait(self.call("DELETE", "/sites/%s" % site), "unpairing site %s" % site)
 
     def policies(self):
-        """``GET /policies``: a plain array (vcda.md corrections 5); an ``{"items"}`` page is tolerated [I]."""
+        """``GET /policies``: a plain array (docs/api/vcda.md#corrections point 5); an ``{"items"}`` page is tolerated [I]."""
         body = self.get("/policies")
         if isinstance(body, dict):
             return self.list_all("/policies")
@@ -700,7 +700,7 @@ class VcdaClient(object):
         return self.call("PATCH", "/policies/%s/orgs/%s" % (policy_id, org), expected=(200, 202, 204), idempotent=True)
 
 
-# The health items a problem can be named after (vcda.md §2 health keys [S/C]): what ``vcda_service ignore`` accepts.
+# The health items a problem can be named after (docs/api/vcda.md#health keys [S/C]): what ``vcda_service ignore`` accepts.
 HEALTH_ITEMS = ("lsError", "dbError", "ntpError", "vcdError", "managerError", "tunnelError", "hbrError", "lwdError",
                 "h4dmError", "managerHealth.ssoAdminError", "managerHealth.offlineReplicators", "offlineManagers")
 
@@ -723,7 +723,7 @@ def health_problems(health):
                 problems.append("%s%s: %s" % (prefix, key, text(value)))
             elif (key.endswith(inferred.HEALTH_CONNECTIVITY_SUFFIX) and isinstance(value, dict)
                   and value.get(inferred.HEALTH_CONNECTIVITY_VALUE)):
-                # 3.5 / 4.0: "<check>Connectivity": {"value": {code, msg}} when broken (vcda.md corrections 6)
+                # 3.5 / 4.0: "<check>Connectivity": {"value": {code, msg}} when broken (docs/api/vcda.md#corrections point 6)
                 problems.append("%s%s: %s" % (prefix, key, text(value[inferred.HEALTH_CONNECTIVITY_VALUE])))
             elif isinstance(value, dict) and key == "managerHealth":
                 walk("%s." % key, value)

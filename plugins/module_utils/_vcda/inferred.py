@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: cloudmove.vcda contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""INFERRED VCDA API items: every choice the contract (shared/api/vcda.md, unknowns.md) marks [I].
+"""INFERRED VCDA API items: every choice the contract (docs/api/vcda.md, docs/api/open-questions.md) marks [I].
 
 Nothing here has been checked against a real Cloud Director Availability appliance; each item
 is listed in docs/verification.md as "needs a real appliance". Change them here only.
@@ -11,22 +11,22 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-# [I] vcda.md corrections 9: the only restart-services call seen is the 3.x ``POST /os/reboot-services``
+# [I] docs/api/vcda.md#corrections point 9: the only restart-services call seen is the 3.x ``POST /os/reboot-services``
 # (PSC, no body); no 4.x client (TF, AVS) restarts services. It is only ever sent when the user asks
 # (vcda_service state=restarted, provider_site_restart=always); 404/405 mean "unsupported on this version".
 REBOOT_SERVICES_PATH = "/os/reboot-services"
 REBOOT_SERVICES_UNSUPPORTED = (404, 405)
 
-# [I] vcda.md §0: task states seen are QUEUED, RUNNING, SUCCEEDED, FAILED; CANCELED is inferred.
+# [I] docs/api/vcda.md#conventions: task states seen are QUEUED, RUNNING, SUCCEEDED, FAILED; CANCELED is inferred.
 TASK_CANCELED = "CANCELED"
 
-# 3.5 / 4.0 CloudHealthInfo (vcda.md corrections 6, from the vendor's 3.5/4.0 data-structure pages; no
+# 3.5 / 4.0 CloudHealthInfo (docs/api/vcda.md#corrections point 6, from the vendor's 3.5/4.0 data-structure pages; no
 # public client reads them): ``dbConnectivity``/``lsConnectivity``/``managerConnectivity`` are
 # ``{"value": {code, msg}}`` when broken; [I] ``{"value": null}`` (or absent) when fine.
 HEALTH_CONNECTIVITY_SUFFIX = "Connectivity"
 HEALTH_CONNECTIVITY_VALUE = "value"
 
-# [I] vcda.md §2 health: 4.6 assumed like 4.2-4.5 (GET -> 202 task); 4.0/4.1 assumed like 3.x
+# [I] docs/api/vcda.md#health: 4.6 assumed like 4.2-4.5 (GET -> 202 task); 4.0/4.1 assumed like 3.x
 # (GET -> data). Entries of the version table in _vcda.VERSION_TABLE that rely on this.
 HEALTH_GET_TASK_FROM = (4, 2)
 HEALTH_GET_DATA_BELOW = (4, 2)
@@ -58,7 +58,7 @@ REMOTE_CONFIG_LS_KEYS = ("lsUrl", "lsThumbprint")
 HEALTH_ERROR_SUFFIX = "Error"
 HEALTH_OFFLINE_COUNTERS = (("managerHealth", "offlineReplicators"), (None, "offlineManagers"))
 
-# [I] the on-prem appliance takes ``ssoAdminCredentials`` with its lookup service (unknowns.md §2 (a)).
+# [I] the on-prem appliance takes ``ssoAdminCredentials`` with its lookup service (docs/api/open-questions.md#on-premises-appliance).
 ONPREM_LOOKUP_SERVICE_SSO = True
 
 # ``serviceType`` of ``GET /diagnostics/about`` (lower-cased; compared case-insensitively) per appliance
@@ -68,7 +68,7 @@ SERVICE_TYPES = {"cloud": "cloud", "manager": "manager", "replicator": "replicat
                  "onprem": "onprem"}
 
 # ===== site pairing and policies (issue 4) ====================================================
-# [I] vcda.md §4 gives the 4.x policy body; that 4.1+ takes the split direction flags (and 4.0 / 3.x
+# [I] docs/api/vcda.md#policies gives the 4.x policy body; that 4.1+ takes the split direction flags (and 4.0 / 3.x
 # ``allowIncoming``/``allowOutgoing``) is the boundary inferred from "4.0 / 3.x body used ...".
 POLICY_SPLIT_DIRECTIONS_FROM = (4, 1)
 # [C: PSC path] ``GET /policies/{id}/status``: a list of objects with ``org`` [C: PSC Remove-vCAVTenantPolicy
@@ -76,19 +76,19 @@ POLICY_SPLIT_DIRECTIONS_FROM = (4, 1)
 POLICY_STATUS_PATH = "/policies/%s/status"
 POLICY_STATUS_ORG_KEY = "org"
 POLICY_STATUS_ORGS_KEY = "orgs"
-# vcda.md §4: the default policy's id; [I] unassigning = assigning the default policy.
+# docs/api/vcda.md#policies: the default policy's id; [I] unassigning = assigning the default policy.
 DEFAULT_POLICY_ID = "default"
-# [I] ``maxIncoming`` < 0 means unlimited (vcda.md §4 says "<0 unlimited"); the value we send.
+# [I] ``maxIncoming`` < 0 means unlimited (docs/api/vcda.md#policies says "<0 unlimited"); the value we send.
 UNLIMITED = -1
 # [I] the task of ``PUT /sites/{site}`` repairs both sides; the site entry of ``GET /sites`` carries
 # ``state.incomingCommError`` / ``outgoingCommError`` [C: TF, PSC]; any non-null value is a broken link.
 SITE_COMM_ERROR_KEYS = ("incomingCommError", "outgoingCommError")
 
-# ===== on-premises appliance (unknowns.md §2: NO public contract; every item below is [I]) ========
+# ===== on-premises appliance (docs/api/open-questions.md#on-premises-appliance: NO public contract; every item below is [I]) ========
 # Setup: ``POST /config/site`` ``{"site"}`` and ``POST /config/lookup-service`` with
-# ``ssoAdminCredentials`` (unknowns.md §2 (a)). Pairing with the cloud follows §3's ``POST /sites``
+# ``ssoAdminCredentials`` (docs/api/open-questions.md#on-premises-appliance). Pairing with the cloud follows the cloud pairing's ``POST /sites``
 # (task), with the organization credentials in a ``credentials`` object shaped like the
-# ``POST /sessions/extend`` bodies (vcda.md §1).
+# ``POST /sessions/extend`` bodies (docs/api/vcda.md#sessions).
 ONPREM_PAIR_PATH = "/sites"
 ONPREM_SITE_PATH = "/sites/%s"
 ONPREM_CREDENTIALS_TYPES = {"password": "credentials", "token": "vcdAccessToken"}
@@ -103,12 +103,12 @@ ONPREM_PLACEMENT_KEYS = {"folder": "vmFolder", "cluster": "cluster", "network": 
 ONPREM_PLACEMENT_CANDIDATE_KEYS = {"folder": "vmFolders", "cluster": "clusters", "network": "networks",
                                    "datastore": "datastores"}
 
-# ===== replications, migrations and operations (issue 10; vcda.md §5) ==========================
+# ===== replications, migrations and operations (issue 10; docs/api/vcda.md#replications) ==========================
 # [I] destination discriminator per API version: the 4.5/4.7 data-structure pages name the Cloud
 # Director targets ``vm`` / ``vapp``; the 4.5 request example uses ``vcloud``. (minimum version, {kind: type}),
 # newest first; the emulator accepts one form per version.
 REPLICATION_DESTINATION_TYPES = [((4, 5), {"vm": "vm", "vapp": "vapp"}), ((0,), {"vm": "vcloud", "vapp": "vcloud"})]
-# [I] the ``type`` of the migrate / failover / failover-test bodies (the table of §5 shows ``vcloud``).
+# [I] the ``type`` of the migrate / failover / failover-test bodies (the operations table of docs/api/vcda.md#operations shows ``vcloud``).
 RECOVERY_BODY_TYPE = "vcloud"
 # [I] where a list item names its source VM(s): ``source.vmId`` (MoRef for vcVm, vCD VM id for vm),
 # ``source.vmName``; grouped (vcVapp) items: ``source.vmIds`` and ``vmReplications[]`` with the per-VM fields.
@@ -119,9 +119,9 @@ VAPP_VM_ITEMS_KEY = "vmReplications"
 # [I] ``GET /vm-replications`` also lists the member VMs of vApp replications, marked with this key (the
 # vApp item is the one that is managed; members are skipped when matching).
 VAPP_MEMBER_KEY = "vappReplicationId"
-# [I] unknowns.md §3: the source-side progress object is ``sourceState`` (``progress.progress`` 0-100).
+# [I] docs/api/open-questions.md#sync-progress: the source-side progress object is ``sourceState`` (``progress.progress`` 0-100).
 SOURCE_STATE_KEY = "sourceState"
-# [I] unknowns.md §3 "suggested logic": initial sync runs while dataConnectionState is one of these;
+# [I] docs/api/open-questions.md#sync-progress "suggested logic": initial sync runs while dataConnectionState is one of these;
 # synced ("cutover ready") once ``destinationState.latestInstance`` exists and the state is not one of them.
 INITIAL_SYNC_STATES = ("INITIAL_SYNCING",)
 SYNC_ERROR_STATES = ("ERROR",)

@@ -2,7 +2,7 @@
 # Copyright: cloudmove.vcda contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The on-premises appliance's calls on top of a ``VcdaClient``. Every path and body shape is
-INFERRED (unknowns.md §2) and comes from ``_vcda_inferred`` (``ONPREM_*``). Knows nothing of Ansible."""
+INFERRED (docs/api/open-questions.md#on-premises-appliance) and comes from ``_vcda_inferred`` (``ONPREM_*``). Knows nothing of Ansible."""
 
 from __future__ import absolute_import, division, print_function
 

@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: cloudmove.vcda contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Replication policies (vcda.md §4): option names <-> API body, per API generation, and the range
+"""Replication policies (docs/api/vcda.md#policies): option names <-> API body, per API generation, and the range
 checks done before any call. Knows nothing of Ansible (``params`` is a plain dict)."""
 
 from __future__ import absolute_import, division, print_function
@@ -26,7 +26,7 @@ API_3X = {"allow_incoming": "allowIncoming", "allow_outgoing": "allowOutgoing", 
           "max_instances": "maxInstances", "min_rpo": "minRpo"}
 FIELDS_4X = tuple(sorted(API_4X))
 FIELDS_3X = tuple(sorted(API_3X))
-# Fields per version (vcda.md corrections 5, DOC41/DOC45/DOC47): 4.1 has none of these, 4.5 adds all but
+# Fields per version (docs/api/vcda.md#corrections point 5, DOC41/DOC45/DOC47): 4.1 has none of these, 4.5 adds all but
 # allow_outgoing_onprem_protections, 4.7 has every field of API_4X.
 NEW_IN_45 = ("allow_advanced_retention_rules", "allow_outgoing_onprem_migrations", "onprem_data_cap")
 NEW_IN_47 = ("allow_outgoing_onprem_protections",)

@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: cloudmove.vcda contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Replications, migrations and their operations (contract: vcda.md §5 and its 2026-12-01 additions).
+"""Replications, migrations and their operations (contract: docs/api/vcda.md#replications).
 
 The service behind ``vcda_replication``, ``vcda_migration_wave`` and ``vcda_replication_info``.
 Knows nothing of Ansible: it works over a ``VcdaClient`` and plain dicts.
@@ -447,7 +447,7 @@ def destination_type(version, kind):
 
 
 def create_body(spec, sources, vdc, storage_profile, version):
-    """``POST /vm-replications`` / ``/vapp-replications`` body and the kind (vcda.md §5 Create + Additions)."""
+    """``POST /vm-replications`` / ``/vapp-replications`` body and the kind (docs/api/vcda.md#create)."""
     site = spec["source_site"]
     if spec.get("on_premises", True):
         vc_uuid = sources[0].get("vc_uuid")
@@ -569,7 +569,7 @@ class ReplicationService(object):
         return set(entry.get("site") for entry in session.get("authenticatedSites") or [])
 
     def extend(self, sites, username=None, password=None):
-        """``POST /sessions/extend`` for each cloud site in ``sites`` the session lacks (vcda.md §1); ``sites``
+        """``POST /sessions/extend`` for each cloud site in ``sites`` the session lacks (docs/api/vcda.md#sessions); ``sites``
         are cloud sites only (an on-premises site is reached through the cloud site it is registered with)."""
         have = self.authenticated_sites()
         extended = []
@@ -743,7 +743,7 @@ class ReplicationService(object):
         return None
 
     def operation(self, item, step, body=None, site=None):
-        """Start one operation (vcda.md §5 Actions); returns the task."""
+        """Start one operation (docs/api/vcda.md#operations); returns the task."""
         kind = kind_of(item)
         base = "%s/%s" % (PATHS[kind], item["id"])
         params = {"site": site} if site else None

@@ -1,4 +1,4 @@
-"""Site pairing (contract §3): the two emulated cloud sites really reach each other over HTTPS."""
+"""Site pairing (docs/api/vcda.md#site-pairing): the two emulated cloud sites really reach each other over HTTPS."""
 from __future__ import annotations
 
 import time

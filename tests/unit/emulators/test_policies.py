@@ -1,4 +1,4 @@
-"""Replication policies (contract §4): per site, the built-in default, ranges, assignment moves an org."""
+"""Replication policies (docs/api/vcda.md#policies): per site, the built-in default, ranges, assignment moves an org."""
 from __future__ import annotations
 
 from emulator_helpers import configure_cloud, first_boot, ok
@@ -96,7 +96,7 @@ def test_3x_policy_body(lab_factory, lookup_service):
 
 def test_each_version_takes_its_own_policy_fields(lab_factory, lookup_service, tmp_path):
     """4.1: no allowAdvancedRetentionRules / allowOutgoingOnprem*; 4.5 adds allowAdvancedRetentionRules and
-    allowOutgoingOnpremMigrations (no allowOutgoingOnpremProtections); 4.7 has all (vcda.md corrections 5)."""
+    allowOutgoingOnpremMigrations (no allowOutgoingOnpremProtections); 4.7 has all (docs/api/vcda.md#corrections point 5)."""
     only_47 = ("allowOutgoingOnpremProtections",)
     only_45 = ("allowAdvancedRetentionRules", "allowOutgoingOnpremMigrations", "onpremDataCap")
     v45 = {k: v for k, v in GOLD.items() if k not in only_47}

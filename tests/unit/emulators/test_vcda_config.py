@@ -1,4 +1,4 @@
-"""Strict request handling and the appliance's own configuration (contract §0, §2)."""
+"""Strict request handling and the appliance's own configuration (docs/api/vcda.md#conventions, #appliance-configuration)."""
 from __future__ import annotations
 
 from emulator_helpers import (LICENSE_KEY, NEW_PASSWORD, VCD_PASSWORD, VCD_URL, VCD_USER, TinyTlsServer, configure_cloud,
@@ -65,7 +65,7 @@ def test_media_types_and_unknown_paths(lab_factory):
 
 
 def test_media_type_of_x0_releases_has_no_minor(lab_factory):
-    """vcda.md corrections 7: 4.0 and 3.0 are h4-v4 / h4-v3; h4-v4.0 is not a media type they serve."""
+    """docs/api/vcda.md#corrections point 7: 4.0 and 3.0 are h4-v4 / h4-v3; h4-v4.0 is not a media type they serve."""
     lab = lab_factory([{"name": "v40", "type": "cloud", "address": "127.0.1.11", "port": 0, "version": "4.0"},
                        {"name": "v30", "type": "cloud", "address": "127.0.1.12", "port": 0, "version": "3.0"}])
     for name, good, bad in (("v40", "h4-v4", "h4-v4.0"), ("v30", "h4-v3", "h4-v3.0")):

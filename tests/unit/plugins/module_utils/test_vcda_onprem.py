@@ -1,4 +1,4 @@
-"""The on-premises appliance's calls (all inferred, unknowns.md §2): request paths and bodies, task waiting,
+"""The on-premises appliance's calls (all inferred, docs/api/open-questions.md#on-premises-appliance): request paths and bodies, task waiting,
 reading back cloud access and placement, placement names -> MoRef ids (no network)."""
 import json
 

@@ -58,7 +58,7 @@ def test_every_4x_option_maps_to_its_api_field_both_ways():
 
 
 def test_each_version_is_sent_only_its_own_fields():
-    """vcda.md corrections 5: 4.1 lacks allowAdvancedRetentionRules / allowOutgoingOnprem* (and onpremDataCap);
+    """docs/api/vcda.md#corrections point 5: 4.1 lacks allowAdvancedRetentionRules / allowOutgoingOnprem* (and onpremDataCap);
     4.5 lacks allowOutgoingOnpremProtections; 4.7 has every field."""
     values = dict((opt, value) for opt, (_api, value) in FULL_4X.items())
     in_45 = ("allowAdvancedRetentionRules", "allowOutgoingOnpremMigrations", "onpremDataCap")
