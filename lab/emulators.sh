@@ -50,6 +50,14 @@ for a in doc["appliances"]:
 PY
 }
 
+# The provider appliances' guestinfo certificates, told to the provider's lab vCenter when it runs:
+# their VMs carry them from power-on (lab/guestinfo.py, vcsim patch 0011).
+publish_guestinfo() {
+  [ -f "${VCSIM_RUN_DIR:-$LAB_DIR/run}/vcsim-provider.json" ] || return 0
+  (cd "$REPO_DIR" && EMULATORS_RUN_DIR="$RUN_DIR" "$PYTHON" lab/guestinfo.py publish --quiet) \
+    || echo "warning: the appliances' guestinfo certificates were not published to the provider vcsim" >&2
+}
+
 start() {
   local pid deadline
   if pid=$(running_pid); then
@@ -80,6 +88,7 @@ start() {
   done
   echo "emulators running (pid $pid); details in $RUN_FILE"
   summary
+  publish_guestinfo
 }
 
 stop() {

@@ -290,6 +290,11 @@ with open(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as fh
 os.replace(tmp, e["OUT"])
 PY
     log "$name running (pid $pid), state in $f"
+    # The provider's appliance VMs publish their certificates at power-on (lab/guestinfo.py, patch 0011).
+    if [ "$name" = provider ] && [ -f "${EMULATORS_RUN_DIR:-$LAB_DIR/run}/emulators.json" ]; then
+        VCSIM_RUN_DIR="$RUN_DIR" python3 "$LAB_DIR/guestinfo.py" publish --quiet \
+            || log "warning: the emulated appliances' guestinfo certificates were not published"
+    fi
 }
 
 # ----------------------------------------------------------------- stop ----

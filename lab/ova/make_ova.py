@@ -107,6 +107,15 @@ def _appliance_props(net_prefix, with_option_marker, options=()):
                           "Deployment option chosen at import (lab-defined marker).",
                           default=options[0], user=False,
                           per_config={o: o for o in options[1:]}, category="Appliance"))
+        # The appliance's role, as VMware's PowerCLI module for VCDA reads it (the property's default
+        # value, resolved per configuration at import): it names the service whose certificate the
+        # booted appliance publishes as guestinfo.<role>.certificate. The lab-only "combined" option
+        # serves the Cloud Service, so its role is "cloud" (lab choice).
+        roles = {"combined": "cloud"}
+        props.append(Prop("guestinfo.cis.appliance.role", "string", "Appliance role",
+                          "Role of the appliance, set by the deployment option.",
+                          default=roles.get(options[0], options[0]), user=False,
+                          per_config=dict((o, roles.get(o, o)) for o in options[1:]), category="Appliance"))
     return props
 
 

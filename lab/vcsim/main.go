@@ -11,6 +11,9 @@
 //	GET    /lab/nfc/uploads    bytes received per NFC lease and device
 //	DELETE /lab/nfc/uploads    forget the recorded transfers
 //	GET    /lab/info           inventory counts and credentials user name
+//	GET    /lab/guestinfo      what each simulated guest publishes in extraConfig at boot
+//	PUT    /lab/guestinfo      {"ip": "127.0.1.11", "extraConfig": {"guestinfo.cloud.certificate": "..."}}
+//	DELETE /lab/guestinfo      forget every registration (?ip= one); VMs keep their values
 //
 // It is built by lab/vcsim.sh against a patched copy of Debian's govmomi
 // 0.24 (see lab/vcsim/patches/ and lab/README.md).
@@ -134,6 +137,51 @@ func (f *nfcFaults) serve(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// serveGuestInfo registers what the simulated appliance guest with a given
+// address writes into its VM's extraConfig at boot (simulator/lab_guestinfo.go).
+func serveGuestInfo(w http.ResponseWriter, r *http.Request) {
+	switch r.Method {
+	case http.MethodGet:
+		writeJSON(w, http.StatusOK, map[string]interface{}{"guests": simulator.LabGuestInfoAll()})
+	case http.MethodPut, http.MethodPost:
+		var req struct {
+			IP          string            `json:"ip"`
+			ExtraConfig map[string]string `json:"extraConfig"`
+		}
+		body, err := ioutil.ReadAll(http.MaxBytesReader(w, r.Body, 1<<20))
+		if err == nil {
+			err = json.Unmarshal(body, &req)
+		}
+		if err != nil {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid JSON: " + err.Error()})
+			return
+		}
+		if net.ParseIP(req.IP) == nil {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": "ip: an IP address is required"})
+			return
+		}
+		if len(req.ExtraConfig) == 0 {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": "extraConfig: at least one key is required"})
+			return
+		}
+		for key, value := range req.ExtraConfig {
+			if !strings.HasPrefix(key, "guestinfo.") || value == "" {
+				writeJSON(w, http.StatusBadRequest, map[string]string{
+					"error": "extraConfig: keys must start with 'guestinfo.' and values must not be empty: " + key})
+				return
+			}
+		}
+		updated := simulator.LabGuestInfoSet(req.IP, req.ExtraConfig)
+		log.Printf("lab: guest %s publishes %d guestinfo key(s); updated VMs %v", req.IP, len(req.ExtraConfig), updated)
+		writeJSON(w, http.StatusOK, map[string]interface{}{"ip": req.IP, "updated": updated})
+	case http.MethodDelete:
+		simulator.LabGuestInfoForget(r.URL.Query().Get("ip"))
+		writeJSON(w, http.StatusOK, map[string]interface{}{"registered": len(simulator.LabGuestInfoAll())})
+	default:
+		writeJSON(w, http.StatusMethodNotAllowed, map[string]string{"error": "use GET, PUT or DELETE"})
+	}
+}
+
 func serveUploads(w http.ResponseWriter, r *http.Request) {
 	switch r.Method {
 	case http.MethodGet:
@@ -211,6 +259,7 @@ func main() {
 	model.Service.RegisterEndpoints = true
 	model.Service.HandleFunc("/lab/faults/nfc", faults.serve)
 	model.Service.HandleFunc("/lab/nfc/uploads", serveUploads)
+	model.Service.HandleFunc("/lab/guestinfo", serveGuestInfo)
 	model.Service.HandleFunc("/lab/info", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]interface{}{
 			"username":  *username,

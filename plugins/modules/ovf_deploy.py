@@ -33,6 +33,9 @@ description:
   - An existing VM of that name without vApp options (not made from an OVF) cannot be compared with the request;
     the module warns, changes nothing (not even the power state) and returns RV(comparable=false).
   - Progress (percent, MB/s) is shown by the action plugin while the upload runs, and in vCenter's lease.
+  - A Cloud Director Availability appliance publishes its service certificates in the VM's C(extraConfig); the module
+    returns their thumbprints (RV(vm.appliance_thumbprint)) so that a playbook pins them without trusting the first
+    TLS connection. M(cloudmove.vcda.vsphere_appliance_info) reads them from an appliance deployed earlier.
 author:
   - cloudmove.vcda maintainers (@cloudmove)
 extends_documentation_fragment:
@@ -195,6 +198,29 @@ vm:
     deployment_option: {description: Deployment option., type: str, sample: cloud}
     properties: {description: OVF property values., type: dict}
     networks: {description: OVF network name to port group., type: dict}
+    appliance_role:
+      description:
+        - Role of a Cloud Director Availability appliance (V(cloud), V(replicator), V(tunnel)), from the VM's vApp
+          property C(guestinfo.cis.appliance.role); null for other VMs.
+      type: str
+      returned: when the VM exists
+      sample: cloud
+    appliance_thumbprint:
+      description:
+        - SHA-256 thumbprint of the certificate of the appliance's own service, computed from the base64 DER
+          certificate the appliance publishes in its C(extraConfig) as C(guestinfo.<role>.certificate).
+        - Pin it (the C(thumbprint) options of the VCDA modules) instead of trusting the first TLS connection.
+        - Null while the appliance has not published it (not booted yet) and for VMs that are no VCDA appliance.
+      type: str
+      returned: when the VM exists
+      sample: "SHA-256:3F:9A:...:0C"
+    appliance_thumbprints:
+      description:
+        - Every service certificate the VM publishes (C(guestinfo.<service>.certificate)), service name to SHA-256
+          thumbprint; the cloud appliance publishes V(cloud) and V(manager) (the Manager Service on port 8441).
+      type: dict
+      returned: when the VM exists
+      sample: {cloud: "SHA-256:3F:9A:...:0C", manager: "SHA-256:71:02:...:E4"}
 replaced_incomplete:
   description: True when a VM left by an unfinished import was removed and deployed again.
   returned: when that happened (or would, in check mode)

@@ -2,6 +2,7 @@
 appliance type and API version serves."""
 from __future__ import annotations
 
+import base64
 import time
 import uuid
 import weakref
@@ -193,7 +194,9 @@ class VcdaAppliance(BaseAppliance):
     def describe(self) -> Dict[str, Any]:
         out = super().describe()
         out.update(site=self.spec.get("site"), version=self.features.version, serviceType=self.service_type,
-                   hostname=self.spec.get("hostname"), initialRootPassword=self.initial_root_password)
+                   hostname=self.spec.get("hostname"), initialRootPassword=self.initial_root_password,
+                   # what the appliance VM publishes as guestinfo.<service>.certificate (lab/guestinfo.py)
+                   certificate=base64.b64encode(self.certificate_der).decode("ascii"))
         return out
 
     # ----- helpers shared by the API modules -------------------------------------------------

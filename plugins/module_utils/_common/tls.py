@@ -7,6 +7,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import base64
+import binascii
 import hashlib
 import re
 import socket
@@ -53,6 +55,42 @@ def thumbprint_hex(value, option="thumbprint"):
 def thumbprint_of_der(der, algorithm="SHA-256"):
     digest = _ALGORITHMS[algorithm][0](der).hexdigest().upper()
     return "%s:%s" % (algorithm, ":".join(digest[i:i + 2] for i in range(0, len(digest), 2)))
+
+
+def _der_length_ok(der):
+    """Whether ``der`` is exactly one DER SEQUENCE (what an X.509 certificate is), by its outer length."""
+    if len(der) < 2 or der[0] != 0x30:
+        return False
+    first = der[1]
+    if first < 0x80:
+        return len(der) == 2 + first
+    count = first & 0x7F
+    if count == 0 or count > 4 or len(der) < 2 + count:
+        return False
+    length = 0
+    for byte in bytearray(der[2:2 + count]):
+        length = (length << 8) | byte
+    return len(der) == 2 + count + length
+
+
+def thumbprint_of_encoded(value, what="certificate", algorithm="SHA-256"):
+    """Thumbprint of a base64 DER certificate (the form of VCDA's ``encoded`` fields and of an appliance VM's
+    ``guestinfo.<service>.certificate``), or None when ``value`` is unset or empty.
+
+    Line breaks and PEM armour are tolerated; anything else raises TlsError naming ``what``.
+    """
+    if value is None or not str(value).strip():
+        return None
+    text = re.sub(r"-----(BEGIN|END) CERTIFICATE-----", "", str(value))
+    text = re.sub(r"\s+", "", text)
+    try:
+        der = base64.b64decode(text.encode("ascii"), validate=True)
+    except (binascii.Error, ValueError, UnicodeError) as exc:
+        raise TlsError("%s is not a base64 DER certificate (%s)" % (what, exc))
+    if not _der_length_ok(der):
+        raise TlsError("%s is base64 but not a DER certificate (%d bytes that are not one DER SEQUENCE)"
+                       % (what, len(der)))
+    return thumbprint_of_der(der, algorithm)
 
 
 def fetch_certificate(host, port, timeout=10):

@@ -25,6 +25,11 @@ from ansible_collections.cloudmove.vcda.plugins.module_utils._common.errors impo
     InputError,
     TaskFailed,
     TimeoutExpired,
+    TlsError,
+)
+from ansible_collections.cloudmove.vcda.plugins.module_utils._vsphere.appliance import (
+    appliance_role,
+    appliance_thumbprints,
 )
 from ansible_collections.cloudmove.vcda.plugins.module_utils._vsphere.ovf_source import open_source
 from ansible_collections.cloudmove.vcda.plugins.module_utils._vsphere.ovf_import import (
@@ -139,7 +144,7 @@ class OvfDeployment(object):
             matching = descriptor.options_matching(config.hardware.numCPU, config.hardware.memoryMB)
             option = matching[0] if len(matching) == 1 else ("|".join(matching) or "unknown")
         guest = vm.guest
-        return {
+        live = {
             "moid": vm._moId,
             "name": vm.name,
             "power_state": str(vm.runtime.powerState),
@@ -148,6 +153,18 @@ class OvfDeployment(object):
             "properties": props,
             "networks": networks,
         }
+        live.update(self.appliance(vm))
+        return live
+
+    def appliance(self, vm):
+        """The appliance's role and the thumbprints of the certificates it publishes in extraConfig."""
+        try:
+            found = appliance_thumbprints(vm)
+        except TlsError as exc:
+            self.warn("%s; its thumbprint is not returned" % exc)
+            found = {"role": appliance_role(vm), "thumbprint": None, "thumbprints": {}}
+        return {"appliance_role": found["role"], "appliance_thumbprint": found["thumbprint"],
+                "appliance_thumbprints": found["thumbprints"]}
 
     def _nic_network_name(self, nic):
         backing = nic.backing
@@ -258,6 +275,7 @@ class OvfDeployment(object):
         live["deployment_option"] = desired["deployment_option"]
         if p.get("wait_for_ip") and live["power_state"] == "poweredOn":
             live["ip_address"] = self.wait_for_ip(vm)
+            live.update(self.appliance(vm))  # a booted appliance publishes its certificates
         result["vm"] = self.public(live)
         return result
 
@@ -317,7 +335,9 @@ class OvfDeployment(object):
             before.update(deployment_option=live["deployment_option"], networks=live["networks"])
             after.update(deployment_option=option, networks=dict(live["networks"], **desired["networks"]))
         if self.p.get("wait_for_ip") and live["power_state"] == "poweredOn" and not self.check_mode:
-            live["ip_address"] = live["ip_address"] or self.wait_for_ip(vm)
+            if not live["ip_address"]:
+                live["ip_address"] = self.wait_for_ip(vm)
+                live.update(self.appliance(vm))
         return {"changed": changed, "diff": {"before": before, "after": after}, "vm": self.public(live),
                 "drift": drift}
 

@@ -170,6 +170,11 @@ def test_product_section_properties(vcda):
     assert a(marker, "userConfigurable") == "false" and a(marker, "value") == "cloud"
     assert {a(v, "configuration"): a(v, "value") for v in marker.findall("ovf:Value", NS)} == {
         "replicator": "replicator", "tunnel": "tunnel", "combined": "combined"}
+    # the role VMware's PowerCLI module reads (names the guestinfo.<role>.certificate key), per option
+    role = props["guestinfo.cis.appliance.role"]
+    assert a(role, "userConfigurable") == "false" and a(role, "value") == "cloud"
+    assert {a(v, "configuration"): a(v, "value") for v in role.findall("ovf:Value", NS)} == {
+        "replicator": "replicator", "tunnel": "tunnel", "combined": "cloud"}
     assert [c.text for c in ps.findall("ovf:Category", NS)] == ["Networking", "Appliance"]
     for p in props.values():
         assert p.find("ovf:Label", NS).text
@@ -206,6 +211,7 @@ def test_onprem_has_no_deployment_options(tmp_path):
     keys = [a(p, "key") for p in root.findall("ovf:VirtualSystem/ovf:ProductSection/ovf:Property", NS)]
     assert "guestinfo.cis.appliance.root.password" in keys and "guestinfo.cis.appliance.net.ip0" in keys
     assert "guestinfo.cis.appliance.deployment_option" not in keys
+    assert "guestinfo.cis.appliance.role" not in keys  # no public source shows an on-premises role key
     items = root.findall("ovf:VirtualSystem/ovf:VirtualHardwareSection/ovf:Item", NS)
     assert all(a(i, "configuration") is None for i in items)
 
