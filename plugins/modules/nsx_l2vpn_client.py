@@ -115,10 +115,8 @@ recreated:
   type: bool
 """
 
-import time
-
-from ansible_collections.cloudmove.vcda.plugins.module_utils._common.core import MASK, Outcome
-from ansible_collections.cloudmove.vcda.plugins.module_utils._common.errors import InputError, TimeoutExpired
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common.core import MASK
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common.errors import InputError
 from ansible_collections.cloudmove.vcda.plugins.module_utils._nsx.edge import (
     check_peer_code,
     fingerprint_of,
@@ -127,6 +125,7 @@ from ansible_collections.cloudmove.vcda.plugins.module_utils._nsx.edge import (
     strip_fingerprint,
     with_fingerprint,
 )
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common.wait import Poller
 from ansible_collections.cloudmove.vcda.plugins.module_utils._nsx.module import NsxModule
 
 TUNNEL_KEYS = ("peer_address", "local_address", "enabled", "description")
@@ -151,10 +150,10 @@ def run(mod):
     live_ext = client.extensions(live["id"]) if live else []
     before = view(live, live_ext)
     before.pop("id", None)
+    rec = mod.reconciler()
     if p["state"] == "absent":
-        if live and not mod.check_mode:
-            client.delete(live["id"])
-        return mod.result(Outcome(bool(live), before, {}), session={}, recreated=False)
+        outcome = rec.act(bool(live), before, {}, apply=lambda: client.delete(live["id"]), action="delete")
+        return mod.result(outcome, session={}, recreated=False)
     desired = dict((k, p[k]) for k in TUNNEL_KEYS if p[k] is not None)
     if live is None:
         missing = [k for k in ("peer_code", "peer_address", "local_address") if not p[k]]
@@ -173,22 +172,26 @@ def run(mod):
     after.setdefault("description", "")
     if extensions is not None:
         after["l2_extensions"] = extensions
-    session = live
-    if not mod.check_mode:
+    changed = live is None or recreate or (extensions is not None and live_ext != extensions)
+    shown = dict(after)
+    if new_code:
+        shown["peer_code"] = MASK + " (updated)"
+
+    def apply():
+        session, current = live, live_ext
         if recreate:
             client.delete(live["id"])
         if live is None or recreate:
             session = client.create(p["name"], with_fingerprint(after["description"], p["peer_code"]), after["enabled"],
                                     p["peer_code"], after["peer_address"], after["local_address"])
-            live_ext = []
-        if extensions is not None and live_ext != extensions:
+            current = []
+        if extensions is not None and current != extensions:
             client.set_extensions(session["id"], extensions)
-    changed = live is None or recreate or (extensions is not None and live_ext != extensions)
-    shown = dict(after)
-    if new_code:
-        shown["peer_code"] = MASK + " (updated)"
-    result = mod.result(Outcome(changed, before, shown), recreated=recreate,
-                        session=dict(after, id=(session or {}).get("id")))
+        return session
+    outcome = rec.act(changed, before, shown, apply=apply, obj=live,
+                      action="recreate" if recreate else "create" if live is None else "update")
+    session = outcome.obj
+    result = mod.result(outcome, recreated=recreate, session=dict(after, id=(session or {}).get("id")))
     if session is not None and not mod.check_mode:
         result["status"] = wait_status(client, session["id"], p["wait_for_up"], p["timeout"])
     elif live is not None:
@@ -197,17 +200,12 @@ def run(mod):
 
 
 def wait_status(client, session_id, wait, timeout):
-    deadline, delay = time.monotonic() + timeout, 0.5
-    while True:
+    def probe():
         body = client.status(session_id)
-        status = {"runtime_status": body.get("runtime_status"), "failure_reason": body.get("failure_reason")}
-        if not wait or status["runtime_status"] == "UP":
-            return status
-        if time.monotonic() >= deadline:
-            raise TimeoutExpired("L2 VPN session %s to come UP" % session_id, timeout,
-                                 "%s: %s" % (status["runtime_status"], status["failure_reason"]))
-        time.sleep(delay)
-        delay = min(delay * 1.5, 5.0)
+        return {"runtime_status": body.get("runtime_status"), "failure_reason": body.get("failure_reason")}
+    return Poller(timeout, first=0.5, cap=5.0, factor=1.5).until(
+        probe, lambda status: not wait or status["runtime_status"] == "UP", "L2 VPN session %s to come UP" % session_id,
+        last_state=lambda status: "%s: %s" % (status["runtime_status"], status["failure_reason"]))
 
 
 def main():

@@ -63,9 +63,7 @@ tunnels:
   type: dict
 """
 
-import time
-
-from ansible_collections.cloudmove.vcda.plugins.module_utils._common.errors import TimeoutExpired
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common.wait import Poller
 from ansible_collections.cloudmove.vcda.plugins.module_utils._vcd.client import backing_of, not_found
 from ansible_collections.cloudmove.vcda.plugins.module_utils._vcd.l2vpn import status
 from ansible_collections.cloudmove.vcda.plugins.module_utils._vcd.module import VcdModule
@@ -76,21 +74,23 @@ def run(mod):
     client = mod.vcd
     gateway = client.find_edge_gateway(p["edge_gateway"], mod.tenant_org())
     backing = backing_of(gateway)
-    deadline, delay = time.monotonic() + p["timeout"], 0.5
-    while True:
+    wanted = p["wait_for"] or []
+
+    def probe():
         tunnels = status(client, gateway, backing)
-        for name in p["wait_for"] or []:
+        for name in wanted:
             if name not in tunnels:
                 raise not_found("L2 VPN %s on %s" % ("peer site" if backing == "nsxv" else "tunnel", gateway["name"]),
                                 name, list(tunnels), option="wait_for")
-        waiting = [n for n in p["wait_for"] or [] if tunnels[n]["status"] != "up"]
-        if not waiting:
-            return dict(changed=False, backing=backing, tunnels=tunnels)
-        if time.monotonic() >= deadline:
-            raise TimeoutExpired("L2 VPN %s to come up" % ", ".join(waiting), p["timeout"],
-                                 "; ".join("%s %s: %s" % (n, tunnels[n]["status"], tunnels[n]["failure"]) for n in waiting))
-        time.sleep(delay)
-        delay = min(delay * 1.5, 5.0)
+        return tunnels
+
+    def down(tunnels):
+        return [n for n in wanted if tunnels[n]["status"] != "up"]
+    tunnels = Poller(p["timeout"], first=0.5, cap=5.0, factor=1.5).until(
+        probe, lambda tunnels: not down(tunnels), "L2 VPN %s to come up" % ", ".join(wanted),
+        last_state=lambda tunnels: "; ".join("%s %s: %s" % (n, tunnels[n]["status"], tunnels[n]["failure"])
+                                             for n in down(tunnels)))
+    return dict(changed=False, backing=backing, tunnels=tunnels)
 
 
 def main():

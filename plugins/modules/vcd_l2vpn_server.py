@@ -230,7 +230,6 @@ peer_code:
   type: str
 """
 
-from ansible_collections.cloudmove.vcda.plugins.module_utils._common.core import Outcome
 from ansible_collections.cloudmove.vcda.plugins.module_utils._common.errors import InputError
 from ansible_collections.cloudmove.vcda.plugins.module_utils._vcd.client import backing_of
 from ansible_collections.cloudmove.vcda.plugins.module_utils._vcd.l2vpn import reconcile_nsxt, reconcile_nsxv
@@ -256,15 +255,15 @@ def run(mod):
         raise InputError("name: the tunnel name is required on the NSX-T backed edge gateway %s" % gateway["name"],
                          option="name")
     if backing == "nsxv":
-        result = reconcile_nsxv(client, gateway, p, mod.check_mode)
+        result = reconcile_nsxv(client, gateway, p, mod.reconciler())
     else:
-        result = reconcile_nsxt(client, gateway, p, mod.check_mode, secret=mod.add_secret)
+        result = reconcile_nsxt(client, gateway, p, mod.reconciler(), secret=mod.add_secret)
     extra = {}
     if backing == "nsxt" and p["state"] == "present":
         extra["tunnel_id"] = result.get("tunnel_id")
         if p["return_peer_code"]:
             extra["peer_code"] = result.get("peer_code")
-    return mod.result(Outcome(result["changed"], result["before"], result["after"]), backing=backing,
+    return mod.result(result["outcome"], backing=backing,
                       server=result["server"], tunnels=result["tunnels"], secrets_sent=result["secrets_sent"],
                       **extra)
 

@@ -136,7 +136,6 @@ target:
   type: dict
 """
 
-from ansible_collections.cloudmove.vcda.plugins.module_utils._common.core import Outcome
 from ansible_collections.cloudmove.vcda.plugins.module_utils._common.errors import InputError
 from ansible_collections.cloudmove.vcda.plugins.module_utils._vcd.module import VcdModule
 from ansible_collections.cloudmove.vcda.plugins.module_utils._vcd.rights import RightsService, reconcile
@@ -150,8 +149,8 @@ def run(mod):
     client = mod.vcd
     org = client.find_org(p["organization"]) if kind in ("org", "role") else None
     result = reconcile(RightsService(client), kind, p[kind] if kind != "org" else None, p["rights"], p["state"],
-                       org=org, publish_to=p["publish_to"], check_mode=mod.check_mode)
-    return mod.result(Outcome(result["changed"], result["before"], result["after"]), rights=result["after"]["rights"],
+                       org=org, publish_to=p["publish_to"], rec=mod.reconciler())
+    return mod.result(result["outcome"], rights=result["after"]["rights"],
                       added=result["added"], removed=result["removed"], published=result["published"],
                       target=result["target"])
 

@@ -120,6 +120,19 @@ class Outcome(object):
                    action=dict((k, o.action) for k, o in parts.items() if o.action) or None)
 
 
+    @classmethod
+    def join(cls, *outcomes):
+        """One outcome for parts shown side by side in one view (their ``before``/``after`` keys do not
+        overlap, e.g. ``{"rights": ...}`` and ``{"tenants": ...}``); ``None`` parts are left out."""
+        outcomes = [o for o in outcomes if o is not None]
+        before, after = {}, {}
+        for outcome in outcomes:
+            before.update(outcome.before or {})
+            after.update(outcome.after or {})
+        return cls(any(o.changed for o in outcomes), before, after,
+                   action=[o.action for o in outcomes if o.action] or None)
+
+
 def result(outcome, with_diff, **extra):
     """The one result shape of a module: ``changed``, what the module returns about the object
     (``extra``) and, in diff mode, ``diff`` (the outcome's views: managed keys, secrets masked)."""
@@ -204,15 +217,19 @@ class Reconciler(object):
             return self.absent(live, delete, keys=keys if keys is not None else (sorted(prune(desired)) or None))
         return self.present(live, desired, create, update, force_update, dry_run, keys)
 
-    def members(self, live, wanted, state, add=None, remove=None, key="members", obj=None):
+    def members(self, live, wanted, state, add=None, remove=None, key="members", obj=None, change=None):
         """Set reconciliation as a part of the core: membership ``live`` -> ``wanted`` with ``state``
         present (add), absent (remove) or exact (replace). ``add(names)`` / ``remove(names)`` run
-        outside check mode; the diff shows ``{key: sorted members}`` before and after."""
+        outside check mode, or ``change(to_add, to_remove, after)`` when one call makes the whole change
+        (a backend that replaces the set); the diff shows ``{key: sorted members}`` before and after."""
         to_add, to_remove = reconcile_set(live, wanted, state)
         before = sorted(set(live or ()))
         after = sorted((set(before) | set(to_add)) - set(to_remove))
 
         def apply():
+            if change is not None:
+                change(to_add, to_remove, after)
+                return
             if to_add and add is not None:
                 add(to_add)
             if to_remove and remove is not None:

@@ -15,7 +15,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.cloudmove.vcda.plugins.module_utils._vcd import inferred
-from ansible_collections.cloudmove.vcda.plugins.module_utils._common.core import MASK, differs
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common.core import MASK, compute_delta
 from ansible_collections.cloudmove.vcda.plugins.module_utils._common.errors import InputError
 from ansible_collections.cloudmove.vcda.plugins.module_utils._vcd.nsxt import tunnel_body, tunnel_ids, tunnel_view
 from ansible_collections.cloudmove.vcda.plugins.module_utils._vcd.nsxv import build_l2vpn, edge_interfaces, parse_l2vpn, parse_statistics
@@ -127,35 +127,35 @@ def nsxv_secrets(desired, live):
     return differ, unknown
 
 
-def reconcile_nsxv(client, gateway, spec, check_mode):
+def reconcile_nsxv(client, gateway, spec, rec):
+    """The NSX-V server through the vCD proxy; ``rec`` the module's ``Reconciler``. The result's ``outcome``
+    is the core's (views without passwords)."""
     interfaces = nsxv_interfaces(client, gateway)
     live = parse_l2vpn(client.xml("GET", _proxy(gateway), params=inferred.SHOW_SENSITIVE))
     before = nsxv_view(live, interfaces)
     if spec["state"] == "absent":
-        changed = bool(live.get("configured"))
-        if changed and not check_mode:
-            client.xml("DELETE", _proxy(gateway))
-        return {"changed": changed, "before": before, "after": {}, "server": {}, "tunnels": {}, "secrets_sent": False}
+        outcome = rec.act(bool(live.get("configured")), before, {}, apply=lambda: client.xml("DELETE", _proxy(gateway)),
+                          action="delete")
+        return {"outcome": outcome, "server": {}, "tunnels": {}, "secrets_sent": False}
     desired = nsxv_desired(spec, live, interfaces, gateway["name"])
+    after = nsxv_view(dict(desired, configured=True), interfaces)
     if spec.get("peer_sites") is None:  # keep the live sites: their passwords must be known to re-send them
         lacking = [s["name"] for s in desired["peer_sites"] if not s.get("password")]
-        if lacking and differs(before, nsxv_view(dict(desired, configured=True), interfaces)):
+        if lacking and before != after:
             raise InputError("peer_sites: give the peer sites (with their passwords): NSX needs every password on "
                              "each change and does not return %s" % ", ".join(lacking), option="peer_sites")
-    after = nsxv_view(dict(desired, configured=True), interfaces)
     differ, unknown = nsxv_secrets(desired, live)
     send_secrets = bool(differ) or (bool(unknown) and spec.get("update_secrets") == "always")
-    changed = before != after or send_secrets
-    if changed and not check_mode:
-        client.xml("PUT", _proxy(gateway), build_l2vpn(desired), content_type="application/xml")
     shown_after = dict(after)
     if differ or send_secrets:
         shown_after["peer_sites"] = [dict(s, password=MASK + " (updated)") if s["name"] in differ or
                                      (send_secrets and s["name"] in unknown) else s for s in after["peer_sites"]]
+    outcome = rec.act(before != after or send_secrets, before, shown_after, action="update", apply=lambda: client.xml(
+        "PUT", _proxy(gateway), build_l2vpn(desired), content_type="application/xml"))
     ids = dict((i["name"], i["tunnel_id"]) for i in interfaces if i["type"] == "subinterface")
     stretched = sorted(set(n for s in after["peer_sites"] for n in s["stretched_networks"]))
-    return {"changed": changed, "before": before, "after": shown_after, "server": after,
-            "tunnels": dict((n, ids.get(n)) for n in stretched), "secrets_sent": changed}
+    return {"outcome": outcome, "server": after, "tunnels": dict((n, ids.get(n)) for n in stretched),
+            "secrets_sent": outcome.changed}
 
 
 # ----- NSX-T ---------------------------------------------------------------------------------------
@@ -175,8 +175,9 @@ def live_key(tunnel):
     return psk if psk and psk != inferred.MASKED_PSK else None
 
 
-def reconcile_nsxt(client, gateway, spec, check_mode, secret=None):
-    """``secret(value)`` registers a secret read from the cell (the key in clear below API 38.0)."""
+def reconcile_nsxt(client, gateway, spec, rec, secret=None):
+    """The NSX-T SERVER tunnel; ``rec`` the module's ``Reconciler``, ``secret(value)`` registers a secret read
+    from the cell (the key in clear below API 38.0). The result's ``outcome`` is the core's."""
     listed = find_tunnel(client, gateway, spec["name"])
     # The list carries neither the key nor the peer code (terraform-provider-vcd reads the tunnel by id for both).
     live = client.json("GET", _tunnels_path(gateway, listed["id"])) if listed is not None else None
@@ -185,10 +186,9 @@ def reconcile_nsxt(client, gateway, spec, check_mode, secret=None):
                          % (spec["name"], gateway["name"], live.get("sessionMode")), option="name")
     before = tunnel_view(live) or {}
     if spec["state"] == "absent":
-        if live is not None and not check_mode:
-            client.json("DELETE", _tunnels_path(gateway, live["id"]))
-        return {"changed": live is not None, "before": before, "after": {}, "server": {}, "tunnels": {},
-                "secrets_sent": False, "peer_code": None}
+        outcome = rec.act(live is not None, before, {}, action="delete",
+                          apply=lambda: client.json("DELETE", _tunnels_path(gateway, live["id"])))
+        return {"outcome": outcome, "server": {}, "tunnels": {}, "secrets_sent": False, "peer_code": None}
     if live is None:
         missing = [k for k in ("local_endpoint_ip", "remote_endpoint_ip", "pre_shared_key") if not spec.get(k)]
         if missing:
@@ -219,9 +219,10 @@ def reconcile_nsxt(client, gateway, spec, check_mode, secret=None):
     wanted_psk = spec.get("pre_shared_key")
     psk_differs = live is not None and wanted_psk is not None and known_psk is not None and known_psk != wanted_psk
     psk_unknown = live is not None and wanted_psk is not None and known_psk is None
-    send = live is None or differs(before, desired) or psk_differs or (psk_unknown and spec.get("update_secrets") == "always")
-    result = live
-    if send and not check_mode:
+    send = live is None or bool(compute_delta(before, desired)) or psk_differs or \
+        (psk_unknown and spec.get("update_secrets") == "always")
+
+    def apply():
         # The user's key, else the live one read in clear (API < 38.0), else none: the field is left out and the
         # cell keeps its key [I]. Never the mask: a real cell takes "******" as the new key.
         psk = wanted_psk or clear_psk
@@ -229,17 +230,18 @@ def reconcile_nsxt(client, gateway, spec, check_mode, secret=None):
             tunnel_id = client.json("POST", _tunnels_path(gateway), tunnel_body(desired, networks, psk),
                                     find_existing=lambda: (find_tunnel(client, gateway, spec["name"]) or {}).get("id"))
             tunnel_id = tunnel_id or find_tunnel(client, gateway, spec["name"], required=True)["id"]
-            result = client.json("GET", _tunnels_path(gateway, tunnel_id))  # by id: the list has no peer code
-        else:
-            if spec.get("stretched_networks") is None:
-                desired.pop("stretched_networks", None)
-            client.json("PUT", _tunnels_path(gateway, live["id"]), tunnel_body(desired, networks, psk, live))
-            result = client.json("GET", _tunnels_path(gateway, live["id"]))
+            return client.json("GET", _tunnels_path(gateway, tunnel_id))  # by id: the list has no peer code
+        if spec.get("stretched_networks") is None:
+            desired.pop("stretched_networks", None)
+        client.json("PUT", _tunnels_path(gateway, live["id"]), tunnel_body(desired, networks, psk, live))
+        return client.json("GET", _tunnels_path(gateway, live["id"]))
     shown_after = dict(after)
     if psk_differs or (send and psk_unknown):
         shown_after["pre_shared_key"] = MASK + " (updated)"
+    outcome = rec.act(send, before, shown_after, apply=apply, obj=live, action="create" if live is None else "update")
+    result = outcome.obj
     ids = tunnel_ids(result)
-    return {"changed": bool(send), "before": before, "after": shown_after, "server": tunnel_view(result) or after,
+    return {"outcome": outcome, "server": tunnel_view(result) or after,
             "tunnels": dict((n, ids.get(n)) for n in after.get("stretched_networks") or []),
             "secrets_sent": bool(send and (wanted_psk or clear_psk)), "peer_code": (result or {}).get("peerCode"),
             "tunnel_id": (result or {}).get("id")}

@@ -15,7 +15,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.cloudmove.vcda.plugins.module_utils._common.core import reconcile_set
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common.core import Outcome, Reconciler, reconcile_set
 from ansible_collections.cloudmove.vcda.plugins.module_utils._common.errors import InputError
 from ansible_collections.cloudmove.vcda.plugins.module_utils._vcd.client import (
     OPENAPI,
@@ -156,13 +156,15 @@ class RightsService(object):
                          find_existing=lambda: _all_there([(o["name"], o["id"]) for o in orgs], self.tenants(kind, item)))
 
 
-def reconcile(service, kind, target_name, rights, state, org=None, publish_to=None, check_mode=False):
+def reconcile(service, kind, target_name, rights, state, org=None, publish_to=None, rec=None):
     """Grant/revoke ``rights`` on a target; publish bundles and global roles to ``publish_to``.
 
     ``kind``: ``org`` (legacy OrgRights of ``org``), ``rights_bundle``, ``global_role`` or ``role``
-    (a tenant role of ``org``). Returns a dict with ``changed``, ``before``, ``after`` (each
-    ``{"rights": [...], "tenants": [...]}``), ``added``, ``removed``, ``published``.
+    (a tenant role of ``org``); ``rec`` the module's ``Reconciler`` (its check mode). Returns a dict with
+    ``outcome`` (the core's, its views ``{"rights": [...], "tenants": [...]}``), ``changed``, ``before``,
+    ``after``, ``added``, ``removed``, ``published``, ``target``.
     """
+    rec = rec or Reconciler()
     dups = duplicates(rights)
     if dups:
         raise InputError("rights: listed more than once: %s" % ", ".join(dups), option="rights")
@@ -177,34 +179,28 @@ def reconcile(service, kind, target_name, rights, state, org=None, publish_to=No
                              "role); grant the rights to the global role instead (option global_role)"
                              % (target_name, org["name"]), option="role")
         live = service.item_rights(kind, item, org)
-    to_add, to_remove, after = plan(live, list(wanted), state)
     all_refs = dict((r["name"], r["id"]) for r in service.catalog())
-    if not check_mode and (to_add or to_remove):
-        if to_remove:
-            pairs = [(n, all_refs[n]) for n in after if n in all_refs]
-            replace = True
+
+    def change(to_add, to_remove, after):
+        if to_remove:  # the API removes by replacing the whole set
+            pairs, replace = [(n, all_refs[n]) for n in after if n in all_refs], True
         else:
-            pairs = [(n, wanted[n]) for n in to_add]
-            replace = False
+            pairs, replace = [(n, wanted[n]) for n in to_add], False
         if kind == "org":
             service.change_org_rights(org, pairs, replace)
         else:
             service.change_item_rights(kind, item, pairs, replace, org)
-    before_tenants = after_tenants = None
-    published = []
+    granted = rec.members(live, list(wanted), state, change=change, key="rights")
+    published, tenants = [], None
     if kind in ("rights_bundle", "global_role") and publish_to is not None:
         before_tenants = service.tenants(kind, item)
         missing = [name for name in dict.fromkeys(publish_to) if name not in before_tenants]
-        orgs = [service.client.find_org(name, option="publish_to") for name in missing]
-        if orgs and not check_mode:
-            service.publish(kind, item, orgs)
+        orgs = [service.client.find_org(name, option="publish_to") for name in missing]  # unknown: fails in check mode too
         published = [o["name"] for o in orgs]
-        after_tenants = sorted(set(before_tenants) | set(published))
-    before = {"rights": sorted(live)}
-    after_view = {"rights": after}
-    if before_tenants is not None:
-        before["tenants"], after_view["tenants"] = before_tenants, after_tenants
-    return {"changed": bool(to_add or to_remove or published), "before": before, "after": after_view,
-            "added": to_add, "removed": to_remove, "published": published,
+        tenants = rec.members(before_tenants, published, "present", add=lambda _names: service.publish(kind, item, orgs),
+                              key="tenants")
+    outcome = Outcome.join(granted, tenants)
+    return {"outcome": outcome, "changed": outcome.changed, "before": outcome.before, "after": outcome.after,
+            "added": granted.delta["add"], "removed": granted.delta["remove"], "published": published,
             "target": {"kind": kind, "name": target_name if kind != "org" else org["name"],
                        "id": item["id"] if item else org["id"]}}

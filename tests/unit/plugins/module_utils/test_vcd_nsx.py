@@ -9,6 +9,7 @@ from ansible_collections.cloudmove.vcda.plugins.module_utils._vcd import nsxt, n
 from ansible_collections.cloudmove.vcda.plugins.module_utils._vcd import inferred
 from ansible_collections.cloudmove.vcda.plugins.module_utils._vcd import l2vpn
 from ansible_collections.cloudmove.vcda.plugins.module_utils._vcd import network
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common.core import Reconciler
 from ansible_collections.cloudmove.vcda.plugins.module_utils._common.errors import InputError, NotFoundError
 from ansible_collections.cloudmove.vcda.plugins.module_utils._vcd.client import etree
 
@@ -235,9 +236,9 @@ SPEC = {"state": "present", "name": "dcx", "update_secrets": "on_create"}
 def test_nsxt_update_without_a_key_never_sends_the_mask(masked):
     cell = _FakeTunnels(masked)
     secrets = []
-    result = l2vpn.reconcile_nsxt(cell, GW, dict(SPEC, description="new"), False, secret=secrets.append)
+    result = l2vpn.reconcile_nsxt(cell, GW, dict(SPEC, description="new"), Reconciler(), secret=secrets.append)
     put = [c for c in cell.calls if c[0] == "PUT"][0][2]
-    assert result["changed"] and "******" not in json.dumps(put) and "peerCode" not in put
+    assert result["outcome"].changed and "******" not in json.dumps(put) and "peerCode" not in put
     if masked:  # 38.0+: the key is left out and the cell keeps it
         assert "preSharedKey" not in put and secrets == []
     else:  # below 38.0: the real key read by id goes back, and is registered as a secret
@@ -247,14 +248,14 @@ def test_nsxt_update_without_a_key_never_sends_the_mask(masked):
 
 def test_nsxt_no_change_rerun_reads_the_peer_code_from_the_tunnel():
     cell = _FakeTunnels(False)
-    result = l2vpn.reconcile_nsxt(cell, GW, dict(SPEC, pre_shared_key="Real-Psk-1"), False)
-    assert not result["changed"] and result["peer_code"] == "PEER-CODE-OF-t1"
+    result = l2vpn.reconcile_nsxt(cell, GW, dict(SPEC, pre_shared_key="Real-Psk-1"), Reconciler())
+    assert not result["outcome"].changed and result["peer_code"] == "PEER-CODE-OF-t1"
     assert ("GET", "/cloudapi/1.0.0/edgeGateways/urn:vcloud:gateway:g/l2vpn/tunnels/t1", None) in cell.calls
     assert not [c for c in cell.calls if c[0] == "PUT"]
     # A different key given is known to differ (read in clear below 38.0) and is sent.
-    result = l2vpn.reconcile_nsxt(cell, GW, dict(SPEC, pre_shared_key="New-Psk-2"), False)
+    result = l2vpn.reconcile_nsxt(cell, GW, dict(SPEC, pre_shared_key="New-Psk-2"), Reconciler())
     put = [c for c in cell.calls if c[0] == "PUT"][0][2]
-    assert result["changed"] and put["preSharedKey"] == "New-Psk-2"
+    assert result["outcome"].changed and put["preSharedKey"] == "New-Psk-2"
 
 
 def test_nsxv_view_maps_indexes_of_subinterfaces_only():

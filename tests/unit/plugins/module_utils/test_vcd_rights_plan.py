@@ -2,6 +2,7 @@
 import pytest
 
 from ansible_collections.cloudmove.vcda.plugins.module_utils._vcd import rights
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common.core import Reconciler
 from ansible_collections.cloudmove.vcda.plugins.module_utils._common.errors import InputError
 from ansible_collections.cloudmove.vcda.plugins.module_utils._vcd.client import VCLOUD_NS, etree
 
@@ -100,7 +101,7 @@ def test_exact_replaces_the_whole_set():
 def test_check_mode_predicts_without_writing():
     service = FakeService([], tenants=["org2"])
     result = rights.reconcile(service, "global_role", "g", [CONF], "present", publish_to=["org1", "org2"],
-                              check_mode=True)
+                              rec=Reconciler(check_mode=True))
     assert result["changed"] and result["published"] == ["org1"] and service.writes == []
     assert result["after"] == {"rights": [CONF], "tenants": ["org1", "org2"]}
 
