@@ -129,6 +129,8 @@ def build(secrets):
         "provider_site_vcd_password": injected(vcd1["systemAdmin"]["password"]),
         "provider_site_license_key": secret(LICENSE_KEY),
         "provider_site_telemetry": False,
+        # playbooks/report.yml: the report reads every site as the vCD system administrator (vcdCredentials).
+        "replication_report_auth_type": "vcd",
         "site_pairing_name": "{{ provider_site_name }}",
         "site_pairing_url": "{{ provider_site_cloud_url }}",
         "site_pairing_thumbprint": "{{ provider_site_cloud_thumbprint }}",
@@ -260,7 +262,8 @@ def build(secrets):
         "provider_sites": {"hosts": dict((k, drop_none(v)) for k, v in sites.items())},
         "tenants": {"hosts": {"org1": {"tenant_cloud_site": "site1"}}}}}}
     group_vars = {
-        "all": {"ansible_connection": "local", "ansible_python_interpreter": "{{ ansible_playbook_python }}"},
+        "all": {"ansible_connection": "local", "ansible_python_interpreter": "{{ ansible_playbook_python }}",
+                "replication_report_dir": os.path.join(ROOT, "tests", "output", "reports")},
         "provider_sites": drop_none(provider),
         "tenants": drop_none(tenants),
     }
