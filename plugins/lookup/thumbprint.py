@@ -16,6 +16,9 @@ description:
   - The answer is only as trustworthy as the network path it came over. Compare it with the thumbprint the
     appliance shows on its console or its management UI before you pin it in your inventory; never pin it
     automatically in the same run.
+  - A Cloud Director Availability appliance also publishes its certificates in its VM's C(extraConfig); read them
+    over the pinned vCenter connection with M(cloudmove.vcda.vsphere_appliance_info) (or the C(vm.appliance_thumbprint)
+    that M(cloudmove.vcda.ovf_deploy) returns) to pin it without trusting the network path.
 options:
   _terms:
     description:
