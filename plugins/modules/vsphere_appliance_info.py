@@ -104,11 +104,13 @@ def read(mod, datacenter, name):
     timeout = mod.params["wait_timeout"]
     if timeout == 0:
         return probe()
+
+    def state(found):
+        return "role %s, published: %s" % (found["role"], ", ".join(sorted(found["thumbprints"])) or "nothing")
+
     return Poller(timeout, first=1.0).until(
         probe, lambda found: found["role"] is None or found["thumbprint"] is not None,
-        "the certificate of %s in its extraConfig" % name,
-        last_state=lambda found: "role %s, published: %s" % (found["role"], ", ".join(sorted(found["thumbprints"]))
-                                                              or "nothing"))
+        "the certificate of %s in its extraConfig" % name, last_state=state)
 
 
 def run(mod):

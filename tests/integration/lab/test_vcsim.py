@@ -625,3 +625,43 @@ def test_appliance_guest_reports_its_ovf_address(lab, si, ovas):
         assert vm.guest.ipAddress is None and vm.guest.toolsRunningStatus == "guestToolsNotRunning"
     finally:
         destroy(vm)
+
+
+def guestinfo(st, method, body=None, query=""):
+    r = requests.request(method, lab_url(st, "/lab/guestinfo" + query), json=body, verify=st["cert_file"], timeout=10)
+    return r.status_code, r.json()
+
+
+def extra_config(vm):
+    return {o.key: o.value for o in vm.config.extraConfig or []}
+
+
+def test_appliance_guest_publishes_its_guestinfo(lab, si, ovas):
+    # patch 0011: what the guest at an address publishes lands in the VM's extraConfig at power-on
+    assert guestinfo(lab, "PUT", {"ip": "10.0.0.31", "extraConfig": {"guestinfo.cloud.certificate": "QUJD",
+                                                                     "guestinfo.manager.certificate": "REVG"}}) == (
+        200, {"ip": "10.0.0.31", "updated": []})
+    vm, _res, _lease, _sent = import_package(si, lab, Package(ovas["vcda"]), "vcda-publish",
+                                             properties={"guestinfo.cis.appliance.net.ip0": "10.0.0.31"})
+    try:
+        assert "guestinfo.cloud.certificate" not in extra_config(vm)
+        assert props_by_id(vm)["guestinfo.cis.appliance.role"].defaultValue == "cloud"
+        WaitForTask(vm.PowerOnVM_Task())
+        extra = extra_config(vm)
+        assert extra["guestinfo.cloud.certificate"] == "QUJD" and extra["guestinfo.manager.certificate"] == "REVG"
+        # a new registration reaches the running VM at once (merged by key), power-off keeps the keys
+        assert guestinfo(lab, "PUT", {"ip": "10.0.0.31", "extraConfig": {"guestinfo.cloud.certificate": "R0hJ"}})[1][
+            "updated"] == ["vcda-publish"]
+        assert extra_config(vm)["guestinfo.cloud.certificate"] == "R0hJ"
+        assert [k for k in extra_config(vm) if k == "guestinfo.cloud.certificate"] == ["guestinfo.cloud.certificate"]
+        WaitForTask(vm.PowerOffVM_Task())
+        assert extra_config(vm)["guestinfo.cloud.certificate"] == "R0hJ"
+        # bad registrations are refused
+        assert guestinfo(lab, "PUT", {"ip": "nope", "extraConfig": {"guestinfo.a": "b"}})[0] == 400
+        assert guestinfo(lab, "PUT", {"ip": "10.0.0.31", "extraConfig": {"other.key": "b"}})[0] == 400
+        assert guestinfo(lab, "PUT", {"ip": "10.0.0.31", "extraConfig": {}})[0] == 400
+        assert "10.0.0.31" in guestinfo(lab, "GET")[1]["guests"]
+    finally:
+        guestinfo(lab, "DELETE", query="?ip=10.0.0.31")
+        destroy(vm)
+    assert "10.0.0.31" not in guestinfo(lab, "GET")[1]["guests"]
