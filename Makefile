@@ -9,7 +9,7 @@ export ANSIBLE_FORCE_COLOR := 0
 export ANSIBLE_NOCOLOR := 1
 export PYTHONUNBUFFERED := 1
 
-APT_PACKAGES := golang-go golang-github-vmware-govmomi-dev qemu-utils openssl git
+APT_PACKAGES := golang-go golang-github-vmware-govmomi-dev qemu-utils openssl git chromium chromium-driver
 .PHONY: help deps apt-deps pip-deps collection lab-up lab-down ovas sanity lint units integration test demo reliability benchmark benchmark-migration clean
 
 help:
