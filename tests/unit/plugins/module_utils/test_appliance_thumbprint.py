@@ -112,3 +112,41 @@ def test_ovf_deploy_warns_and_returns_none_for_an_unreadable_certificate():
     assert len(warnings) == 1 and "r1: extraConfig guestinfo.replicator.certificate" in warnings[0]
     good = deployment.appliance(vm("replicator", {"guestinfo.replicator.certificate": b64(CLOUD)}))
     assert good["appliance_thumbprint"] == expected(CLOUD)
+
+
+def test_info_module_waits_for_the_role_certificate():
+    from ansible_collections.cloudmove.vcda.plugins.modules import vsphere_appliance_info as info_module
+
+    machine = vm("tunnel", {}, name="t1")
+    machine.guest = NS(ipAddress="10.0.0.3")
+    machine.runtime = NS(powerState="poweredOn")
+    machine._moId = "vm-9"
+    probes = []
+
+    def lookup(datacenter, name, option):
+        assert (datacenter, name, option) == ("dc", "t1", "names")
+        probes.append(1)
+        return machine
+
+    mod = NS(params={"wait_timeout": 0}, vsphere=NS(vm=lookup))
+    first = info_module.read(mod, "dc", "t1")
+    assert first == {"role": "tunnel", "thumbprint": None, "thumbprints": {}, "name": "t1", "moid": "vm-9",
+                     "power_state": "poweredOn", "ip_address": "10.0.0.3"}
+    # with a wait: the certificate shows up on a later probe
+    options = machine.config.extraConfig
+    reads = {"n": 0}
+
+    class Config(object):
+        vAppConfig = machine.config.vAppConfig
+
+        @property
+        def extraConfig(self):
+            reads["n"] += 1
+            if reads["n"] >= 2:
+                return options + [NS(key="guestinfo.tunnel.certificate", value=b64(CLOUD))]
+            return options
+
+    machine.config = Config()
+    mod.params["wait_timeout"] = 10
+    found = info_module.read(mod, "dc", "t1")
+    assert found["thumbprint"] == expected(CLOUD) and reads["n"] >= 2
