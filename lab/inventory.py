@@ -253,6 +253,25 @@ def build(secrets):
             "l2_extensions": [{"vlan": vlan, "tunnel_id": "{{ l2vpn_server_tunnels['org1-edge-nsxt']['web-network'] }}"}],
             "wait_for_up": True}],
         "l2vpn_client_timeout": 60,
+        # The migration waves (playbooks/migrate.yml): the lab's wave is the example wave file.
+        "workload_migration_url": "{{ tenant_onprem_cloud_url }}",
+        "workload_migration_thumbprint": "{{ tenant_onprem_cloud_thumbprint }}",
+        "workload_migration_username": "{{ tenant_onprem_cloud_user }}",
+        "workload_migration_password": "{{ tenant_onprem_cloud_password }}",
+        "workload_migration_source_site": "{{ tenant_onprem_site_name }}",
+        "workload_migration_destination_site": "{{ tenant_cloud_site }}",
+        "workload_migration_source_vcenter": {
+            "hostname": "{{ appliance_deploy_vcenter_hostname }}", "port": "{{ appliance_deploy_vcenter_port }}",
+            "username": "{{ appliance_deploy_vcenter_username }}", "password": secret(vc_t["password"]),
+            "thumbprint": "{{ appliance_deploy_vcenter_thumbprint }}"},
+        "workload_migration_vcd_url": vcd1["url"],
+        "workload_migration_vcd_ca_path": os.path.join(LAB, "state", "certs", "site1-vcd.crt"),
+        "workload_migration_vcd_username": "{{ tenant_onprem_cloud_user }}",
+        "workload_migration_vcd_password": "{{ tenant_onprem_cloud_password }}",
+        "migrate_wave_file": os.path.join(ROOT, "playbooks", "vars", "wave-example.yml"),
+        # Lab only: the wave's VMs are created in the tenant vcsim first (stand in for the tenant's workloads).
+        "migrate_pre_tasks": os.path.join(LAB, "ansible", "tenant_vms.yml"),
+        "lab_root": ROOT,
     }
 
     def drop_none(values):

@@ -47,11 +47,11 @@ def test_demo_converges_and_reruns_without_change(vcsim, vcda_lab):
     subprocess.run([sys.executable, "lab/inventory.py", "--out", INVENTORY], cwd=ROOT, check=True,
                    stdout=subprocess.DEVNULL)
     # The lab inventory has the shape of the documented example: same groups, no variable the example lacks
-    # (except the lab's own control endpoint).
+    # (except the lab's own control endpoint and the repository the lab's helper tasks run in).
     lab_keys, lab_sites, lab_tenants = _inventory_keys(INVENTORY)
     example_keys, example_sites, example_tenants = _inventory_keys(os.path.join(ROOT, "playbooks", "inventory", "example"))
     assert (lab_sites, lab_tenants) == (example_sites, example_tenants)
-    assert lab_keys - example_keys <= {"lab_vcd_url", "lab_token"}, lab_keys - example_keys
+    assert lab_keys - example_keys <= {"lab_vcd_url", "lab_token", "lab_root"}, lab_keys - example_keys
     try:
         first, recap1 = _demo()
         assert first.returncode == 0, first.stdout[-6000:]

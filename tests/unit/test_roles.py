@@ -119,12 +119,30 @@ def test_example_inventory_sets_only_real_role_options():
 
 def test_example_inventory_sets_what_the_playbooks_require():
     needed = {"provider_sites": ("appliance_deploy", "provider_site", "replication_policies"),
-              "tenants": ("tenant_rights", "l2vpn_server", "appliance_deploy", "tenant_onprem")}
+              "tenants": ("tenant_rights", "l2vpn_server", "appliance_deploy", "tenant_onprem", "workload_migration")}
     for host, (group, variables) in _example_vars().items():
         for role in needed[group]:
             for key, option in _spec(role)["main"]["options"].items():
                 if option.get("required"):
                     assert key in variables, "%s (%s): %s" % (host, group, key)
+
+
+def test_the_example_wave_file_sets_only_wave_options_of_the_role():
+    """A wave file (migrate_wave_file) replaces the tenant's wave variables; connections stay in the inventory."""
+    import yaml
+    with open(os.path.join(ROOT, "playbooks", "vars", "wave-example.yml")) as handle:
+        wave = yaml.safe_load(handle)
+    options = _spec("workload_migration")["main"]["options"]
+    assert "workload_migration_vms" in wave and "workload_migration_vdc" in wave
+    for key in wave:
+        assert key in options, "%s is no option of role workload_migration" % key
+        assert not any(word in key for word in ("url", "password", "username", "thumbprint", "vcenter")), key
+
+
+def test_migrate_playbook_reads_no_lab_file():
+    with open(os.path.join(ROOT, "playbooks", "migrate.yml")) as handle:
+        text = handle.read()
+    assert "lab/" not in text and "lab_" not in text and "vars_files" not in text
 
 
 def test_example_inventory_holds_no_secret_in_clear():
