@@ -122,22 +122,13 @@ from ansible_collections.cloudmove.vcda.plugins.module_utils._nsx.edge import (
     fingerprint_of,
     parse_vlan_map,
     peer_code_fingerprint,
-    strip_fingerprint,
+    session_view as view,
     with_fingerprint,
 )
 from ansible_collections.cloudmove.vcda.plugins.module_utils._common.wait import Poller
 from ansible_collections.cloudmove.vcda.plugins.module_utils._nsx.module import NsxModule
 
 TUNNEL_KEYS = ("peer_address", "local_address", "enabled", "description")
-
-
-def view(session, extensions):
-    if session is None:
-        return {}
-    tunnel = (session.get("transport_tunnels") or [{}])[0]
-    return {"id": session.get("id"), "name": session.get("display_name"), "peer_address": tunnel.get("peer_address"),
-            "local_address": tunnel.get("local_address"), "enabled": session.get("enabled", True),
-            "description": strip_fingerprint(session.get("description")), "l2_extensions": extensions}
 
 
 def run(mod):

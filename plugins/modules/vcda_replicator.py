@@ -58,7 +58,10 @@ options:
     type: str
     default: '*'
   description:
-    description: Description of the replicator. Set at registration; a different live value is reported as a warning.
+    description:
+      - Description of the replicator, set at registration.
+      - On 4.x a different live value is corrected by a repair (C(POST /replicators/{id}/reset-cookie) with the
+        description, an inferred effect); on 3.x, whose repair has no description, it is reported as a warning.
     type: str
   site:
     description: Site of the replicator. Defaults to the manager's site (its C(GET /config) C(site)).
@@ -97,6 +100,7 @@ action:
 
 from ansible_collections.cloudmove.vcda.plugins.module_utils._common.errors import InputError
 from ansible_collections.cloudmove.vcda.plugins.module_utils._common.tls import normalize_thumbprint
+from ansible_collections.cloudmove.vcda.plugins.module_utils._vcda import inferred
 from ansible_collections.cloudmove.vcda.plugins.module_utils._vcda.module import VcdaModule
 
 VIEW = ("apiUrl", "certThumbprint", "owner", "site", "description")
@@ -135,14 +139,18 @@ def run(mod):
         outcome = rec.act(True, {}, None, obj=wanted, action="register", apply=lambda: client.add_replicator(
             site, details, p["owner"], p["description"]) or client.find_replicator(p["replicator_url"]) or wanted)
     else:
+        # 4.x: the repair sets the description too [I], so a drifted description is repaired; otherwise it is reported
+        describe = bool(client.path("reset_cookie_nested")) and inferred.RESET_COOKIE_SETS_DESCRIPTION
+        new_description = p["description"] is not None and live.get("description") != p["description"] and describe
         for key in ("owner", "description", "site"):
-            if p[key] is not None and live.get(key) != p[key]:
+            if p[key] is not None and live.get(key) != p[key] and not (key == "description" and describe):
                 mod.warn("%s: the registered replicator has %s '%s', not '%s'; unregister it (state=absent) and "
                          "register again to change it" % (key, key, live.get(key), p[key]))
-        repair = normalize_thumbprint(live.get("certThumbprint")) != thumbprint
-        item = dict(live, certThumbprint=thumbprint) if repair else live
+        description = p["description"] if new_description else live.get("description")
+        repair = normalize_thumbprint(live.get("certThumbprint")) != thumbprint or new_description
+        item = dict(live, certThumbprint=thumbprint, description=description) if repair else live
         outcome = rec.act(repair, _view(live), None, obj=item, action="repair", apply=lambda: (
-            client.reset_replicator_cookie(live["id"], details, live.get("description"))
+            client.reset_replicator_cookie(live["id"], details, description)
             or client.find_replicator(p["replicator_url"]) or item))
     outcome.after = _view(outcome.obj)
     return mod.result(outcome, replicator=outcome.obj, action=outcome.action)

@@ -78,6 +78,17 @@ def parse_vlan_map(items, option="l2_extensions"):
     return sorted(out, key=lambda e: e["vlan"])
 
 
+def session_view(session, extensions):
+    """A client session as the modules show it: ``id``, ``name``, ``peer_address``, ``local_address``, ``enabled``,
+    ``description`` (without the peer code fingerprint) and ``l2_extensions``; never the peer code."""
+    if session is None:
+        return {}
+    tunnel = (session.get("transport_tunnels") or [{}])[0]
+    return {"id": session.get("id"), "name": session.get("display_name"), "peer_address": tunnel.get("peer_address"),
+            "local_address": tunnel.get("local_address"), "enabled": session.get("enabled", True),
+            "description": strip_fingerprint(session.get("description")), "l2_extensions": extensions}
+
+
 # ----- NSX autonomous edge -------------------------------------------------------------------------
 class NsxEdgeClient(object):
     """The L2 VPN client side of an NSX autonomous edge (HTTP Basic, JSON)."""

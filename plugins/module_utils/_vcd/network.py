@@ -109,6 +109,27 @@ def view(net):
     }
 
 
+def describe(net):
+    """A live OpenAPI network for a reader: the managed keys of `view` (static pools as the module's
+    ``start_address``/``end_address`` dicts), plus its id, VDC, organization, type, every subnet and whether it
+    is a subinterface (the NSX-V trunk interface an L2 VPN stretches)."""
+    out = view(net)
+    subnets = []
+    for sub in ((net.get("subnets") or {}).get("values")) or []:
+        ranges = ((sub.get("ipRanges") or {}).get("values")) or []
+        subnets.append({
+            "gateway_cidr": "%s/%s" % (sub.get("gateway"), sub.get("prefixLength")),
+            "static_pools": [{"start_address": r["startAddress"], "end_address": r["endAddress"]} for r in ranges],
+            "dns1": sub.get("dnsServer1") or "", "dns2": sub.get("dnsServer2") or "",
+            "dns_suffix": sub.get("dnsSuffix") or ""})
+    out["static_pools"] = subnets[0]["static_pools"] if subnets else []
+    owner = net.get("ownerRef") or net.get("orgVdc") or {}
+    out.update(id=net.get("id"), vdc=owner.get("name"), organization=(net.get("orgRef") or {}).get("name"),
+               network_type=net.get("networkType"), status=net.get("status"), subnets=subnets,
+               subinterface=out["interface_type"] == "subinterface")
+    return out
+
+
 def apply(net, desired):
     """A copy of the live network body with the desired managed keys set (for PUT)."""
     body = copy.deepcopy(net)
@@ -208,6 +229,14 @@ class NetworkService(object):
 
     def delete(self, net):
         self.client.json("DELETE", "%s/orgVdcNetworks/%s" % (OPENAPI, net["id"]))
+
+    def visible(self):
+        """Every org VDC network this login sees (a provider: all of them)."""
+        return self.client.list_all(OPENAPI + "/orgVdcNetworks")
+
+    def edge_interfaces(self, gateway_id):
+        """NSX-V: the ``edgeInterfaces`` of an edge gateway by id (``/network/edges/{uuid}/vdcNetworks``)."""
+        return edge_interfaces(self.client.xml("GET", "/network/edges/%s/vdcNetworks" % urn_uuid(gateway_id)))
 
     def nsxv_interface(self, gateway, net):
         """NSX-V: ``{"index", "tunnel_id", "type"}`` of the network on its edge (``/network/edges/{uuid}/vdcNetworks``)."""

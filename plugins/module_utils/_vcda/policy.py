@@ -142,3 +142,13 @@ def to_api(values, version, name, defaults=False):
         if value is not None:
             body[mapping[opt]] = value
     return body
+
+
+def describe(policy, split, orgs):
+    """A ``GET /policies`` item for a reader: as the site returns it, plus ``name``, the assigned ``orgs`` and
+    ``settings`` (its fields under the option names of ``vcda_policy``, unlimited as ``unlimited``)."""
+    settings = to_options(policy, split)
+    for key in ("max_replicated_vms", "onprem_data_cap"):
+        if settings.get(key) == inferred.UNLIMITED:
+            settings[key] = "unlimited"
+    return dict(policy, name=policy.get("displayName"), orgs=sorted(orgs), settings=settings)
