@@ -166,7 +166,7 @@ INSTANCE_SEQUENCE_KEY = "sequenceNumber"
 LIST_PAGE_DEFAULT = 100
 LIST_PAGE_MAX = 1000
 
-# [I] vcda.md §1 item 2: the nested 4.x repair body ``{"description", "details"}`` of
+# [I] docs/api/vcda.md#corrections (item 2): the nested 4.x repair body ``{"description", "details"}`` of
 # ``POST /replicators/{id}/reset-cookie`` [C: AVS Repair-VCDAReplicator] sets the replicator's description
 # (no client shows the effect). vcda_replicator repairs a replicator whose description drifted this way on 4.x;
 # on 3.x (the flat body has no description) it only warns.
