@@ -283,7 +283,7 @@ from ansible_collections.cloudmove.vcda.plugins.module_utils._vcda import report
 
 
 def local_site(mod):
-    """The session's own site: the first of its authenticated sites (vcda.md §1)."""
+    """The session's own site: the first of its authenticated sites (docs/api/vcda.md#sessions)."""
     service = rep.ReplicationService(mod.vcda)
     service.authenticated_sites()
     sites = (mod.vcda.session or {}).get("authenticatedSites") or []

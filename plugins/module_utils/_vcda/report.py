@@ -7,7 +7,7 @@ Knows nothing of Ansible; behind ``vcda_replication_info`` (filters, paging, ``s
 ``replication_summary`` / ``replication_csv`` filters of the ``replication_report`` role.
 
 * **Paging**: :func:`pages` reads a list endpoint one ``offset``/``limit`` page per request until ``total``
-  (vcda.md §0 [C: PSC ``Get-vCAVReplications``]); the caller keeps only the compact rows of each page, so memory
+  (docs/api/vcda.md#replications [C: PSC ``Get-vCAVReplications``]); the caller keeps only the compact rows of each page, so memory
   grows with the rows, not with the API items.
 * **Rows**: :func:`vm_rows` turns one list item into one row per replicated VM (a vApp replication gives one row
   per member VM), with the storage, instances, RPO lateness and health the list item carries (no request per VM).
@@ -69,7 +69,7 @@ def check_page_size(value):
 
 # ----- filters -------------------------------------------------------------------------------------------
 def server_filters(source_site=None, destination_site=None, source_org=None, destination_org=None, vdc=None):
-    """The list query keys the contract names (vcda.md §5 [C: PSC]); everything else is filtered locally."""
+    """The list query keys the contract names (docs/api/vcda.md#read [C: PSC]); everything else is filtered locally."""
     params = {}
     if source_site:
         params["sourceSite"] = source_site
