@@ -10,13 +10,14 @@ export ANSIBLE_NOCOLOR := 1
 export PYTHONUNBUFFERED := 1
 
 APT_PACKAGES := golang-go golang-github-vmware-govmomi-dev qemu-utils openssl git chromium chromium-driver
-.PHONY: help deps apt-deps pip-deps collection lab-up lab-down ovas sanity lint units integration test demo reliability benchmark benchmark-migration clean
+.PHONY: help deps apt-deps pip-deps collection lab-up lab-down ovas sanity lint units integration test demo reliability benchmark benchmark-migration benchmark-report clean
 
 help:
 	@echo "make demo       set up everything, start the lab, run the main job twice, stop the lab"
 	@echo "make test       sanity + ansible-lint + unit + integration tests (what CI runs)"
 	@echo "make benchmark  ovf_deploy upload speed and memory against community.vmware and curl"
 	@echo "make benchmark-migration  50 VMs: vcda_migration_wave vs vcda_replication in a loop vs one VM"
+	@echo "make benchmark-report  5,000 replications: the vcda_replication_info summary vs one GET per replication"
 
 deps: apt-deps pip-deps collection
 
@@ -92,6 +93,9 @@ benchmark: deps lab-up
 
 benchmark-migration: deps lab-up
 	@$(PYTHON) benchmarks/migration_wave/run.py
+
+benchmark-report: deps lab-up
+	@$(PYTHON) benchmarks/replication_report/run.py
 
 clean: lab-down
 	rm -rf tests/output lab/build lab/run lab/state

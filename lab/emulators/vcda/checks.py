@@ -250,8 +250,8 @@ def vcd_token_login(lab, vcloud: Optional[Dict[str, Any]], token: str, context: 
     ``token`` and ``context`` (when given) names that token's org, else None.
 
     When a vCD emulator of the lab serves the site's vCD URL, the token is a real access token (the JWT a vCD login
-    hands out in ``X-VMWARE-VCLOUD-ACCESS-TOKEN``) and is checked there: ``GET /cloudapi/1.0.0/sessions/current``
-    with ``Authorization: Bearer`` [I]. Otherwise the stand-in's ``api_tokens`` of lab.yml (``{token: user@org}``)."""
+    hands out in ``X-VMWARE-VCLOUD-ACCESS-TOKEN``) and is checked there: ``inferred.VCD_TOKEN_SESSION_PATH`` with
+    ``Authorization: Bearer`` [I]. Otherwise the stand-in's ``api_tokens`` of lab.yml (``{token: user@org}``)."""
     if not vcloud or not token:
         return None
     found = None
@@ -276,8 +276,8 @@ def _real_vcd_token(url: str, token: str, thumbprint: Optional[str], timeout: fl
     base = "%s://%s" % (parts.scheme, parts.netloc)
     try:
         client = PinnedHttpsClient(base, thumbprint_pin=pin, timeout=timeout)
-        status, _headers, body = client.request("GET", "/cloudapi/1.0.0/sessions/current", None, {
-            "Authorization": "Bearer " + token, "Accept": "application/json;version=36.0"})
+        status, _headers, body = client.request("GET", inferred.VCD_TOKEN_SESSION_PATH, None, {
+            "Authorization": "Bearer " + token, "Accept": inferred.VCD_TOKEN_ACCEPT})
     except TlsError as exc:
         raise tls_error(url, exc, thumbprint) from None
     if status != 200 or not isinstance(body, dict):
