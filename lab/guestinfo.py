@@ -4,7 +4,7 @@ A Cloud Director Availability appliance VM carries its service certificates in e
 ``guestinfo.<service>.certificate`` (base64 DER; VMware's PowerCLI module for VCDA reads them to pin
 the appliance without trusting the first TLS connection). vcsim has no guest, so this script tells
 the provider's lab vCenter, per appliance address, what the appliance there publishes
-(``PUT /lab/guestinfo``, lab/vcsim patch 0011): a VM whose vApp address property (``...ip0``) is that
+(``PUT /_lab/guestinfo``, lab/vcsim patch 0011): a VM whose vApp address property (``...ip0``) is that
 address gets the keys when it powers on, and a powered-on one at once.
 
     python3 lab/guestinfo.py publish [--vcsim provider] [--quiet]   # emulators.sh / vcsim.sh start run it

@@ -279,7 +279,7 @@ state = {
     "url": base + "/sdk",
     "lookup_service_url": base + "/lookupservice/sdk",
     "sts_url": base + "/sts/STSService/vsphere.local",
-    "lab_url": base + "/lab",
+    "lab_url": base + "/_lab",
     "cert_file": e["CERT"],
     "log_file": e["LOG"],
 }

@@ -76,12 +76,12 @@ def lab_request(state, method, path):
 
 def nfc_uploads(state, vm_name):
     """The lab's record of what arrived for ``vm_name``'s import leases."""
-    doc = lab_request(state, "GET", "/lab/nfc/uploads") or {}
+    doc = lab_request(state, "GET", "/_lab/nfc/uploads") or {}
     return [lease for lease in doc.get("leases") or [] if lease.get("vm_name") == vm_name]
 
 
 def nfc_forget(state):
-    lab_request(state, "DELETE", "/lab/nfc/uploads")
+    lab_request(state, "DELETE", "/_lab/nfc/uploads")
 
 
 def verify_upload(state, vm_name, expected):

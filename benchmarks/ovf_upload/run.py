@@ -14,7 +14,7 @@ One command (``python3 benchmarks/ovf_upload/run.py`` or ``make benchmark``) doe
 4. per case and repetition runs (a) ``cloudmove.vcda.ovf_deploy`` and (b)
    ``community.vmware.vmware_deploy_ovf`` in ansible-playbook, and (c) a raw ``curl -T`` of the
    VMDK(s) to the device URL(s) of an import lease made with pyVmomi, deleting the VM after each
-   run and checking with the lab's ``/lab/nfc/uploads`` that every byte arrived;
+   run and checking with the lab's ``/_lab/nfc/uploads`` that every byte arrived;
 5. writes ``benchmarks/results/ovf_upload.json`` and ``.md`` and prints the table.
 
 It exits non-zero only when something could not be run or measured, never for a missed target.

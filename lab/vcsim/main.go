@@ -2,18 +2,18 @@
 // simulator model with the lookup service and STS endpoints, served over TLS
 // on a loopback address with a certificate made per lab by lab/vcsim.sh.
 //
-// On top of the vSphere API it serves a few lab-only endpoints under /lab/
+// On top of the vSphere API it serves a few lab-only endpoints under /_lab/
 // (never part of a real vCenter):
 //
-//	GET    /lab/faults/nfc     current NFC fault injection state
-//	POST   /lab/faults/nfc     {"reset_after_bytes": N, "count": 1, "target": ""}
-//	DELETE /lab/faults/nfc     clear NFC fault injection
-//	GET    /lab/nfc/uploads    bytes received per NFC lease and device
-//	DELETE /lab/nfc/uploads    forget the recorded transfers
-//	GET    /lab/info           inventory counts and credentials user name
-//	GET    /lab/guestinfo      what each simulated guest publishes in extraConfig at boot
-//	PUT    /lab/guestinfo      {"ip": "127.0.1.11", "extraConfig": {"guestinfo.cloud.certificate": "..."}}
-//	DELETE /lab/guestinfo      forget every registration (?ip= one); VMs keep their values
+//	GET    /_lab/faults/nfc     current NFC fault injection state
+//	POST   /_lab/faults/nfc     {"reset_after_bytes": N, "count": 1, "target": ""}
+//	DELETE /_lab/faults/nfc     clear NFC fault injection
+//	GET    /_lab/nfc/uploads    bytes received per NFC lease and device
+//	DELETE /_lab/nfc/uploads    forget the recorded transfers
+//	GET    /_lab/info           inventory counts and credentials user name
+//	GET    /_lab/guestinfo      what each simulated guest publishes in extraConfig at boot
+//	PUT    /_lab/guestinfo      {"ip": "127.0.1.11", "extraConfig": {"guestinfo.cloud.certificate": "..."}}
+//	DELETE /_lab/guestinfo      forget every registration (?ip= one); VMs keep their values
 //
 // It is built by lab/vcsim.sh against a patched copy of Debian's govmomi
 // 0.24 (see lab/vcsim/patches/ and lab/README.md).
@@ -257,10 +257,10 @@ func main() {
 	model.Service.Listen = &url.URL{Host: *listen, User: url.UserPassword(*username, *password)}
 	model.Service.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
 	model.Service.RegisterEndpoints = true
-	model.Service.HandleFunc("/lab/faults/nfc", faults.serve)
-	model.Service.HandleFunc("/lab/nfc/uploads", serveUploads)
-	model.Service.HandleFunc("/lab/guestinfo", serveGuestInfo)
-	model.Service.HandleFunc("/lab/info", func(w http.ResponseWriter, r *http.Request) {
+	model.Service.HandleFunc("/_lab/faults/nfc", faults.serve)
+	model.Service.HandleFunc("/_lab/nfc/uploads", serveUploads)
+	model.Service.HandleFunc("/_lab/guestinfo", serveGuestInfo)
+	model.Service.HandleFunc("/_lab/info", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]interface{}{
 			"username":  *username,
 			"listen":    *listen,

@@ -163,7 +163,8 @@ def vcda_lab():
 def lab_vars(vcsim, ovas, ova_http, vcda_lab):
     """A vars file every target gets: connection facts of the lab and the generated sources."""
     os.makedirs(OUTPUT, exist_ok=True)
-    data = {"lab_root": ROOT, "lab_output": OUTPUT}
+    # run_on_lab: the switch every lab-only step of a target sits behind (tests/integration/README.md).
+    data = {"run_on_lab": True, "lab_root": ROOT, "lab_output": OUTPUT}
     for name, facts in vcsim.items():
         data["vcsim_%s" % name] = facts
     data["ovas"] = ovas
@@ -193,6 +194,29 @@ def run_playbook(playbook, extra_vars_file=None, extra=(), env=None, check=False
     if check:
         cmd.append("--check")
     return subprocess.run(cmd, cwd=ROOT, env=environ, capture_output=True, text=True, check=False)
+
+
+def integration_config():
+    """The vars file describing real systems, when there is one: $CLOUDMOVE_INTEGRATION_CONFIG or
+    tests/integration/integration_config.yml (see tests/integration/README.md); None means the lab."""
+    path = os.environ.get("CLOUDMOVE_INTEGRATION_CONFIG") or os.path.join(ROOT, "tests", "integration", "integration_config.yml")
+    return path if os.path.isfile(path) else None
+
+
+@pytest.fixture(scope="session")
+def target_runner(request):
+    """Runs a target's playbook with the real systems' integration_config.yml if there is one, else with the lab
+    (started for the session) and its vars file."""
+    config = integration_config()
+    if config:
+        with open(config) as handle:
+            if (yaml.safe_load(handle) or {}).get("run_on_lab", True):
+                pytest.fail("%s: set run_on_lab: false in it (tests/integration/README.md)" % config)
+    vars_file = config or request.getfixturevalue("lab_vars")
+
+    def runner(playbook, **kwargs):
+        return run_playbook(playbook, vars_file, **kwargs)
+    return runner
 
 
 @pytest.fixture(scope="session")

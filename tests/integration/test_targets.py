@@ -1,4 +1,5 @@
-"""Runs every integration target (tests/integration/targets/NAME/tasks/main.yml) against the lab.
+"""Runs every integration target (tests/integration/targets/NAME/tasks/main.yml) against the lab, or against
+real systems described in tests/integration/integration_config.yml (tests/integration/README.md).
 
 A target is an Ansible role whose tasks assert the behaviour (the check mode -> apply -> check
 mode -> apply rhythm, bad input, drift); a failed assertion fails the play and this test.
@@ -23,11 +24,11 @@ NAMES = sorted(d for d in os.listdir(TARGETS)
 
 
 @pytest.mark.parametrize("target", NAMES)
-def test_target(target, playbook_runner):
+def test_target(target, target_runner):
     playbook = os.path.join(OUTPUT, "target-%s.yml" % target)
     with open(playbook, "w") as handle:
         handle.write("- hosts: localhost\n  gather_facts: false\n  roles:\n    - %s\n" % target)
-    result = playbook_runner(playbook, extra=["-v"])
+    result = target_runner(playbook, extra=["-v"])
     log = os.path.join(OUTPUT, "target-%s.log" % target)
     with open(log, "w") as handle:
         handle.write(result.stdout + result.stderr)

@@ -232,7 +232,7 @@ def destroy(vm):
 
 
 def nfc_report(st):
-    r = requests.get(lab_url(st, "/lab/nfc/uploads"), verify=st["cert_file"], timeout=10)
+    r = requests.get(lab_url(st, "/_lab/nfc/uploads"), verify=st["cert_file"], timeout=10)
     r.raise_for_status()
     return {lease["lease"]: lease for lease in r.json()["leases"]}
 
@@ -543,7 +543,7 @@ def test_reconfigure_vapp_properties(lab, si, ovas):
 # ---------------------------------------------------------------- faults --
 
 def arm(st, **body):
-    return requests.post(lab_url(st, "/lab/faults/nfc"), json=body, verify=st["cert_file"], timeout=10)
+    return requests.post(lab_url(st, "/_lab/faults/nfc"), json=body, verify=st["cert_file"], timeout=10)
 
 
 def test_fault_endpoint_validates_and_clears(lab):
@@ -552,7 +552,7 @@ def test_fault_endpoint_validates_and_clears(lab):
     assert arm(lab, reset_after_bytes=10, count=0).status_code == 400
     r = arm(lab, reset_after_bytes=10, count=2)
     assert r.status_code == 200 and r.json()["armed"] and r.json()["count"] == 2
-    r = requests.delete(lab_url(lab, "/lab/faults/nfc"), verify=lab["cert_file"], timeout=10)
+    r = requests.delete(lab_url(lab, "/_lab/faults/nfc"), verify=lab["cert_file"], timeout=10)
     assert r.status_code == 200 and not r.json()["armed"]
 
 
@@ -567,7 +567,7 @@ def test_fault_drops_upload_then_retry_succeeds(lab, si, ovas):
         assert arm(lab, reset_after_bytes=1 << 20, count=1).status_code == 200
         with pytest.raises((requests.exceptions.ConnectionError, requests.exceptions.SSLError)):
             upload(lab, pkg, res, lease)
-        faults = requests.get(lab_url(lab, "/lab/faults/nfc"), verify=lab["cert_file"], timeout=10).json()
+        faults = requests.get(lab_url(lab, "/_lab/faults/nfc"), verify=lab["cert_file"], timeout=10).json()
         assert faults["fired"] == 1 and not faults["armed"]
         dev = next(iter(nfc_report(lab)[lease_id]["devices"].values()))
         assert dev["resets"] == 1 and not dev["complete"] and dev["bytes"] <= 1 << 20
@@ -576,7 +576,7 @@ def test_fault_drops_upload_then_retry_succeeds(lab, si, ovas):
         assert find(si, vim.VirtualMachine, name) is None
         assert nfc_report(lab)[lease_id]["state"] == "error"
     finally:
-        requests.delete(lab_url(lab, "/lab/faults/nfc"), verify=lab["cert_file"], timeout=10)
+        requests.delete(lab_url(lab, "/_lab/faults/nfc"), verify=lab["cert_file"], timeout=10)
 
     # the fault was for one upload only: a fresh import goes through
     vm, _res, lease_id, sent = import_package(si, lab, pkg, name)
@@ -602,7 +602,7 @@ def test_fault_target_filter(lab, si, ovas):
         assert devices["disk-0.vmdk"]["complete"] and devices["disk-0.vmdk"]["resets"] == 0
         assert devices["disk-1.vmdk"]["resets"] == 1 and devices["disk-1.vmdk"]["bytes"] == 0
     finally:
-        requests.delete(lab_url(lab, "/lab/faults/nfc"), verify=lab["cert_file"], timeout=10)
+        requests.delete(lab_url(lab, "/_lab/faults/nfc"), verify=lab["cert_file"], timeout=10)
         lease.HttpNfcLeaseAbort()
     assert find(si, vim.VirtualMachine, "vcda-target") is None
 
