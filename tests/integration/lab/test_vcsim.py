@@ -628,7 +628,7 @@ def test_appliance_guest_reports_its_ovf_address(lab, si, ovas):
 
 
 def guestinfo(st, method, body=None, query=""):
-    r = requests.request(method, lab_url(st, "/lab/guestinfo" + query), json=body, verify=st["cert_file"], timeout=10)
+    r = requests.request(method, lab_url(st, "/_lab/guestinfo" + query), json=body, verify=st["cert_file"], timeout=10)
     return r.status_code, r.json()
 
 
