@@ -45,6 +45,8 @@ options:
     description:
       - Peer code of the server tunnel (RV(cloudmove.vcda.vcd_l2vpn_server#module:peer_code) with
         C(return_peer_code=true)). Required to create the session.
+      - Check mode only, on a fresh site - the session is predicted without it (with a warning) when the server
+        tunnel does not exist yet (an earlier M(cloudmove.vcda.vcd_l2vpn_server) task only predicted creating it).
     type: str
   peer_address:
     description: The server's address (the tunnel's C(localEndpointIP)). Required to create.
@@ -70,9 +72,12 @@ options:
         type: str
         required: true
       tunnel_id:
-        description: Tunnel id of the stretched network on the server (1-4093); the first of a range.
+        description:
+          - Tunnel id of the stretched network on the server (1-4093); the first of a range. Required.
+          - Check mode only, on a fresh site - null when the server tunnel does not exist yet (an earlier
+            M(cloudmove.vcda.vcd_l2vpn_server) task only predicted creating it): the mapping is predicted, with a
+            warning.
         type: int
-        required: true
   wait_for_up:
     description: Wait (up to O(timeout) seconds) until the session's runtime status is V(UP); fail otherwise.
     type: bool
@@ -134,7 +139,12 @@ TUNNEL_KEYS = ("peer_address", "local_address", "enabled", "description")
 def run(mod):
     p = mod.params
     client = mod.nsx
-    extensions = parse_vlan_map(p["l2_extensions"]) if p["l2_extensions"] is not None else None
+    extensions = parse_vlan_map(p["l2_extensions"], unknown_tunnels=mod.check_mode) \
+        if p["l2_extensions"] is not None else None
+    if extensions and any(e["tunnel_id"] is None for e in extensions):
+        mod.warn("check mode: l2_extensions has no tunnel id for VLAN %s; predicted for the tunnel ids the server "
+                 "assigns once an earlier task creates its tunnel (a real run requires them)"
+                 % ", ".join(str(e["vlan"]) for e in extensions if e["tunnel_id"] is None))
     if p["peer_code"] is not None:
         check_peer_code(p["peer_code"])
     live = client.find(p["name"])
@@ -148,6 +158,10 @@ def run(mod):
     desired = dict((k, p[k]) for k in TUNNEL_KEYS if p[k] is not None)
     if live is None:
         missing = [k for k in ("peer_code", "peer_address", "local_address") if not p[k]]
+        if missing == ["peer_code"] and mod.check_mode:
+            mod.warn("check mode: no peer_code; the session %s is predicted for the peer code of the server tunnel an "
+                     "earlier task creates (a real run requires it)" % p["name"])
+            missing = []
         if missing:
             raise InputError("%s: required to create the L2 VPN session %s" % (" and ".join(missing), p["name"]),
                              option=missing[0])
@@ -208,7 +222,7 @@ def main():
         description=dict(type="str"),
         enabled=dict(type="bool"),
         l2_extensions=dict(type="list", elements="dict", options=dict(
-            vlan=dict(type="str", required=True), tunnel_id=dict(type="int", required=True))),
+            vlan=dict(type="str", required=True), tunnel_id=dict(type="int"))),
         wait_for_up=dict(type="bool", default=False),
         state=dict(type="str", choices=["present", "absent"], default="present"),
     ))

@@ -255,9 +255,9 @@ def run(mod):
         raise InputError("name: the tunnel name is required on the NSX-T backed edge gateway %s" % gateway["name"],
                          option="name")
     if backing == "nsxv":
-        result = reconcile_nsxv(client, gateway, p, mod.reconciler())
+        result = reconcile_nsxv(client, gateway, p, mod.reconciler(), warn=mod.warn)
     else:
-        result = reconcile_nsxt(client, gateway, p, mod.reconciler(), secret=mod.add_secret)
+        result = reconcile_nsxt(client, gateway, p, mod.reconciler(), secret=mod.add_secret, warn=mod.warn)
     extra = {}
     if backing == "nsxt" and p["state"] == "present":
         extra["tunnel_id"] = result.get("tunnel_id")

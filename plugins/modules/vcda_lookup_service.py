@@ -81,6 +81,12 @@ options:
   remote_password:
     description: Root password of the replicator or tunnel. Required for those types.
     type: str
+  remote_initial_password:
+    description:
+      - Check mode on a fresh site. The initial root password of the replicator or tunnel, used only in check mode and
+        only when O(remote_password) is refused, as O(initial_password) is for the appliance at O(url).
+      - Defaults to O(initial_password) (the appliances of a site come from one OVA with one initial password).
+    type: str
 """
 
 EXAMPLES = r"""
@@ -142,7 +148,7 @@ def run(mod):
         mod.vcda.require_replicator_owner("url")  # 4.x: the Manager Service (:8441), not the Cloud Service
     if kind in REMOTE:
         remote = mod.client(p["remote_url"], p["remote_password"], thumbprint=p["remote_thumbprint"],
-                            option_prefix="remote_")
+                            option_prefix="remote_", initial_password=p["remote_initial_password"] or p["initial_password"])
         config = remote.config() or {}
     else:
         config = mod.vcda.config() or {}
@@ -185,6 +191,7 @@ def main():
             remote_url=dict(type="str"),
             remote_thumbprint=dict(type="str"),
             remote_password=dict(type="str", no_log=True),
+            remote_initial_password=dict(type="str", no_log=True),
         ),
         required_if=[("appliance_type", "replicator", ("remote_url", "remote_thumbprint", "remote_password")),
                      ("appliance_type", "tunnel", ("remote_url", "remote_thumbprint", "remote_password"))],

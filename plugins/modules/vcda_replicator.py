@@ -131,7 +131,11 @@ def run(mod):
                "ssoUser": p["sso_user"], "ssoPassword": p["sso_password"]}
     if live is None:
         site = p["site"] or client.replicator_site()
-        if not site:
+        if not site and mod.check_mode:
+            # a fresh site previewed in check mode: the vcda_cloud_site task before this one only predicted the site
+            mod.warn("check mode: the manager has no site yet; the replicator is predicted to be registered in the "
+                     "site an earlier vcda_cloud_site task configures")
+        elif not site:
             raise InputError("site: the manager has no site yet; configure it first (vcda_cloud_site site_name)",
                              option="site")
         wanted = {"apiUrl": p["replicator_url"], "certThumbprint": thumbprint, "owner": p["owner"], "site": site,

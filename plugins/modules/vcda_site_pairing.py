@@ -115,7 +115,7 @@ def _pin(mod, client, local):
                          "Paired sites need different certificates: a wildcard certificate cannot be used on both; give "
                          "each site its own certificate (POST /config/certificate), then pair."
                          % (local.get("site"), pin), option="remote_thumbprint")
-    if p["accept_remote_certificate"]:
+    if p["accept_remote_certificate"] and not client.predicted_fresh:  # a locked fresh appliance cannot fetch it
         actual = client.remote_certificate(p["remote_url"])["thumbprint"]
         if actual == normalize_thumbprint(local.get("apiThumbprint")):
             raise InputError("accept_remote_certificate: %s presents the same certificate as the local site (%s); "
@@ -138,6 +138,8 @@ def run(mod):
     p = mod.params
     client = mod.vcda
     local = client.local_site()
+    if local is None and client.predicted_fresh:
+        local = {}  # check mode on a fresh site: the site an earlier vcda_cloud_site task only predicted
     if local is None:
         raise InputError("url: the local site has no site name yet; set it up first (cloudmove.vcda.vcda_cloud_site)",
                          option="url")

@@ -49,9 +49,10 @@ def check_peer_code(code, option="peer_code"):
         raise InputError("%s: required to create the L2 VPN session" % option, option=option)
 
 
-def parse_vlan_map(items, option="l2_extensions"):
+def parse_vlan_map(items, option="l2_extensions", unknown_tunnels=False):
     """``[{"vlan", "tunnel_id"}]`` validated: VLAN 0-4094 (ranges ``"100-102"`` with as many tunnel ids),
-    tunnel id 1-4093, no VLAN or tunnel id twice (overlaps fail)."""
+    tunnel id 1-4093, no VLAN or tunnel id twice (overlaps fail). ``unknown_tunnels`` (check mode on a fresh site,
+    the server tunnel only predicted): a tunnel id may be None, kept as None."""
     out, vlans, tunnels = [], {}, {}
     for item in items or []:
         vlan_text = str(item.get("vlan")).strip()
@@ -60,11 +61,20 @@ def parse_vlan_map(items, option="l2_extensions"):
             raise InputError("%s: vlan '%s' is not a VLAN id or range such as 100 or 100-102" % (option, vlan_text),
                              option=option)
         first, last = int(match.group(1)), int(match.group(2) or match.group(1))
-        first_tunnel = int(item.get("tunnel_id"))
+        if item.get("tunnel_id") is None and not unknown_tunnels:
+            raise InputError("%s: tunnel_id of VLAN %s is required" % (option, vlan_text), option=option)
+        first_tunnel = None if item.get("tunnel_id") is None else int(item.get("tunnel_id"))
         if not 0 <= first <= last <= 4094:
             raise InputError("%s: VLAN %s is outside 0-4094 or ends before it starts" % (option, vlan_text), option=option)
         for offset in range(last - first + 1):
-            vlan, tunnel = first + offset, first_tunnel + offset
+            vlan, tunnel = first + offset, None if first_tunnel is None else first_tunnel + offset
+            if tunnel is None:
+                if vlan in vlans:
+                    raise InputError("%s: VLAN %d is mapped twice (%s overlaps %s)" % (option, vlan, vlan_text,
+                                                                                       vlans[vlan]), option=option)
+                vlans[vlan] = vlan_text
+                out.append({"vlan": vlan, "tunnel_id": None})
+                continue
             if not 1 <= tunnel <= 4093:
                 raise InputError("%s: tunnel id %d (for VLAN %d) is outside 1-4093" % (option, tunnel, vlan), option=option)
             if vlan in vlans:

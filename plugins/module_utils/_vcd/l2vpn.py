@@ -127,10 +127,31 @@ def nsxv_secrets(desired, live):
     return differ, unknown
 
 
-def reconcile_nsxv(client, gateway, spec, rec):
+def predicted_networks(spec, known, check_mode, warn=None):
+    """Check mode only: the stretched networks of ``spec`` that do not exist yet (an earlier task in the same check
+    run only predicted creating them, as on a fresh site). They are predicted to exist, with a warning; the real
+    run still fails on a network that does not exist."""
+    if not check_mode:
+        return []
+    names = spec.get("stretched_networks") or []
+    names = list(names) + [n for s in spec.get("peer_sites") or [] for n in s.get("stretched_networks") or []]
+    missing = sorted(set(n for n in names if n not in known))
+    if missing and warn is not None:
+        warn("check mode: network%s %s not found; predicted to exist once an earlier task creates %s (a real run "
+             "fails on a network that does not exist)" % ("s" if len(missing) > 1 else "", ", ".join(missing),
+                                                         "them" if len(missing) > 1 else "it"))
+    return missing
+
+
+def reconcile_nsxv(client, gateway, spec, rec, warn=None):
     """The NSX-V server through the vCD proxy; ``rec`` the module's ``Reconciler``. The result's ``outcome``
-    is the core's (views without passwords)."""
+    is the core's (views without passwords). ``warn``: check mode's predictions (``predicted_networks``)."""
     interfaces = nsxv_interfaces(client, gateway)
+    known = set(i["name"] for i in interfaces if i["type"] != "uplink")
+    predicted = predicted_networks(spec, known, rec.check_mode, warn)
+    # a predicted subinterface has no index yet: negative ones never meet a real index
+    interfaces = list(interfaces) + [{"name": name, "type": "subinterface", "index": -1 - number, "tunnel_id": None}
+                                     for number, name in enumerate(predicted)]
     live = parse_l2vpn(client.xml("GET", _proxy(gateway), params=inferred.SHOW_SENSITIVE))
     before = nsxv_view(live, interfaces)
     if spec["state"] == "absent":
@@ -175,9 +196,10 @@ def live_key(tunnel):
     return psk if psk and psk != inferred.MASKED_PSK else None
 
 
-def reconcile_nsxt(client, gateway, spec, rec, secret=None):
+def reconcile_nsxt(client, gateway, spec, rec, secret=None, warn=None):
     """The NSX-T SERVER tunnel; ``rec`` the module's ``Reconciler``, ``secret(value)`` registers a secret read
-    from the cell (the key in clear below API 38.0). The result's ``outcome`` is the core's."""
+    from the cell (the key in clear below API 38.0). The result's ``outcome`` is the core's. ``warn``: check
+    mode's predictions (``predicted_networks``)."""
     listed = find_tunnel(client, gateway, spec["name"])
     # The list carries neither the key nor the peer code (terraform-provider-vcd reads the tunnel by id for both).
     live = client.json("GET", _tunnels_path(gateway, listed["id"])) if listed is not None else None
@@ -197,6 +219,7 @@ def reconcile_nsxt(client, gateway, spec, rec, secret=None):
     networks = {}
     if spec.get("stretched_networks") is not None:
         routed = gateway_networks(client, gateway)
+        routed.update((name, {"id": None}) for name in predicted_networks(spec, routed, rec.check_mode, warn))
         for name in spec["stretched_networks"]:
             if name not in routed:
                 raise not_found("org VDC network routed by %s" % gateway["name"], name, list(routed),

@@ -268,14 +268,17 @@ class VcdaClient(object):
     def predict_fresh(self):
         """Check mode only (``initial_password`` is given only then): ``password`` was refused. When the
         initial password opens a session and the appliance reports its root password expired, this is a
-        fresh appliance whose password change an earlier task only predicted. From then on the client
+        fresh appliance whose password change an earlier task only predicted (with ``auth_type`` sso or vcd:
+        the initial password is the appliance's root password; its users cannot log in to a fresh site before
+        its lookup service or Cloud Director is set). From then on the client
         answers as that appliance will once the password is changed: reads the locked appliance refuses
         (403) are "nothing configured yet" (None), and nothing else is sent (check mode sends only
         dry-run checks, which a locked appliance cannot run). Returns whether it switched to that mode."""
-        if not self.initial_password or self.initial_password == self.password:
+        if not self.initial_password or (self.initial_password == self.password and self.auth_type == "local"):
             return False
         try:
-            response = self._open_session(self.initial_password)
+            # the appliance's own root user: an SSO or Cloud Director user cannot log in to a fresh site at all
+            response = self._open_session(self.initial_password, local_root=True)
         except ApiError as error:
             if error.status in (400, 401, 403):
                 return False
@@ -293,8 +296,9 @@ class VcdaClient(object):
         self.predicted_fresh = True
         return True
 
-    def _open_session(self, password):
-        body = login_body(self.auth_type, self.username, password, self.access_token, self.token_org)
+    def _open_session(self, password, local_root=False):
+        body = login_body("local", "root", password) if local_root else \
+            login_body(self.auth_type, self.username, password, self.access_token, self.token_org)
         return self.http.request("POST", "/sessions", json_body=body,
                                  headers={"Accept": self.accept}, expected=(200,), raw=True, retry_unsafe=True)
 

@@ -53,30 +53,35 @@ class VcdaModule(CloudmoveModule):
             self.fail(problem)
 
     def client(self, url, password, username="root", auth_type="local", thumbprint=None, option_prefix="",
-               validate_certs=None, access_token=None, token_org=None):
-        """A further client (e.g. a replicator reached directly), closed at exit like ``self.vcda``."""
+               validate_certs=None, access_token=None, token_org=None, initial_password=None):
+        """A further client (e.g. a replicator reached directly), closed at exit like ``self.vcda``.
+
+        ``initial_password``: that appliance's initial root password, used in check mode only (see
+        ``VcdaClient.predict_fresh``)."""
         params = self.params
-        return self.keep(_vcda.VcdaClient(
+        client = self.keep(_vcda.VcdaClient(
             url, username=username, password=password, auth_type=auth_type,
             validate_certs=params["validate_certs"] if validate_certs is None else validate_certs,
             thumbprint=self.pin(thumbprint, option_prefix + "thumbprint"),
             api_version=params["api_version"], timeout=params["timeout"], request_timeout=self.request_timeout(),
             access_token=access_token, token_org=token_org, **self.http_options()))
+        if self.check_mode:
+            client.initial_password = initial_password
+        return client
 
     @property
     def vcda(self):
         if getattr(self, "_vcda", None) is None:
             params = self.params
+            # check mode on a fresh appliance whose password change is only predicted: see predict_fresh()
             self._vcda = self.client(params["url"], params["password"], params["username"], params["auth_type"],
                                      params["thumbprint"], access_token=params["access_token"],
-                                     token_org=params["access_token_org"])
-            if self.check_mode:  # a fresh appliance whose password change is only predicted: see predict_fresh()
-                self._vcda.initial_password = params["initial_password"]
+                                     token_org=params["access_token_org"], initial_password=params["initial_password"])
         return self._vcda
 
     def exit_json(self, **kwargs):
-        client = getattr(self, "_vcda", None)
-        if client is not None and client.predicted_fresh:
-            self.warn("check mode: %s still has its initial root password (the change is only predicted); this "
-                      "task was predicted for the appliance as it will be once the password is changed" % client.url)
+        for client in list(getattr(self, "_clients", [])):
+            if getattr(client, "predicted_fresh", False) is True:
+                self.warn("check mode: %s still has its initial root password (the change is only predicted); this "
+                          "task was predicted for the appliance as it will be once the password is changed" % client.url)
         super(VcdaModule, self).exit_json(**kwargs)

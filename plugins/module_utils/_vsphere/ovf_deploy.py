@@ -23,6 +23,7 @@ except ImportError:  # pragma: no cover
 from ansible_collections.cloudmove.vcda.plugins.module_utils._common.core import MASK, Reconciler
 from ansible_collections.cloudmove.vcda.plugins.module_utils._common.errors import (
     InputError,
+    NotFoundError,
     TaskFailed,
     TimeoutExpired,
     TlsError,
@@ -205,7 +206,7 @@ class OvfDeployment(object):
         try:
             descriptor = source.descriptor
             self.validate(descriptor)
-            networks = dict((k, client.network(datacenter, v, "networks")) for k, v in (p.get("networks") or {}).items())
+            networks = self.networks(datacenter)
             desired = self.desired(descriptor)
             replaced = None
             if vm is not None and incomplete_import(vm):
@@ -220,6 +221,22 @@ class OvfDeployment(object):
             return self.correct(vm, descriptor, desired, reconciler)
         finally:
             source.close()
+
+    def networks(self, datacenter):
+        """``{OVF network: vCenter network}`` of the ``networks`` option. In check mode a port group that does not
+        exist yet (an earlier task in the same check run only predicted creating it, as on a fresh site) is left
+        out of the import spec check, with a warning; a real run fails on it."""
+        out = {}
+        for ovf_name, name in sorted((self.p.get("networks") or {}).items()):
+            try:
+                out[ovf_name] = self.client.network(datacenter, name, "networks")
+            except NotFoundError:
+                if not self.check_mode:
+                    raise
+                self.warn("check mode: network '%s' (for OVF network %s) not found; predicted to exist once an "
+                          "earlier task creates it (a real run fails on a network that does not exist)"
+                          % (name, ovf_name))
+        return out
 
     def replace_incomplete(self, vm):
         """A VM an earlier run did not finish importing (its marker is still set): never accept it."""
