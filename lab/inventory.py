@@ -258,6 +258,8 @@ def build(secrets):
         "workload_migration_thumbprint": "{{ tenant_onprem_cloud_thumbprint }}",
         "workload_migration_username": "{{ tenant_onprem_cloud_user }}",
         "workload_migration_password": "{{ tenant_onprem_cloud_password }}",
+        # check mode from reset (demo.yml --check): the cloud appliance is still fresh
+        "workload_migration_initial_password": secret(initial),
         "workload_migration_source_site": "{{ tenant_onprem_site_name }}",
         "workload_migration_destination_site": "{{ tenant_cloud_site }}",
         "workload_migration_source_vcenter": {

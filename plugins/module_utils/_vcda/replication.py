@@ -671,6 +671,17 @@ class ReplicationService(object):
         for index, spec in enumerate(specs):
             site = spec["destination_site"]
             label = "%s: " % spec["label"] if len(specs) > 1 and spec.get("label") else ""
+            if getattr(self.client, "predicted_fresh", False) is True:
+                # check mode on a fresh site (its root password change only predicted): the site knows no Cloud
+                # Director inventory yet, so the VDC, storage profile and networks are predicted, not checked
+                note = ("check mode: %s is a fresh site; the VDC, storage profile and networks are checked once an "
+                        "earlier task registers its Cloud Director" % site)
+                if note not in self.warnings:
+                    self.warnings.append(note)
+                resolved[index] = {"vdc": {"name": spec["vdc"], "id": None}, "storage_profile": None, "networks": {}}
+                if spec.get("creating"):
+                    problems.extend((o, label + m) for o, m in source_problems(spec, sources_by_spec.get(index) or []))
+                continue
             try:
                 if ("vdc", site, spec["vdc"]) not in cache:
                     cache[("vdc", site, spec["vdc"])] = self.vdc(site, spec["vdc"])
