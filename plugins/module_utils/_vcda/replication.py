@@ -908,7 +908,7 @@ def vcenter_sources(vsphere, refs, datacenter=None):
         view.Destroy()
     vc_uuid = content.about.instanceUuid
     wanted = set(str(r) for r in refs)
-    found, names = {}, []
+    found, names, network_names = {}, [], {}
     for obj in result or []:
         props = dict((p.name, p.val) for p in obj.propSet)
         if props.get("config.template"):
@@ -921,10 +921,12 @@ def vcenter_sources(vsphere, refs, datacenter=None):
             continue
         networks = []
         for net in props.get("network") or []:
-            try:
-                networks.append(net.name)
-            except Exception:  # pylint: disable=broad-except
-                networks.append(net._moId)
+            if net._moId not in network_names:  # one read per network, not per VM (a wave's VMs share them)
+                try:
+                    network_names[net._moId] = net.name
+                except Exception:  # pylint: disable=broad-except
+                    network_names[net._moId] = net._moId
+            networks.append(network_names[net._moId])
         found[key] = {"id": moref, "name": name, "vc_uuid": vc_uuid, "power_state": str(props.get("runtime.powerState")),
                       "networks": networks}
     return found, sorted(n for n in names if n)

@@ -627,3 +627,52 @@ def test_a_wave_asked_for_present_leaves_migrated_vms_alone():
     changed, results = converge(service, [spec(), spec(vms=["web-02"])], "present", skip_recovered=True)
     assert changed and results[0]["steps"] == [] and results[0]["state"] == "migrated"
     assert results[1]["steps"] == ["create"]
+
+
+VCENTER_SOURCES = rep.vcenter_sources  # the real one (the autouse fixture above replaces it in every test)
+
+
+def test_vcenter_sources_reads_the_vms_once_and_each_network_name_once():
+    """One property-collector read for every VM; the port group many VMs share is named with one read, not one per
+    VM (a 50-VM wave on one network: 1 read instead of 50)."""
+    class Net(object):
+        reads = 0
+
+        def __init__(self, moid, name):
+            self._moId, self._name = moid, name
+
+        @property
+        def name(self):
+            Net.reads += 1
+            return self._name
+
+    class Obj(object):
+        def __init__(self, moid, props):
+            self.obj = type("Ref", (), {"_moId": moid})()
+            self.propSet = [type("Prop", (), {"name": k, "val": v})() for k, v in props.items()]
+
+    shared, other = Net("dvportgroup-1", "DC0_DVPG0"), Net("network-7", "VM Network")
+    objs = [Obj("vm-%d" % i, {"name": "web-%02d" % i, "runtime.powerState": "poweredOn", "config.template": False,
+                              "network": [shared] + ([other] if i == 3 else [])}) for i in range(50)]
+    objs.append(Obj("vm-99", {"name": "tmpl", "runtime.powerState": "poweredOff", "config.template": True, "network": [shared]}))
+
+    from pyVmomi import vim
+
+    class View(vim.view.ContainerView):
+        def Destroy(self):  # noqa: N802 (the vSphere method name)
+            pass
+
+    class Content(object):
+        rootFolder = object()
+        about = type("About", (), {"instanceUuid": "vc-uuid"})()
+        viewManager = type("VM", (), {"CreateContainerView": lambda self, *a: View("session[1]view-1")})()
+        propertyCollector = type("PC", (), {"calls": 0, "RetrieveContents": lambda self, specs: objs})()
+
+    vsphere = type("Vsphere", (), {"content": Content()})()
+    found, names = VCENTER_SOURCES(vsphere, ["web-00", "vm-3", "web-49", "ghost"])
+    assert sorted(found) == ["vm-3", "web-00", "web-49"]
+    assert found["vm-3"] == {"id": "vm-3", "name": "web-03", "vc_uuid": "vc-uuid", "power_state": "poweredOn",
+                             "networks": ["DC0_DVPG0", "VM Network"]}
+    assert found["web-49"]["networks"] == ["DC0_DVPG0"]
+    assert "tmpl" not in names and len(names) == 50
+    assert Net.reads == 2
