@@ -109,8 +109,8 @@ def seed(facts, count):
 def probe_shim(log):
     handle, path = tempfile.mkstemp(prefix="bench-python-", suffix=".sh", dir=OUT)
     with os.fdopen(handle, "w") as out:
-        out.write("#!/bin/sh\nexec %s %s %s %s \"$@\"\n" % (shlex.quote(sys.executable), shlex.quote(PROBE),
-                                                           shlex.quote(os.path.realpath(sys.executable)), shlex.quote(log)))
+        words = (sys.executable, PROBE, os.path.realpath(sys.executable), log)
+        out.write("#!/bin/sh\nexec %s \"$@\"\n" % " ".join(shlex.quote(w) for w in words))
     os.chmod(path, 0o755)
     return path
 
@@ -167,8 +167,8 @@ def naive_run(facts, count, sample):
     session = requests.Session()
     session.headers["Accept"] = "application/json"
     start = time.monotonic()
-    reply = session.post(cloud["url"] + "/sessions", json={"type": "vcdCredentials", "vcdUser": SYSTEM[0],
-                                                            "vcdPassword": SYSTEM[1]}, verify=False, timeout=60)
+    login = {"type": "vcdCredentials", "vcdUser": SYSTEM[0], "vcdPassword": SYSTEM[1]}
+    reply = session.post(cloud["url"] + "/sessions", json=login, verify=False, timeout=60)
     reply.raise_for_status()
     session.headers["X-VCAV-Auth"] = reply.headers["X-VCAV-Auth"]
     ids, offset, pages = [], 0, 0
@@ -200,8 +200,8 @@ def uri_loop_run(facts, count, loop):
     fixed cost; the per-item time is extrapolated to ``count``."""
     cloud = app(facts, "site1-cloud")
     session = requests.Session()
-    reply = session.post(cloud["url"] + "/sessions", json={"type": "vcdCredentials", "vcdUser": SYSTEM[0],
-                                                            "vcdPassword": SYSTEM[1]}, verify=False, timeout=60)
+    login = {"type": "vcdCredentials", "vcdUser": SYSTEM[0], "vcdPassword": SYSTEM[1]}
+    reply = session.post(cloud["url"] + "/sessions", json=login, verify=False, timeout=60)
     token = reply.headers["X-VCAV-Auth"]
     page = session.get(cloud["url"] + "/vm-replications", params={"offset": 0, "limit": loop}, verify=False,
                        headers={"X-VCAV-Auth": token, "Accept": "application/json"}, timeout=60).json()

@@ -35,10 +35,9 @@ attributes:
 options:
   password:
     description:
-      - The current root password (the initial one on a new appliance).
+      - The current root password (the initial one on a new appliance). Required.
       - Taken from E(VCDA_PASSWORD) when unset.
     type: str
-    required: true
   new_password:
     description: The root password to set.
     type: str

@@ -336,6 +336,7 @@ def vcenter_fault(url, name, msg):
 def vcd_refused(site, exc):
     return bad_input("Cloud Director of site '%s' refused the recovery: %s" % (site, exc.msg), site, *exc.error_args)
 
+
 # ===== reporting (issue 11) ==========================================================================
 # [I] how a site checks a ``vcdAccessToken`` login (no public client sends one): it asks its Cloud Director who the
 # bearer token belongs to - the current session of that token - and takes the user and org from the answer. A

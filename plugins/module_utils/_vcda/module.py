@@ -42,7 +42,7 @@ class VcdaModule(CloudmoveModule):
         initial_password=dict(type="str", no_log=True, env=("INITIAL_PASSWORD",)),
         auth_type=dict(type="str", default="local", choices=list(_vcda.AUTH_TYPES), env=("AUTH_TYPE",)),
         access_token=dict(type="str", no_log=True, env=("ACCESS_TOKEN",)),
-        access_token_org=dict(type="str", env=("ACCESS_TOKEN_ORG",)),
+        access_token_org=dict(type="str", no_log=False, env=("ACCESS_TOKEN_ORG",)),
         api_version=dict(type="str"),
     )
 

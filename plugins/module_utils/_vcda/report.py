@@ -251,8 +251,9 @@ def summarize(rows):
         _add(by_org.setdefault(org, _empty(org)), row)
         _add(totals, row)
         if row["rpo_violation_minutes"] > 0:
-            entry = dict((k, row[k]) for k in ("org", "site", "vm", "id", "replication_id", "type", "rpo",
-                                                "rpo_violation_minutes", "health", "last_sync"))
+            keys = ("org", "site", "vm", "id", "replication_id", "type", "rpo", "rpo_violation_minutes", "health",
+                    "last_sync")
+            entry = dict((k, row[k]) for k in keys)
             entry["last_sync_time"] = iso(row["last_sync"])
             violations.append(entry)
     violations.sort(key=lambda v: (-v["rpo_violation_minutes"], v["org"] or "", v["vm"] or ""))

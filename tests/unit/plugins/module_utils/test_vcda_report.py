@@ -30,9 +30,8 @@ def test_a_replication_read_at_both_of_its_sites_counts_once():
 
 
 def test_csv_columns_quoting_and_one_line_per_site():
-    summary = report.summarize([row("a", storage=3 * 1024 ** 3), row("b", site="site2", paused=True, health="YELLOW",
-                                                                      rpo_violation_minutes=12),
-                                row("c", org='Acme, "EU"', last_sync=1764633600000)])
+    late = row("b", site="site2", paused=True, health="YELLOW", rpo_violation_minutes=12)
+    summary = report.summarize([row("a", storage=3 * 1024 ** 3), late, row("c", org='Acme, "EU"', last_sync=1764633600000)])
     text = filters.replication_csv(summary, "org1", "2026-12")
     parsed = list(csv.reader(io.StringIO(text)))
     assert tuple(parsed[0]) == report.CSV_COLUMNS
