@@ -17,6 +17,7 @@ Examples:
   make_ova.py --kind vcda --disks 10G,2G --out lab/build/ova/vcda-lab.ova
   make_ova.py --kind vcda --disks 2G --fill random --out /tmp/bench.ova
   make_ova.py --kind l2vpn-client --format ovf --out /tmp/l2vpn-client
+  make_ova.py --kind vcda --disks 8M --corrupt-manifest disk --out /tmp/damaged.ova
 
 Needs Python 3.8+ (standard library only) and the qemu-img binary. The same
 arguments reuse an existing output (a JSON stamp is kept next to it).
@@ -441,8 +442,8 @@ def build_descriptor(kind, name, disks, fill):
 
 # ---------------------------------------------------------------- package --
 
-def sha256_file(path):
-    h = hashlib.sha256()
+def digest_file(path, algorithm="sha256"):
+    h = hashlib.new(algorithm)
     with open(path, "rb") as fh:
         while True:
             b = fh.read(CHUNK)
@@ -452,9 +453,31 @@ def sha256_file(path):
     return h.hexdigest()
 
 
-def _settings(kind, name, sizes, fill, fmt):
-    return {"generator": GENERATOR_VERSION, "kind": kind, "name": name,
-            "disks": sizes, "fill": fill, "format": fmt}
+MANIFESTS = {"sha256": ["sha256"], "sha1": ["sha1"], "both": ["sha1", "sha256"], "none": []}
+CORRUPT = ("disk", "descriptor")
+
+
+def manifest_text(work, members, manifest="sha256", corrupt=None):
+    """The .mf lines (``SHA256(file)= hex``, ``SHA1(file)= hex``) of ``members``. ``corrupt``: the member whose
+    digests are made wrong (its last hex digit changed), as a damaged or altered package has them: ``disk`` (the
+    first disk) or ``descriptor``."""
+    wrong = {"descriptor": members[0], "disk": members[1] if len(members) > 1 else None}.get(corrupt)
+    lines = []
+    for member in members:
+        for algorithm in MANIFESTS[manifest]:
+            value = digest_file(os.path.join(work, member), algorithm)
+            if member == wrong:
+                value = value[:-1] + ("0" if value[-1] != "0" else "1")
+            lines.append("%s(%s)= %s\n" % (algorithm.upper(), member, value))
+    return "".join(lines)
+
+
+def _settings(kind, name, sizes, fill, fmt, manifest="sha256", corrupt=None):
+    settings = {"generator": GENERATOR_VERSION, "kind": kind, "name": name,
+                "disks": sizes, "fill": fill, "format": fmt}
+    if manifest != "sha256" or corrupt:
+        settings.update(manifest=manifest, corrupt=corrupt)
+    return settings
 
 
 def _script_digest():
@@ -500,8 +523,13 @@ def describe(kind, name, sizes, fill, fmt, out, files):
     }
 
 
-def build(kind="vcda", disks=None, fill="zero", fmt="ova", out=None, name=None, force=False, jobs=None):
+def build(kind="vcda", disks=None, fill="zero", fmt="ova", out=None, name=None, force=False, jobs=None,
+          manifest="sha256", corrupt=None):
     """Build (or reuse) a package and return its description (a dict)."""
+    if manifest not in MANIFESTS:
+        raise MakeOvaError("--manifest must be one of %s" % ", ".join(sorted(MANIFESTS)))
+    if corrupt is not None and (corrupt not in CORRUPT or manifest == "none"):
+        raise MakeOvaError("--corrupt-manifest must be disk or descriptor, with a manifest")
     if kind not in KINDS:
         raise MakeOvaError("unknown kind %r (choose from %s)" % (kind, ", ".join(sorted(KINDS))))
     if fill not in ("zero", "random"):
@@ -517,7 +545,7 @@ def build(kind="vcda", disks=None, fill="zero", fmt="ova", out=None, name=None, 
         out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "build", "ova",
                            "%s.%s" % (name, fmt) if fmt == "ova" else name)
     out = os.path.abspath(out)
-    settings = _settings(kind, name, sizes, fill, fmt)
+    settings = _settings(kind, name, sizes, fill, fmt, manifest, corrupt)
 
     if not force:
         stamp = _cached(out, settings)
@@ -546,10 +574,11 @@ def build(kind="vcda", disks=None, fill="zero", fmt="ova", out=None, name=None, 
         with open(os.path.join(work, ovf_name), "wb") as fh:
             fh.write(build_descriptor(kind, name, disk_info, fill))
         members = [ovf_name] + [d["href"] for d in disk_info]
-        with open(os.path.join(work, mf_name), "w") as fh:
-            for m in members:
-                fh.write("SHA256(%s)= %s\n" % (m, sha256_file(os.path.join(work, m))))
-        order = [ovf_name, mf_name] + [d["href"] for d in disk_info]
+        order = [ovf_name] + [d["href"] for d in disk_info]
+        if manifest != "none":
+            with open(os.path.join(work, mf_name), "w") as fh:
+                fh.write(manifest_text(work, members, manifest, corrupt))
+            order.insert(1, mf_name)
 
         if fmt == "ova":
             tmp = os.path.join(work, "package.ova")
@@ -609,10 +638,15 @@ def main(argv=None):
     ap.add_argument("--force", action="store_true", help="rebuild even if a matching output exists")
     ap.add_argument("--jobs", type=int, help="disks converted in parallel (default: CPU count)")
     ap.add_argument("--json", action="store_true", help="print a JSON description instead of the path")
+    ap.add_argument("--manifest", choices=sorted(MANIFESTS), default="sha256",
+                    help="digests of the .mf manifest (default: sha256; both: SHA1 and SHA256 lines; none: no .mf)")
+    ap.add_argument("--corrupt-manifest", dest="corrupt", choices=CORRUPT,
+                    help="a manifest whose digest of the first disk (or of the descriptor) is wrong, for tests")
     args = ap.parse_args(argv)
     try:
         result = build(kind=args.kind, disks=args.disks, fill=args.fill, fmt=args.fmt, out=args.out,
-                       name=args.name, force=args.force, jobs=args.jobs)
+                       name=args.name, force=args.force, jobs=args.jobs, manifest=args.manifest,
+                       corrupt=args.corrupt)
     except MakeOvaError as e:
         print("make_ova: error: %s" % e, file=sys.stderr)
         return 1

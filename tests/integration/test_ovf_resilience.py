@@ -164,3 +164,39 @@ def test_nfc_resets_beyond_the_retries_fail_and_clean_up(vcsim, ovas):
     assert result.get("failed"), result
     assert "after 2 attempts" in result["msg"], result
     assert _vm_state(facts, RESET) is None
+
+
+DAMAGED = "it-ovf-damaged"
+
+
+def _damaged_ova(what):
+    """A package whose .mf manifest holds a wrong digest of its first disk (or of its descriptor)."""
+    out = os.path.join(ROOT, "lab", "build", "ova", "vcda-damaged-%s.ova" % what)
+    subprocess.run([sys.executable, "lab/ova/make_ova.py", "--kind", "vcda", "--disks", "16M", "--fill", "random",
+                    "--manifest", "both", "--corrupt-manifest", what, "--format", "ova", "--out", out],
+                   cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    return out
+
+
+def test_a_disk_that_does_not_match_the_manifest_aborts_the_import(vcsim):
+    """The disk is checked while it streams: the lease is aborted before the disk is whole, no VM is left."""
+    facts = vcsim["provider"]
+    _vm_state(facts, DAMAGED, remove=True)
+    result = _run(_args(facts, DAMAGED, _damaged_ova("disk")), "damaged-disk")
+    assert result.get("failed"), result
+    assert "vcda-lab-disk1.vmdk does not match the manifest vcda-lab.mf" in result["msg"], result
+    assert "the import was aborted and the partial VM removed" in result["msg"], result
+    assert "Traceback" not in json.dumps(result) and "unexpected error" not in result["msg"]
+    assert _vm_state(facts, DAMAGED) is None
+    lease = _leases(facts, DAMAGED)[-1]
+    assert lease["state"] != "done" and not lease["devices"]["disk-0.vmdk"]["complete"], lease
+
+
+def test_a_descriptor_that_does_not_match_the_manifest_is_refused_before_any_change(vcsim):
+    facts = vcsim["provider"]
+    _vm_state(facts, DAMAGED, remove=True)
+    before = len(_leases(facts, DAMAGED))
+    result = _run(_args(facts, DAMAGED, _damaged_ova("descriptor")), "damaged-descriptor")
+    assert result.get("failed") and result.get("option") == "source", result
+    assert "the descriptor vcda-lab.ovf does not match the manifest vcda-lab.mf" in result["msg"], result
+    assert _vm_state(facts, DAMAGED) is None and len(_leases(facts, DAMAGED)) == before

@@ -206,6 +206,7 @@ class OvfDeployment(object):
         try:
             descriptor = source.descriptor
             self.validate(descriptor)
+            source.verify_manifest()  # the descriptor against the package's .mf (the disks while they stream)
             networks = self.networks(datacenter)
             desired = self.desired(descriptor)
             replaced = None

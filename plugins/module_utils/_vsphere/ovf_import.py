@@ -79,6 +79,10 @@ def _retryable(exc):
     return isinstance(exc, (ConnectionError, OSError)) and not isinstance(exc, Interrupted)
 
 
+class ManifestMismatch(TaskFailed):
+    """A disk streamed does not match the package's manifest: the import is aborted (never completed)."""
+
+
 class _UploadReset(CloudmoveError):
     """The server reset the NFC connection (or closed it without a response)."""
 
@@ -378,17 +382,32 @@ class OvfImporter(object):
             raise InputError("source: the size of %s is unknown (no ovf:size in the descriptor)" % href,
                              option="source")
         cancel = self.cancel
+        check = self.source.digest_check(href)  # the manifest's digests, computed while the disk streams
 
         def body():
+            # One chunk is held back until the next is read: a disk that does not match the manifest never
+            # reaches vCenter whole, and the lease is aborted (the import is never completed).
+            held = None
             while True:
                 if cancel.is_set():
                     raise Interrupted("upload of %s cancelled" % href)
                 chunk = stream.read(CHUNK)
                 if not chunk:
                     break
-                sent[0] += len(chunk)
-                progress.add(len(chunk))
-                yield chunk
+                if check is not None:
+                    check.update(chunk)
+                if held is not None:
+                    sent[0] += len(held)
+                    progress.add(len(held))
+                    yield held
+                held = chunk
+            problem = check.problem() if check is not None else None
+            if problem:
+                raise ManifestMismatch("source: %s; the import was aborted and the partial VM removed" % problem)
+            if held is not None:
+                sent[0] += len(held)
+                progress.add(len(held))
+                yield held
 
         headers = {"Content-Length": str(size), "Connection": "close"}
         if getattr(item, "create", False):

@@ -13,6 +13,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import hashlib
 import io
 import os
 import posixpath
@@ -255,11 +256,101 @@ class LimitedReader(io.RawIOBase):
         super(LimitedReader, self).close()
 
 
+# --- the manifest (.mf) ---------------------------------------------------------------------------
+MANIFEST_LINE = re.compile(r"^\s*(SHA1|SHA256|SHA512)\s*\(\s*([^)]+?)\s*\)\s*=\s*([0-9A-Fa-f]+)\s*$")
+DIGEST_LENGTHS = {"SHA1": 40, "SHA256": 64, "SHA512": 128}
+
+
+def parse_manifest(text, name):
+    """``{file name: {"SHA256": hex, ...}}`` of a manifest's ``SHA256(file)= hex`` / ``SHA1(file)= hex`` lines."""
+    out = {}
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        match = MANIFEST_LINE.match(line)
+        if not match or len(match.group(3)) != DIGEST_LENGTHS[match.group(1)]:
+            raise InputError("source: line %d of the manifest %s is not 'SHA256(file)= digest' (or SHA1, SHA512): %s"
+                             % (number, name, line.strip()[:120]), option="source")
+        out.setdefault(posixpath.basename(match.group(2)), {})[match.group(1)] = match.group(3).lower()
+    return out
+
+
+class DigestCheck(object):
+    """The digests of one file, computed while it streams, against its lines in the manifest."""
+
+    def __init__(self, href, expected, manifest_name):
+        self.href = href
+        self.expected = expected
+        self.manifest_name = manifest_name
+        self.hashes = dict((algorithm, hashlib.new(algorithm.lower())) for algorithm in expected)
+
+    def update(self, chunk):
+        for digest in self.hashes.values():
+            digest.update(chunk)
+
+    def problem(self):
+        """None when every digest matches, else what differs (never the file's content)."""
+        for algorithm, digest in sorted(self.hashes.items()):
+            if digest.hexdigest() != self.expected[algorithm]:
+                return ("%s does not match the manifest %s: its %s is %s, the manifest says %s; the package is "
+                        "damaged or was altered" % (self.href, self.manifest_name, algorithm, digest.hexdigest(),
+                                                    self.expected[algorithm]))
+        return None
+
+
 class Source(object):
-    """Common interface: ``descriptor``, ``size(href)``, ``open(href)`` and ``sequential``."""
+    """Common interface: ``descriptor``, ``size(href)``, ``open(href)`` and ``sequential``; ``manifest`` (the
+    package's ``.mf`` as ``parse_manifest`` reads it, None without one)."""
 
     sequential = False
     descriptor = None
+    descriptor_name = None
+    descriptor_raw = None
+    manifest = None
+    manifest_name = None
+
+    def _set_descriptor(self, name, raw):
+        self.descriptor_name = posixpath.basename(name)
+        self.descriptor_raw = raw
+        self.descriptor = Descriptor(raw.decode("utf-8"))
+
+    def _set_manifest(self, name, raw):
+        self.manifest_name = posixpath.basename(name)
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise InputError("source: the manifest %s is not text" % self.manifest_name, option="source")
+        self.manifest = parse_manifest(text, self.manifest_name)
+
+    def _manifest_member(self, names):
+        """The manifest among the package's ``names``: the descriptor's own (``NAME.mf``), else the only one."""
+        own = posixpath.splitext(self.descriptor_name or "")[0] + ".mf"
+        found = [n for n in names if posixpath.basename(n) == own] or [n for n in names if n.lower().endswith(".mf")]
+        return found[0] if len(found) == 1 else None
+
+    def digest_check(self, href):
+        """A ``DigestCheck`` of ``href`` when the manifest lists it (None without a manifest)."""
+        expected = (self.manifest or {}).get(posixpath.basename(href))
+        return DigestCheck(posixpath.basename(href), expected, self.manifest_name) if expected else None
+
+    def verify_manifest(self):
+        """Before anything is imported: the descriptor matches the manifest and every file it references is in
+        the manifest (the disks are checked while they stream). No manifest: nothing to verify."""
+        if self.manifest is None:
+            return False
+        missing = sorted(set(posixpath.basename(f["href"]) for f in self.descriptor.files.values() if f["href"])
+                         - set(self.manifest))
+        if self.descriptor_name not in self.manifest:
+            missing.insert(0, self.descriptor_name)
+        if missing:
+            raise InputError("source: the manifest %s has no digest of %s; the package is damaged or was altered"
+                             % (self.manifest_name, ", ".join(missing)), option="source")
+        check = self.digest_check(self.descriptor_name)
+        check.update(self.descriptor_raw)
+        problem = check.problem()
+        if problem:
+            raise InputError("source: the descriptor %s" % problem, option="source")
+        return True
 
     def size(self, href):
         raise NotImplementedError
@@ -289,7 +380,11 @@ class LocalOva(Source):
             raise InputError("source: %s holds no .ovf descriptor (members: %s)"
                              % (path, ", ".join(sorted(self._members))), option="source")
         with self.open(ovfs[0]) as stream:
-            self.descriptor = Descriptor(stream.read().decode("utf-8"))
+            self._set_descriptor(ovfs[0], stream.read())
+        manifest = self._manifest_member(list(self._members))
+        if manifest is not None:
+            with self.open(manifest) as stream:
+                self._set_manifest(manifest, stream.read())
 
     def _lookup(self, href):
         member = self._members.get(href) or self._members.get(posixpath.basename(href))
@@ -313,7 +408,11 @@ class LocalOvf(Source):
         self.base = os.path.dirname(os.path.abspath(path))
         try:
             with open(path, "rb") as handle:
-                self.descriptor = Descriptor(handle.read().decode("utf-8"))
+                self._set_descriptor(os.path.basename(path), handle.read())
+            manifest = os.path.splitext(os.path.abspath(path))[0] + ".mf"
+            if os.path.isfile(manifest):
+                with open(manifest, "rb") as handle:
+                    self._set_manifest(os.path.basename(manifest), handle.read())
         except OSError as exc:
             raise InputError("source: cannot read %s: %s" % (path, exc), option="source")
 
@@ -419,6 +518,7 @@ class RemoteSource(Source):
         self._requests = requests
         self._members = None
         self._sequential_tar = None
+        self._pending = None
         try:
             head = session.head(url, allow_redirects=True, timeout=timeout, verify=verify)
             if head.status_code >= 400:
@@ -430,7 +530,12 @@ class RemoteSource(Source):
                 self.kind = "ovf"
                 resp = session.get(url, timeout=timeout, verify=verify)
                 resp.raise_for_status()
-                self.descriptor = Descriptor(resp.content.decode("utf-8"))
+                self._set_descriptor(posixpath.basename(url.split("?")[0]), resp.content)
+                manifest = posixpath.splitext(url.split("?")[0])[0] + ".mf"
+                resp = session.get(manifest, timeout=timeout, verify=verify)
+                if resp.status_code != 404:  # no manifest beside the descriptor: nothing to verify
+                    resp.raise_for_status()
+                    self._set_manifest(manifest, resp.content)
             elif ranges and self.length:
                 self.kind = "ova-ranges"
                 with tarfile.open(fileobj=io.BufferedReader(RangeFile(session, url, self.length, timeout, verify), 1 << 16),
@@ -440,7 +545,11 @@ class RemoteSource(Source):
                 if not ovf:
                     raise InputError("source: %s holds no .ovf descriptor" % url, option="source")
                 with self.open(ovf[0]) as stream:
-                    self.descriptor = Descriptor(stream.read().decode("utf-8"))
+                    self._set_descriptor(ovf[0], stream.read())
+                manifest = self._manifest_member(list(self._members))
+                if manifest is not None:
+                    with self.open(manifest) as stream:
+                        self._set_manifest(manifest, stream.read())
             else:
                 self.kind = "ova-stream"
                 self.sequential = True
@@ -451,7 +560,12 @@ class RemoteSource(Source):
                 if first is None or not first.name.lower().endswith(".ovf"):
                     raise InputError("source: the first member of %s must be the .ovf descriptor" % url,
                                      option="source")
-                self.descriptor = Descriptor(self._sequential_tar.extractfile(first).read().decode("utf-8"))
+                self._set_descriptor(first.name, self._sequential_tar.extractfile(first).read())
+                # the manifest, when there is one, follows the descriptor (the order OVF packages keep)
+                self._pending = self._sequential_tar.next()
+                if self._pending is not None and self._pending.name.lower().endswith(".mf"):
+                    self._set_manifest(self._pending.name, self._sequential_tar.extractfile(self._pending).read())
+                    self._pending = None
         except InputError:
             raise
         except (requests.RequestException, tarfile.TarError, ValueError, UnicodeDecodeError) as exc:
@@ -494,7 +608,14 @@ class RemoteSource(Source):
             yield from super(RemoteSource, self).members(hrefs)
             return
         wanted = set(hrefs)
-        for member in self._sequential_tar:
+
+        def rest():
+            if self._pending is not None:
+                pending, self._pending = self._pending, None
+                yield pending
+            for item in self._sequential_tar:
+                yield item
+        for member in rest():
             if member.name in wanted or posixpath.basename(member.name) in wanted:
                 name = member.name if member.name in wanted else posixpath.basename(member.name)
                 yield name, self._sequential_tar.extractfile(member)

@@ -142,3 +142,24 @@ def test_integer_and_value_map_qualifiers():
     choice = _ovf.Property("k", "string", None, False, None, 'ValueMap{"AES128-GCM-SHA256", "AES256-SHA"}')
     assert choice.problem("AES256-SHA") is None
     assert "accepted: AES128-GCM-SHA256, AES256-SHA" in choice.problem("RC4")
+
+
+class _Networks(object):
+    """A vCenter with one port group."""
+
+    def network(self, datacenter, name, option="networks"):
+        from ansible_collections.cloudmove.vcda.plugins.module_utils._common.errors import NotFoundError
+        if name != "VM Network":
+            raise NotFoundError("network", name, ["VM Network"], option=option)
+        return "network-7"
+
+
+def test_a_port_group_only_predicted_is_left_out_in_check_mode_only():
+    warned = []
+    wanted = params(networks={"VM Network": "l2vpn-trunk", "Other": "VM Network"})
+    deployment = OvfDeployment(wanted, client=_Networks(), check_mode=True, warn=warned.append)
+    assert deployment.networks("dc") == {"Other": "network-7"}
+    assert len(warned) == 1 and "'l2vpn-trunk'" in warned[0] and "check mode" in warned[0]
+    with pytest.raises(Exception) as err:   # a real run fails on a network that does not exist
+        OvfDeployment(wanted, client=_Networks(), check_mode=False, warn=warned.append).networks("dc")
+    assert "networks: network 'l2vpn-trunk' not found" in str(err.value)
