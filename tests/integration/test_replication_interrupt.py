@@ -84,10 +84,13 @@ class Site1(object):
         self.url, self.token = app["url"], vcda_lab["labToken"]
         vcd = next(a for a in vcda_lab["appliances"] if a["name"] == "site1-vcd")
         self.vcd_url = vcd["url"]
+        certs = os.path.join(vcda_lab["stateDir"], "certs")  # the appliances' own (self-signed) certificates
+        self.verify = {self.url: os.path.join(certs, "site1-cloud.crt"), self.vcd_url: os.path.join(certs, "site1-vcd.crt")}
 
     def call(self, method, path, body=None, url=None):
-        reply = requests.request(method, (url or self.url) + path, json=body, headers={"X-Lab-Token": self.token},
-                                 verify=False, timeout=30)  # lab control endpoint on the loopback of this netns
+        base = url or self.url
+        reply = requests.request(method, base + path, json=body, headers={"X-Lab-Token": self.token},
+                                 verify=self.verify[base], timeout=30)
         reply.raise_for_status()
         return reply.json() if reply.content else None
 
@@ -158,7 +161,6 @@ def _start_and_kill(path, lab_vars, reached, what, timeout=120):
 
 @pytest.fixture(scope="module")
 def site1(vcda_lab, lab_vars):
-    requests.packages.urllib3.disable_warnings()
     _run(_playbook("setup", "", setup=True), lab_vars)
     return Site1(vcda_lab)
 
