@@ -83,7 +83,7 @@ def playbook(text, variables=None):
 
 
 def setup(facts):
-    data = {"lab_root": ROOT, "lab_output": OUT, "vcda_lab": facts}
+    data = {"run_on_lab": True, "lab_root": ROOT, "lab_output": OUT, "vcda_lab": facts}
     for name in ("provider", "tenant"):
         with open(os.path.join(RUN, "vcsim-%s.json" % name)) as handle:
             data["vcsim_%s" % name] = json.load(handle)

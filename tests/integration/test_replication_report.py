@@ -94,7 +94,7 @@ def seeded(vcsim, vcda_lab, tmp_path_factory):
     work = tmp_path_factory.mktemp("report")
     lab = Lab(vcda_lab)
     varsfile = work / "vars.yml"
-    varsfile.write_text(yaml.safe_dump({"lab_root": ROOT, "lab_output": OUTPUT, "vcda_lab": vcda_lab,
+    varsfile.write_text(yaml.safe_dump({"run_on_lab": True, "lab_root": ROOT, "lab_output": OUTPUT, "vcda_lab": vcda_lab,
                                         "vcsim_provider": vcsim["provider"], "vcsim_tenant": vcsim["tenant"]}))
     setup = work / "setup.yml"
     setup.write_text("- hosts: localhost\n  gather_facts: false\n  roles:\n    - setup_vcda_sites\n")
