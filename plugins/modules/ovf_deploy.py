@@ -289,12 +289,10 @@ def main():
             mod.fail_json(msg="upload_retries: must be 0 or more, got %s" % mod.params["upload_retries"],
                           option="upload_retries")
         deployment = OvfDeployment(mod.params, mod.vsphere, mod.check_mode, _session, mod.warn, mod.add_secret)
-        result = deployment.run()
+        outcome, extra = deployment.run()
         for key in deployment.secret_keys:
             mod.add_secret((mod.params["properties"] or {}).get(key))
-        if not mod._diff:
-            result.pop("diff", None)
-        return result
+        return mod.result(outcome, **extra)
 
     module.run(deploy)
 

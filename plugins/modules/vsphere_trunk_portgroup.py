@@ -220,10 +220,8 @@ def main():
     )
 
     def reconcile(mod):
-        result = TrunkPortgroup(mod.params, mod.vsphere, mod.check_mode).run()
-        if not mod._diff:
-            result.pop("diff", None)
-        return result
+        outcome, extra = TrunkPortgroup(mod.params, mod.vsphere, mod.check_mode).run()
+        return mod.result(outcome, **extra)
 
     module.run(reconcile)
 

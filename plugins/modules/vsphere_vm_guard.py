@@ -150,10 +150,8 @@ def main():
     )
 
     def reconcile(mod):
-        result = VmGuard(mod.params, mod.vsphere, mod.check_mode, mod.warn).run()
-        if not mod._diff:
-            result.pop("diff", None)
-        return result
+        outcome, extra = VmGuard(mod.params, mod.vsphere, mod.check_mode, mod.warn).run()
+        return mod.result(outcome, **extra)
 
     module.run(reconcile)
 

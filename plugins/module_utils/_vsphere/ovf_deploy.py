@@ -4,7 +4,7 @@
 """The desired-state logic of ``ovf_deploy``: read the VM, compare, deploy or correct.
 
 Independent of Ansible: takes a parameters dict, a ``VsphereClient`` and check mode, and
-returns a result dict. Raises the typed errors of ``_errors``.
+returns the core's outcome with what the module returns besides it. Raises the typed errors of ``_errors``.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -25,7 +25,6 @@ from ansible_collections.cloudmove.vcda.plugins.module_utils._common.errors impo
     InputError,
     NotFoundError,
     TaskFailed,
-    TimeoutExpired,
     TlsError,
 )
 from ansible_collections.cloudmove.vcda.plugins.module_utils._vsphere.appliance import (
@@ -79,6 +78,7 @@ class OvfDeployment(object):
         self.p = params
         self.client = client
         self.check_mode = check_mode
+        self.rec = Reconciler(check_mode, secret_keys=("properties",))
         self.session_factory = session_factory
         self.warn = warn or (lambda msg: None)
         self.add_secret = add_secret or (lambda value: None)
@@ -191,17 +191,17 @@ class OvfDeployment(object):
 
     # --- the run ------------------------------------------------------------------------------
     def run(self):
+        """``(outcome, extra)``: the core's outcome and what the module returns besides ``changed``/``diff``."""
         p = self.p
         client = self.client
         datacenter = client.datacenter(p.get("datacenter"))
         folder = client.folder(datacenter, p.get("folder"))
         vm = client.vm_in_folder(folder, p["name"])
-        reconciler = Reconciler(self.check_mode, secret_keys=("properties",))
         if p["state"] == "absent":
             live = self.read_vm(vm, None) if vm is not None else None
-            outcome = reconciler.absent(live and {"name": live["name"], "power_state": live["power_state"]},
-                                        delete=lambda _: self.destroy(vm))
-            return {"changed": outcome.changed, "diff": outcome.diff(), "vm": None}
+            outcome = self.rec.absent(live and {"name": live["name"], "power_state": live["power_state"]},
+                                      delete=lambda _: self.destroy(vm))
+            return outcome, {"vm": None}
         source = self._source()
         try:
             descriptor = source.descriptor
@@ -214,12 +214,12 @@ class OvfDeployment(object):
                 replaced = self.replace_incomplete(vm)
                 vm = None
             if vm is None:
-                result = self.deploy(source, datacenter, folder, networks, desired)
+                outcome, extra = self.deploy(source, datacenter, folder, networks, desired)
                 if replaced is not None:
-                    result["replaced_incomplete"] = True
-                    result["diff"]["before"] = replaced
-                return result
-            return self.correct(vm, descriptor, desired, reconciler)
+                    extra["replaced_incomplete"] = True
+                    outcome.before = replaced
+                return outcome, extra
+            return self.correct(vm, descriptor, desired)
         finally:
             source.close()
 
@@ -245,8 +245,7 @@ class OvfDeployment(object):
         verb = "would be" if self.check_mode else "is"
         self.warn("%s was left by an import that did not finish (marker %s is still set, e.g. after kill -9 of "
                   "the upload); it %s removed and deployed again" % (vm.name, IMPORT_MARKER, verb))
-        if not self.check_mode:
-            self.destroy(vm)
+        self.rec.act(True, before, {}, apply=lambda: self.destroy(vm), action="delete")
         return before
 
     def desired(self, descriptor):
@@ -274,28 +273,32 @@ class OvfDeployment(object):
                                secrets=self.secret_values(), retries=p.get("upload_retries", 2), warn=self.warn)
         params = import_spec_params(p["name"], p.get("deployment_option"), p.get("disk_provisioning"),
                                     networks, desired["properties"], host)
-        spec = importer.create_import_spec(pool, datastore, params)
-        for warning in spec.warnings:
-            self.warn("CreateImportSpec: %s" % warning)
-        if spec.errors:
-            raise TaskFailed("CreateImportSpec rejected the deployment: %s" % "; ".join(spec.errors))
+        checked = {}
+
+        def check():
+            """The dry run (in check mode too): vCenter's CreateImportSpec validates the whole request."""
+            spec = importer.create_import_spec(pool, datastore, params)
+            for warning in spec.warnings:
+                self.warn("CreateImportSpec: %s" % warning)
+            if spec.errors:
+                raise TaskFailed("CreateImportSpec rejected the deployment: %s" % "; ".join(spec.errors))
+            checked["spec"] = spec
+
+        def apply():
+            vm = importer.run(checked["spec"], pool, folder, host)
+            if desired["power_state"] == "poweredOn":
+                self.power(vm, "poweredOn")
+            live = self.read_vm(vm, source.descriptor)
+            live["deployment_option"] = desired["deployment_option"]
+            if p.get("wait_for_ip") and live["power_state"] == "poweredOn":
+                live["ip_address"] = self.wait_for_ip(vm)
+                live.update(self.appliance(vm))  # a booted appliance publishes its certificates
+            return self.public(live)
         after = {"name": p["name"], "deployment_option": desired["deployment_option"],
                  "properties": self.masked(desired["properties"]), "networks": desired["networks"],
                  "power_state": desired["power_state"] or "poweredOff"}
-        result = {"changed": True, "diff": {"before": {}, "after": after}, "import_spec_warnings": spec.warnings}
-        if self.check_mode:
-            result["vm"] = after
-            return result
-        vm = importer.run(spec, pool, folder, host)
-        if desired["power_state"] == "poweredOn":
-            self.power(vm, "poweredOn")
-        live = self.read_vm(vm, source.descriptor)
-        live["deployment_option"] = desired["deployment_option"]
-        if p.get("wait_for_ip") and live["power_state"] == "poweredOn":
-            live["ip_address"] = self.wait_for_ip(vm)
-            live.update(self.appliance(vm))  # a booted appliance publishes its certificates
-        result["vm"] = self.public(live)
-        return result
+        outcome = self.rec.act(True, {}, after, apply=apply, dry_run=check, obj=after, action="create")
+        return outcome, {"vm": outcome.obj, "import_spec_warnings": checked["spec"].warnings}
 
     def not_comparable(self, vm, live, desired):
         """The VM has no vApp options: nothing of the OVF request can be compared, so nothing is changed.
@@ -309,10 +312,9 @@ class OvfDeployment(object):
         self.warn(line)
         live = dict(live, properties=None, deployment_option=None)
         view = {"properties": None, "deployment_option": None, "power_state": live["power_state"]}
-        return {"changed": False, "diff": {"before": view, "after": dict(view)}, "vm": self.public(live),
-                "drift": [line], "comparable": False}
+        return self.rec.act(False, view, dict(view)), {"vm": self.public(live), "drift": [line], "comparable": False}
 
-    def correct(self, vm, descriptor, desired, reconciler):
+    def correct(self, vm, descriptor, desired):
         live = self.read_vm(vm, descriptor)
         if vm.config is None or vm.config.vAppConfig is None:
             return self.not_comparable(vm, live, desired)
@@ -338,26 +340,27 @@ class OvfDeployment(object):
             self.warn("properties: %s differ%s from the request; %s"
                       % (", ".join(sorted(wrong)), "s" if len(wrong) == 1 else "",
                          "would be corrected in place" if self.check_mode else "corrected in place"))
-        if changed and not self.check_mode:
+        def apply():
             if wrong:
                 self.set_properties(vm, wrong)
             if fixable["power_state"] not in (None, live["power_state"]):
                 self.power(vm, fixable["power_state"])
-            live = self.read_vm(vm, descriptor)
-        elif changed:
-            live = dict(live, properties=dict(live["properties"], **wrong),
-                        power_state=fixable["power_state"] or live["power_state"])
+            return self.read_vm(vm, descriptor)
+        predicted = dict(live, properties=dict(live["properties"], **wrong),
+                         power_state=fixable["power_state"] or live["power_state"]) if changed else live
+        outcome = self.rec.act(changed, None, None, apply=apply, obj=predicted, action="update")
+        live = outcome.obj
         before = {"properties": self.masked(current["properties"]), "power_state": current["power_state"]}
         after = {"properties": self.masked(live["properties"]), "power_state": live["power_state"]}
         if drift:
             before.update(deployment_option=live["deployment_option"], networks=live["networks"])
             after.update(deployment_option=option, networks=dict(live["networks"], **desired["networks"]))
+        outcome.before, outcome.after = before, after
         if self.p.get("wait_for_ip") and live["power_state"] == "poweredOn" and not self.check_mode:
             if not live["ip_address"]:
                 live["ip_address"] = self.wait_for_ip(vm)
                 live.update(self.appliance(vm))
-        return {"changed": changed, "diff": {"before": before, "after": after}, "vm": self.public(live),
-                "drift": drift}
+        return outcome, {"vm": self.public(live), "drift": drift}
 
     # --- actions ------------------------------------------------------------------------------
     def set_properties(self, vm, values):
@@ -383,14 +386,10 @@ class OvfDeployment(object):
         self.client.wait_for_task(vm.Destroy_Task(), self.p["timeout"], what)
 
     def wait_for_ip(self, vm):
-        timeout = self.p["wait_for_ip_timeout"]
-        poller = Poller(timeout, first=1.0)
-        while True:
+        def probe():
             guest = vm.guest
-            address = guest.ipAddress if guest is not None else None
-            if address:
-                return address
-            if poller.expired():
-                raise TimeoutExpired("an IP address on %s from VMware Tools" % vm.name, timeout,
-                                     getattr(guest, "toolsRunningStatus", None))
-            poller.wait()
+            return (guest.ipAddress if guest is not None else None), getattr(guest, "toolsRunningStatus", None)
+        address, _tools = Poller(self.p["wait_for_ip_timeout"], first=1.0).until(
+            probe, lambda seen: bool(seen[0]), "an IP address on %s from VMware Tools" % vm.name,
+            last_state=lambda seen: seen[1])
+        return address

@@ -16,7 +16,7 @@ except ImportError:  # pragma: no cover - reported by the module base class
     vim = None
 
 from ansible_collections.cloudmove.vcda.plugins.module_utils._vsphere import dvs as _dvs
-from ansible_collections.cloudmove.vcda.plugins.module_utils._common.core import Reconciler
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common.core import Outcome, Reconciler
 from ansible_collections.cloudmove.vcda.plugins.module_utils._common.errors import InputError
 
 DEFAULT_TRUNK = [(_dvs.VLAN_MIN, _dvs.VLAN_MAX)]
@@ -89,8 +89,8 @@ class TrunkPortgroup(object):
                                   "reconfiguring port group '%s'" % portgroup.name)
         return _dvs.portgroup_state(portgroup.config, switch.name)
 
-    def _sink(self, switch, vm, nic):
-        """Ensure the sink key on the adapter's port; returns (changed, before, after)."""
+    def _sink(self, reconciler, switch, vm, nic):
+        """Ensure the sink key on the adapter's port; the outcome shows ``{"sink_port": ...}``."""
         key = nic.backing.port.portKey
         ports = self.client.dv_ports(switch, port_keys=[key])
         if not ports:
@@ -99,19 +99,20 @@ class TrunkPortgroup(object):
         port = ports[0]
         view = {"vm": vm.name, "nic": nic.deviceInfo.label, "port_key": key}
         before = dict(view, sink=_dvs.port_is_sink(port))
-        after = dict(view, sink=True)
-        if before["sink"]:
-            return False, before, after
-        if not self.check_mode:
+
+        def apply():
             spec = _dvs.sink_port_spec(vim, key, port.config.configVersion)
             self.client.wait_for_task(switch.ReconfigureDVPort_Task([spec]), self.timeout,
                                       "setting the sink on port %s of switch '%s'" % (key, switch.name))
-            port = self.client.dv_ports(switch, port_keys=[key])[0]
-            after = dict(view, sink=_dvs.port_is_sink(port))
-        return True, before, after
+            return dict(view, sink=_dvs.port_is_sink(self.client.dv_ports(switch, port_keys=[key])[0]))
+        outcome = reconciler.act(not before["sink"], {"sink_port": before}, None, apply=apply,
+                                 obj=dict(view, sink=True), action="sink")
+        outcome.after = {"sink_port": outcome.obj}
+        return outcome
 
     # --- the run ----------------------------------------------------------------------------
     def run(self):
+        """``(outcome, extra)``: the core's outcome and what the module returns besides ``changed``/``diff``."""
         params = self.params
         ranges = self._validate()
         datacenter = self.client.datacenter(params.get("datacenter"))
@@ -125,8 +126,7 @@ class TrunkPortgroup(object):
                 self.client.wait_for_task(portgroup.Destroy_Task(), self.timeout,
                                           "removing port group '%s'" % params["name"])
             outcome = reconciler.absent(live, delete, keys=list(_dvs.MANAGED_KEYS))
-            return dict(changed=outcome.changed, diff=outcome.diff(), portgroup=None,
-                        changed_keys=["portgroup"] if outcome.changed else [])
+            return outcome, dict(portgroup=None, changed_keys=["portgroup"] if outcome.changed else [])
 
         sink_target = None
         if params.get("sink_vm"):
@@ -147,17 +147,13 @@ class TrunkPortgroup(object):
             portgroup = self.client.distributed_portgroup(switch, params["name"])
         if portgroup is not None:
             result_pg.update(moid=portgroup._moId, key=portgroup.key)
-        before, after = dict(outcome.before), dict(outcome.after)
         changed_keys = sorted(outcome.delta) if outcome.action == "update" else (
             ["portgroup"] if outcome.action == "create" else [])
-        result = dict(portgroup=result_pg)
-        changed = outcome.changed
+        result = dict(portgroup=result_pg, changed_keys=changed_keys)
         if sink_target is not None:
-            sink_changed, sink_before, sink_after = self._sink(switch, *sink_target)
-            before["sink_port"], after["sink_port"] = sink_before, sink_after
-            result["sink_port"] = sink_after
-            if sink_changed:
-                changed = True
+            sink = self._sink(reconciler, switch, *sink_target)
+            result["sink_port"] = sink.after["sink_port"]
+            if sink.changed:
                 changed_keys.append("sink_port")
-        result.update(changed=changed, diff=dict(before=before, after=after), changed_keys=changed_keys)
-        return result
+            outcome = Outcome.join(outcome, sink)
+        return outcome, result

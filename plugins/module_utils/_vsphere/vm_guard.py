@@ -30,6 +30,7 @@ try:
 except ImportError:  # pragma: no cover - the module base class reports it
     vim = None
 
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common.core import Reconciler
 from ansible_collections.cloudmove.vcda.plugins.module_utils._common.errors import InputError, NotFoundError
 
 SOURCE_ID = "cloudmove.vcda"
@@ -78,6 +79,7 @@ class VmGuard(object):
         self.p = params
         self.client = client
         self.check_mode = check_mode
+        self.rec = Reconciler(check_mode)
         self.warn = warn or (lambda msg: None)
 
     # --- live state ---------------------------------------------------------------------------
@@ -137,6 +139,7 @@ class VmGuard(object):
 
     # --- the run ------------------------------------------------------------------------------
     def run(self):
+        """``(outcome, extra)``: the core's outcome and what the module returns besides ``changed``/``diff``."""
         p = self.p
         vm = self.find()
         attribute_name = p.get("attribute") or DEFAULT_ATTRIBUTE
@@ -152,12 +155,13 @@ class VmGuard(object):
             changed_keys.append("record")
         before = dict((k, live[k]) for k in managed)
         after = dict((k, desired[k]) for k in managed)
-        if changed_keys and not self.check_mode:
+
+        def apply():
             self.apply(vm, live, desired, attribute_name, key)
-            key = self.client.custom_field_key(attribute_name)
-            result_state = self.read(vm, key)
-        else:
-            result_state = dict(live, **dict((k, desired[k]) for k in managed + ("record",)))
+            return self.read(vm, self.client.custom_field_key(attribute_name))
+        outcome = self.rec.act(bool(changed_keys), before, after, apply=apply, action="update",
+                               obj=dict(live, **dict((k, desired[k]) for k in managed + ("record",))))
+        result_state = outcome.obj
         if p["state"] == "released" and not self.check_mode and result_state["power_on_disabled"]:
             self.warn("PowerOnVM_Task is still disabled on %s by another component (not this collection's lock); "
                       "it is left alone" % vm.name)
@@ -166,9 +170,8 @@ class VmGuard(object):
             record = result_state["record"] or {}
             vm_view["destination"] = record.get("destination")
             vm_view["migrated_at"] = record.get("at")
-        return {"changed": bool(changed_keys), "changed_keys": sorted(set(k if k != "record" else "guard_record"
-                                                                          for k in changed_keys)),
-                "diff": {"before": before, "after": after}, "vm": vm_view}
+        return outcome, {"changed_keys": sorted(set(k if k != "record" else "guard_record" for k in changed_keys)),
+                         "vm": vm_view}
 
     def desired_guarded(self, live):
         p = self.p

@@ -103,13 +103,13 @@ def test_vm_without_vapp_options_is_reported_not_changed(descriptor, state, powe
                                client=None, warn=warnings.append)
     deployment.validate(descriptor)
     vm = _NoVappVm(power=power)
-    result = deployment.correct(vm, descriptor, deployment.desired(descriptor), reconciler=None)
-    assert result["changed"] is False
+    outcome, result = deployment.correct(vm, descriptor, deployment.desired(descriptor))
+    assert outcome.changed is False and outcome.before == outcome.after
     assert result["comparable"] is False
     assert result["vm"]["properties"] is None and result["vm"]["deployment_option"] is None
     assert result["vm"]["power_state"] == power
     assert len(warnings) == 1 and "cannot be compared" in warnings[0] and "nothing was changed" in warnings[0]
-    assert "Secret-pw-1" not in repr(result) + repr(warnings)
+    assert "Secret-pw-1" not in repr(result) + repr(outcome.diff()) + repr(warnings)
 
 
 @pytest.mark.parametrize("props,words,hidden", [

@@ -9,7 +9,15 @@ from ansible_collections.cloudmove.vcda.plugins.module_utils._common.errors impo
 from ansible_collections.cloudmove.vcda.plugins.module_utils._vsphere import client as _client
 from ansible_collections.cloudmove.vcda.plugins.module_utils._vsphere import vm_guard as _guard
 
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common.core import result as _result
+
 DEST = "org1 / vdc1 / WebApp (site1)"
+
+
+def shaped(pair):
+    """The module's result (diff mode) of what ``VmGuard.run()`` returns: the outcome and the rest."""
+    outcome, extra = pair
+    return _result(outcome, True, **extra)
 
 
 def test_annotation_keeps_the_users_notes():
@@ -88,7 +96,7 @@ def params(**kw):
 def test_guard_disables_power_on_first_then_records_everything():
     vm = FakeVm()
     client = FakeClient(vm)
-    result = _guard.VmGuard(params(migrated_at="T1"), client).run()
+    result = shaped(_guard.VmGuard(params(migrated_at="T1"), client).run())
     assert result["changed"]
     assert result["changed_keys"] == ["annotation", "attribute", "guard_record", "nics_start_connected",
                                       "power_on_disabled"]
@@ -107,7 +115,7 @@ def test_guard_disables_power_on_first_then_records_everything():
 def test_check_mode_predicts_and_calls_nothing():
     vm = FakeVm()
     client = FakeClient(vm)
-    result = _guard.VmGuard(params(), client, check_mode=True).run()
+    result = shaped(_guard.VmGuard(params(), client, check_mode=True).run())
     assert result["changed"] and result["vm"]["guarded"] and result["vm"]["power_on_disabled"]
     assert client.calls == [] and vm.specs == []
     assert result["diff"]["before"]["power_on_disabled"] is False
@@ -126,7 +134,7 @@ def guarded_vm(at="T1"):
 
 def test_guarded_vm_is_unchanged_and_keeps_its_time():
     client = FakeClient(guarded_vm(), field_key=7)
-    result = _guard.VmGuard(params(), client).run()
+    result = shaped(_guard.VmGuard(params(), client).run())
     assert not result["changed"] and client.calls == []
     assert result["vm"]["migrated_at"] == "T1"
 
@@ -134,7 +142,7 @@ def test_guarded_vm_is_unchanged_and_keeps_its_time():
 def test_new_destination_updates_note_and_time_but_keeps_the_original_nic_values():
     vm = guarded_vm()
     client = FakeClient(vm, field_key=7)
-    result = _guard.VmGuard(params(destination="site2", migrated_at="T2"), client).run()
+    result = shaped(_guard.VmGuard(params(destination="site2", migrated_at="T2"), client).run())
     assert result["changed_keys"] == ["annotation", "attribute", "guard_record"]
     assert ("disable", ("PowerOnVM_Task",), "cloudmove.vcda") not in client.calls
     assert json.loads(vm.specs[0].extraConfig[0].value)["nics"] == {"Network adapter 1": True,
@@ -144,7 +152,7 @@ def test_new_destination_updates_note_and_time_but_keeps_the_original_nic_values
 def test_release_restores_exactly_and_enables_last():
     vm = guarded_vm()
     client = FakeClient(vm, field_key=7)
-    result = _guard.VmGuard(params(state="released", destination=None), client).run()
+    result = shaped(_guard.VmGuard(params(state="released", destination=None), client).run())
     assert result["changed"]
     spec = vm.specs[0]
     assert spec.annotation == "notes"
@@ -157,14 +165,14 @@ def test_release_restores_exactly_and_enables_last():
 def test_release_leaves_another_components_lock_alone():
     vm = FakeVm(disabled=["PowerOnVM_Task"])
     client = FakeClient(vm)
-    result = _guard.VmGuard(params(state="released", destination=None), client).run()
+    result = shaped(_guard.VmGuard(params(state="released", destination=None), client).run())
     assert not result["changed"] and client.calls == []
     assert result["vm"]["power_on_disabled"] and not result["vm"]["guarded"]
 
 
 def test_release_of_an_unguarded_vm_is_a_no_op():
     client = FakeClient(FakeVm())
-    assert not _guard.VmGuard(params(state="released"), client).run()["changed"]
+    assert not shaped(_guard.VmGuard(params(state="released"), client).run())["changed"]
 
 
 @pytest.mark.parametrize("kw,option,words", [
@@ -173,13 +181,13 @@ def test_release_of_an_unguarded_vm_is_a_no_op():
 ])
 def test_bad_input(kw, option, words):
     with pytest.raises(InputError) as err:
-        _guard.VmGuard(params(**kw), FakeClient(FakeVm())).run()
+        shaped(_guard.VmGuard(params(**kw), FakeClient(FakeVm())).run())
     assert err.value.option == option and words in str(err.value)
 
 
 def test_a_running_vm_is_refused():
     with pytest.raises(InputError) as err:
-        _guard.VmGuard(params(), FakeClient(FakeVm(power="poweredOn"))).run()
+        shaped(_guard.VmGuard(params(), FakeClient(FakeVm(power="poweredOn"))).run())
     assert err.value.option == "name" and "poweredOn" in str(err.value)
 
 
