@@ -127,7 +127,7 @@ class HttpClient(object):
     """requests session bound to one base URL."""
 
     def __init__(self, base_url, validate_certs=True, thumbprint=None, timeout=60,
-                 connect_timeout=10, retries=4, headers=None, session=None, secret_headers=(),
+                 connect_timeout=10, retries=4, headers=None, session=None,
                  ca_path=None, proxy_url=None):
         if not HAS_REQUESTS:
             raise ConnectionFailure("the Python library 'requests' is required: %s" % REQUESTS_IMPORT_ERROR)
@@ -136,7 +136,6 @@ class HttpClient(object):
         self.retries = retries
         self.session = session or requests.Session()
         self.session.headers.update(headers or {})
-        self.secret_headers = set(h.lower() for h in secret_headers)
         self.thumbprint = thumbprint
         self.ca_path = ca_path
         if thumbprint:

@@ -115,7 +115,7 @@ class NsxEdgeClient(object):
         token = base64.b64encode(("%s:%s" % (username, password)).encode("utf-8")).decode("ascii")
         self.http = http or HttpClient(url, validate_certs=validate_certs, thumbprint=thumbprint, timeout=request_timeout,
                                        headers={"Authorization": "Basic " + token, "Accept": "application/json"},
-                                       secret_headers=("Authorization",), ca_path=ca_path, proxy_url=proxy_url)
+                                       ca_path=ca_path, proxy_url=proxy_url)
 
     def sessions(self):
         items, cursor = [], None

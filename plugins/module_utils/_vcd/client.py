@@ -230,9 +230,7 @@ class VcdClient(object):
         self.provider = is_provider(self.org)
         self.timeout = timeout
         self.http = http or HttpClient(self.url, validate_certs=validate_certs, thumbprint=thumbprint,
-                                       timeout=request_timeout,
-                                       secret_headers=("Authorization", LEGACY_TOKEN_HEADER, ACCESS_TOKEN_HEADER),
-                                       ca_path=ca_path, proxy_url=proxy_url)
+                                       timeout=request_timeout, ca_path=ca_path, proxy_url=proxy_url)
         self.sleep = sleep
         self.clock = clock
         self.wanted_version = parse_api_version(api_version) if api_version else None

@@ -196,7 +196,7 @@ class VcdaClient(object):
         self.token_org = token_org
         self.timeout = timeout
         self.http = http or HttpClient(self.url, validate_certs=validate_certs, thumbprint=thumbprint,
-                                       timeout=request_timeout, secret_headers=(AUTH_HEADER, "Config-Secret"),
+                                       timeout=request_timeout,
                                        ca_path=ca_path, proxy_url=proxy_url)
         self.sleep = sleep
         self.clock = clock
