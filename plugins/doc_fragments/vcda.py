@@ -66,48 +66,11 @@ options:
         V(System) or V(org1). A token of another organization is refused.
       - Taken from E(VCDA_ACCESS_TOKEN_ORG) when unset.
     type: str
-  validate_certs:
-    description:
-      - Verify the appliance's TLS certificate against the system's trusted CAs.
-      - Prefer O(thumbprint) for a self-signed appliance; set V(false) only when you accept the risk.
-      - Taken from E(VCDA_VALIDATE_CERTS) when unset.
-    type: bool
-    default: true
-  thumbprint:
-    description:
-      - SHA-256 thumbprint of the appliance's certificate, for example V(SHA-256:AB:CD:...) or plain hex.
-      - When set, a certificate with exactly this thumbprint is trusted even if self-signed.
-      - Taken from E(VCDA_THUMBPRINT) when unset.
-    type: str
   api_version:
     description:
       - API version for the C(application/vnd.vmware.h4-v<version>+json) media type, for example V(4.7).
       - Detected from C(GET /diagnostics/about) when unset.
     type: str
-  ca_path:
-    description:
-      - CA bundle (PEM file) to verify the appliance's certificate with, for an endpoint whose certificate a
-        private CA signed. Used instead of the system CAs, and instead of E(REQUESTS_CA_BUNDLE).
-      - Ignored when O(thumbprint) pins the certificate or O(validate_certs=false).
-      - Taken from E(VCDA_CA_PATH) when unset.
-    type: path
-  proxy_host:
-    description:
-      - Address (host name or IP) of an HTTP proxy that relays every request (HTTPS through C(CONNECT)); a
-        pinned O(thumbprint) is still checked through it.
-      - When unset, the usual E(HTTPS_PROXY), E(HTTP_PROXY) and E(NO_PROXY) environment variables apply.
-      - Taken from E(VCDA_PROXY_HOST) when unset.
-    type: str
-  proxy_port:
-    description:
-      - Port of O(proxy_host). Taken from E(VCDA_PROXY_PORT) when unset.
-    type: int
-  proxy_protocol:
-    description:
-      - How to talk to O(proxy_host) itself - V(http) (most proxies) or V(https).
-    type: str
-    choices: [http, https]
-    default: http
   timeout:
     description:
       - Seconds each long operation (an API task, a wait) may take. Single requests time out after

@@ -25,6 +25,7 @@ author:
   - cloudmove.vcda maintainers (@cloudmove)
 extends_documentation_fragment:
   - cloudmove.vcda.vcd
+  - cloudmove.vcda.http
   - cloudmove.vcda.attributes
   - cloudmove.vcda.attributes.vcd_group
 attributes:
@@ -125,7 +126,6 @@ subinterface:
   type: dict
 """
 
-from ansible_collections.cloudmove.vcda.plugins.module_utils._common.core import Reconciler
 from ansible_collections.cloudmove.vcda.plugins.module_utils._common.errors import InputError
 from ansible_collections.cloudmove.vcda.plugins.module_utils._vcd.client import OPENAPI, backing_of, fiql, fiql_safe
 from ansible_collections.cloudmove.vcda.plugins.module_utils._vcd.module import VcdModule
@@ -189,7 +189,7 @@ def run(mod):
         state["net"] = service.update(live, apply(live, delta))
         return view(state["net"])
 
-    outcome = Reconciler(check_mode=mod.check_mode, unordered_keys=("static_pools",)).ensure(
+    outcome = mod.reconciler(unordered_keys=("static_pools",)).ensure(
         p["state"], live_view, desired, create=create, update=update, delete=lambda _l: service.delete(live))
     net = state.get("net", live if p["state"] == "present" else None)
     result = dict((outcome.obj or {}), id=(net or {}).get("id"), backing=backing) if p["state"] == "present" else {}

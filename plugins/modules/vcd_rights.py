@@ -31,6 +31,7 @@ author:
   - cloudmove.vcda maintainers (@cloudmove)
 extends_documentation_fragment:
   - cloudmove.vcda.vcd
+  - cloudmove.vcda.http
   - cloudmove.vcda.attributes
   - cloudmove.vcda.attributes.vcd_group
 attributes:

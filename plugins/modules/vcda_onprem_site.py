@@ -24,6 +24,7 @@ author:
   - cloudmove.vcda maintainers (@cloudmove)
 extends_documentation_fragment:
   - cloudmove.vcda.vcda
+  - cloudmove.vcda.http
   - cloudmove.vcda.attributes
   - cloudmove.vcda.attributes.vcda_group
 attributes:
@@ -133,7 +134,7 @@ placement:
 """
 
 from ansible_collections.cloudmove.vcda.plugins.module_utils._vcda import onprem
-from ansible_collections.cloudmove.vcda.plugins.module_utils._common.core import Outcome, Reconciler
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common.core import Outcome
 from ansible_collections.cloudmove.vcda.plugins.module_utils._common.errors import InputError
 from ansible_collections.cloudmove.vcda.plugins.module_utils._common.tls import normalize_thumbprint
 from ansible_collections.cloudmove.vcda.plugins.module_utils._vcda.client import same_url, site_comm_errors
@@ -173,7 +174,7 @@ def run(mod):
     ls_pin = normalize_thumbprint(p["lookup_service_thumbprint"], "lookup_service_thumbprint") if p["lookup_service_url"] else None
     org = _org(p) if p["cloud_url"] else None
     client = mod.vcda
-    rec = Reconciler(check_mode=mod.check_mode)
+    rec = mod.reconciler()
     outcomes = {}
     config = client.config() or {}
     if p["site_name"] is not None:

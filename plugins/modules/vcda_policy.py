@@ -25,6 +25,7 @@ author:
   - cloudmove.vcda maintainers (@cloudmove)
 extends_documentation_fragment:
   - cloudmove.vcda.vcda
+  - cloudmove.vcda.http
   - cloudmove.vcda.attributes
   - cloudmove.vcda.attributes.vcda_group
 attributes:
@@ -135,7 +136,7 @@ policy:
   type: dict
 """
 
-from ansible_collections.cloudmove.vcda.plugins.module_utils._common.core import Reconciler, reconcile_set
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common.core import reconcile_set
 from ansible_collections.cloudmove.vcda.plugins.module_utils._vcda.module import VcdaModule
 from ansible_collections.cloudmove.vcda.plugins.module_utils._vcda.policy import (
     WRITE_ONLY,
@@ -160,7 +161,7 @@ def run(mod):
     wanted = policy_desired(p, client.version)
     desired = comparable(wanted, live_policy, split)  # only what the server reads back is compared
     live = dict(to_options(live_policy, split), orgs=client.policy_orgs(live_policy["id"])) if live_policy else None
-    reconciler = Reconciler(check_mode=mod.check_mode, unordered_keys=("orgs",))
+    reconciler = mod.reconciler(unordered_keys=("orgs",))
     if p["state"] == "absent":
         if p["name"] == inferred.DEFAULT_POLICY_ID:
             raise InputError("name: the default policy cannot be deleted", option="name")

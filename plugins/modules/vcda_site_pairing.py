@@ -25,6 +25,7 @@ author:
   - cloudmove.vcda maintainers (@cloudmove)
 extends_documentation_fragment:
   - cloudmove.vcda.vcda
+  - cloudmove.vcda.http
   - cloudmove.vcda.attributes
   - cloudmove.vcda.attributes.vcda_group
 attributes:
@@ -97,7 +98,6 @@ action:
   type: str
 """
 
-from ansible_collections.cloudmove.vcda.plugins.module_utils._common.core import Reconciler
 from ansible_collections.cloudmove.vcda.plugins.module_utils._common.errors import InputError, TaskFailed, TlsError
 from ansible_collections.cloudmove.vcda.plugins.module_utils._common.tls import normalize_thumbprint
 from ansible_collections.cloudmove.vcda.plugins.module_utils._vcda.client import site_comm_errors
@@ -148,7 +148,7 @@ def run(mod):
     live_site = client.find_site(name=p["remote_site"], url=p["remote_url"])
     live = _view(live_site)
     if p["state"] == "absent":
-        outcome = Reconciler(check_mode=mod.check_mode).absent(
+        outcome = mod.reconciler().absent(
             live, delete=lambda obj: client.unpair_site(obj["site"]), keys=["site", "url", "thumbprint", "healthy"])
         return mod.result(outcome, site={}, action=outcome.action and "unpair")
     pin = _pin(mod, client, local)
@@ -161,7 +161,7 @@ def run(mod):
     def update(current, _delta):
         client.repair_site(current["site"], p["remote_url"], pin, p["description"])
 
-    outcome = Reconciler(check_mode=mod.check_mode).present(live, desired, create=create, update=update)
+    outcome = mod.reconciler().present(live, desired, create=create, update=update)
     site = live_site
     if outcome.changed and not mod.check_mode:
         site = client.settled_site(name=p["remote_site"] or (live or {}).get("site"), url=p["remote_url"])

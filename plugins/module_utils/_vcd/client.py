@@ -42,7 +42,6 @@ from ansible_collections.cloudmove.vcda.plugins.module_utils._common.errors impo
     InputError,
     NotFoundError,
     TaskFailed,
-    TimeoutExpired,
 )
 from ansible_collections.cloudmove.vcda.plugins.module_utils._common.http import Found, HttpClient
 from ansible_collections.cloudmove.vcda.plugins.module_utils._common.wait import Poller
@@ -425,14 +424,11 @@ class VcdClient(object):
     def wait_task(self, href, what=None, timeout=None):
         """Poll a vCD task (``/api/task/<uuid>``) with capped backoff; its ``Details`` on success."""
         timeout = self.timeout if timeout is None else timeout
-        poller = Poller(timeout, first=0.2, cap=2.0, factor=1.5, clock=self.clock, sleep=self.sleep)
         task = parse_task(self.call("GET", href).content)
-        while task["status"] in TASK_RUNNING:
-            if poller.expired():
-                raise TimeoutExpired(what or "task %s (%s)" % (href, task.get("operation")), timeout,
-                                     "%s %s%%" % (task["status"], task.get("progress") or 0))
-            poller.wait()
-            task = parse_task(self.call("GET", href).content)
+        task = Poller(timeout, first=0.2, cap=2.0, factor=1.5, clock=self.clock, sleep=self.sleep).until(
+            lambda: parse_task(self.call("GET", href).content), lambda task: task["status"] not in TASK_RUNNING,
+            what or "task %s (%s)" % (href, task.get("operation")), first=task,
+            last_state=lambda task: "%s %s%%" % (task["status"], task.get("progress") or 0))
         if task["status"] in TASK_FAILED or task["status"] != "success":
             raise TaskFailed("%s %s: %s" % (what or "task %s (%s)" % (href, task.get("operation")), task["status"],
                                             task.get("error") or "no error message"))

@@ -384,12 +384,10 @@ class VcdaClient(object):
     def wait_task(self, task, what="the task", timeout=None):
         """Poll ``GET /tasks/{id}`` until the task ends (capped backoff); the result, or TaskFailed/TimeoutExpired."""
         timeout = self.timeout if timeout is None else timeout
-        poller = Poller(timeout, first=0.2, cap=2.0, factor=1.5, clock=self.clock, sleep=self.sleep)
-        while task.get("state") not in TASK_DONE:
-            if poller.expired():
-                raise TimeoutExpired(what, timeout, "%s %s%%" % (task.get("state"), task.get("progress", 0)))
-            poller.wait()
-            task = self.get("/tasks/%s" % task["id"])
+        path = "/tasks/%s" % task.get("id")
+        task = Poller(timeout, first=0.2, cap=2.0, factor=1.5, clock=self.clock, sleep=self.sleep).until(
+            lambda: self.get(path), lambda task: task.get("state") in TASK_DONE, what, first=task,
+            last_state=lambda task: "%s %s%%" % (task.get("state"), task.get("progress", 0)))
         if task["state"] != "SUCCEEDED":
             error = task.get("error") or {}
             message = error.get("msg") if isinstance(error, dict) else str(error)
@@ -437,12 +435,16 @@ class VcdaClient(object):
         ``inferred.SITE_LINK_SETTLE_SECONDS`` (a peer restarting or answering 503 for a moment); the last
         entry read otherwise (None when not listed)."""
         timeout = inferred.SITE_LINK_SETTLE_SECONDS if timeout is None else timeout
-        poller = Poller(timeout, first=0.5, cap=4.0, clock=self.clock, sleep=self.sleep)
-        while True:
-            site = self.find_site(name=name, url=url) if url or name else onprem_cloud_site(self)
-            if site is not None and not site_comm_errors(site) or poller.expired():
-                return site
-            poller.wait()
+        seen = [None]
+
+        def probe():
+            seen[0] = self.find_site(name=name, url=url) if url or name else onprem_cloud_site(self)
+            return seen[0]
+        try:
+            return Poller(timeout, first=0.5, cap=4.0, clock=self.clock, sleep=self.sleep).until(
+                probe, lambda site: site is not None and not site_comm_errors(site), "the site link to settle")
+        except TimeoutExpired:
+            return seen[0]  # not settled in time: the caller reports the link as it is
 
     def maybe_wait(self, body, what):
         """Bodies that are tasks are waited for; anything else is returned as is."""

@@ -32,7 +32,6 @@ from ansible_collections.cloudmove.vcda.plugins.module_utils._common.errors impo
     InputError,
     NotFoundError,
     TaskFailed,
-    TimeoutExpired,
 )
 from ansible_collections.cloudmove.vcda.plugins.module_utils._common.wait import Poller
 
@@ -561,6 +560,10 @@ class ReplicationService(object):
         self.polls = 0
         self.warnings = []
 
+    def poller(self, timeout, **rhythm):
+        """The one ``Poller`` of this service's waits, on its (injectable) clock and sleep."""
+        return Poller(timeout, clock=self.clock, sleep=self.sleep, **rhythm)
+
     # sessions ---------------------------------------------------------------------------------
     def authenticated_sites(self):
         if self.client.token is None:
@@ -789,17 +792,18 @@ class ReplicationService(object):
             only = list(pending.values())[0]
             result = self.client.wait_task(only, what, timeout)
             return {only["id"]: dict(only, state="SUCCEEDED", result=result)}
-        poller = Poller(timeout, first=0.3, cap=3.0, factor=1.5, clock=self.clock, sleep=self.sleep)
-        while pending:
-            if poller.expired():
-                raise TimeoutExpired(what, timeout, "%d task(s) still running" % len(pending))
-            poller.wait()
+
+        def probe():
             self.requests += 1
-            listed = self.client.list_all(inferred.TASK_LIST_PATH)
-            for task in listed:
+            for task in self.client.list_all(inferred.TASK_LIST_PATH):
                 if task.get("id") in pending and task.get("state") in TASK_DONE:
                     done[task["id"]] = task
                     del pending[task["id"]]
+            return len(pending)
+        # the tasks were just read: the first list follows the first pause
+        self.poller(timeout, first=0.3, cap=3.0, factor=1.5).until(
+            probe, lambda left: not left, what, first=len(pending),
+            last_state=lambda left: "%d task(s) still running" % left)
         failed = [t for t in done.values() if t.get("state") != "SUCCEEDED"]
         if failed:
             raise TaskFailed("%s: %d of %d failed: %s" % (what, len(failed), len(done), "; ".join(
@@ -837,28 +841,26 @@ class Watcher(object):
         return out
 
     def wait(self, ready, what="the replications"):
-        poller = Poller(self.timeout, first=0.5, cap=5.0, factor=1.5, clock=self.service.clock,
-                        sleep=self.service.sleep)
-        last_line, last_time = None, self.service.clock()
-        while True:
+        shown = {"line": None, "time": self.service.clock()}
+
+        def probe():
             items = self.snapshot()
             self.last = items
             missing = sorted(k for k, v in items.items() if v is None)
             errors = dict((k, sync_error(v)) for k, v in items.items() if v is not None and sync_error(v))
             done = sorted(k for k, v in items.items() if v is not None and ready(v))
             line = self.line(items, done)
-            if line != last_line or self.service.clock() - last_time >= self.heartbeat:
+            if line != shown["line"] or self.service.clock() - shown["time"] >= self.heartbeat:
                 self.service.progress(line)
-                last_line, last_time = line, self.service.clock()
+                shown.update(line=line, time=self.service.clock())
             if missing:
                 raise TaskFailed("%s vanished while waiting: %s" % (what, ", ".join(str(k) for k in missing)))
             if errors and not set(errors) <= set(done):
                 raise TaskFailed("%s: %s" % (what, "; ".join("%s: %s" % kv for kv in sorted(errors.items()))))
-            if len(done) == len(items):
-                return items
-            if poller.expired():
-                raise TimeoutExpired(what, self.timeout, line)
-            poller.wait()
+            return items, done, line
+        items, _done, _line = self.service.poller(self.timeout, first=0.5, cap=5.0, factor=1.5).until(
+            probe, lambda seen: len(seen[1]) == len(seen[0]), what, last_state=lambda seen: seen[2])
+        return items
 
     @staticmethod
     def line(items, done):

@@ -30,7 +30,6 @@ from ansible_collections.cloudmove.vcda.plugins.module_utils._common.errors impo
     InputError,
     NotFoundError,
     TaskFailed,
-    TimeoutExpired,
     TlsError,
 )
 from ansible_collections.cloudmove.vcda.plugins.module_utils._common.tls import pinned_ssl_context
@@ -285,18 +284,14 @@ class VsphereClient(object):
     # --- tasks -----------------------------------------------------------------------------
     def wait_for_task(self, task, timeout=600, what=None, on_progress=None):
         """Wait for a vSphere task; raise TaskFailed with the fault's message or TimeoutExpired."""
-        poller = Poller(timeout)
         what = what or "task %s" % task._moId
-        last = None
-        while True:
+
+        def probe():
             info = task.info
-            last = info.state
             if on_progress is not None and info.progress is not None:
                 on_progress(info.progress)
-            if info.state == vim.TaskInfo.State.success:
-                return info.result
             if info.state == vim.TaskInfo.State.error:
                 raise TaskFailed("%s failed: %s" % (what, fault_message(info.error)))
-            if poller.expired():
-                raise TimeoutExpired(what, timeout, last)
-            poller.wait()
+            return info
+        return Poller(timeout).until(probe, lambda info: info.state == vim.TaskInfo.State.success, what,
+                                     last_state=lambda info: info.state).result

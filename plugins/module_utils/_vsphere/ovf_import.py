@@ -34,7 +34,6 @@ from ansible_collections.cloudmove.vcda.plugins.module_utils._common.errors impo
     CloudmoveError,
     InputError,
     TaskFailed,
-    TimeoutExpired,
 )
 from ansible_collections.cloudmove.vcda.plugins.module_utils._common.http import PinnedAdapter
 from ansible_collections.cloudmove.vcda.plugins.module_utils._vsphere.ovf_source import CHUNK
@@ -212,16 +211,13 @@ class OvfImporter(object):
             self._restore_signals(previous)
 
     def _wait_ready(self, lease):
-        poller = Poller(min(self.timeout, 600))
-        while True:
+        def probe():
             state = lease.state
-            if state == vim.HttpNfcLease.State.ready:
-                return
             if state == vim.HttpNfcLease.State.error:
                 raise TaskFailed("the import lease went to error: %s" % fault_message(lease.error))
-            if poller.expired():
-                raise TimeoutExpired("the import lease to become ready", poller.timeout, state)
-            poller.wait()
+            return state
+        Poller(min(self.timeout, 600)).until(probe, lambda state: state == vim.HttpNfcLease.State.ready,
+                                             "the import lease to become ready")
 
     def _upload_url(self, device_url):
         url = device_url.url
@@ -323,21 +319,28 @@ class OvfImporter(object):
             return False
 
     def _keepalive(self, lease, progress):
-        last = 0.0
-        while not self.cancel.is_set() and not getattr(self, "_stop_ticker", False):
+        """Every half second until the upload ends or is cancelled: lease progress (every ``keepalive``
+        seconds), the progress report, and the check that the controller still waits."""
+        last = [0.0]
+
+        def tick():
+            if self.cancel.is_set() or getattr(self, "_stop_ticker", False):
+                return True
             if self._controller_gone():
                 self.cancel_reason = "the controller stopped waiting for the module (its output pipe closed)"
                 self.cancel.set()
-                break
+                return True
             now = time.monotonic()
-            if now - last >= self.keepalive:
-                last = now
+            if now - last[0] >= self.keepalive:
+                last[0] = now
                 try:
                     lease.HttpNfcLeaseProgress(progress.percent())
                 except Exception:  # pylint: disable=broad-except
                     pass
             progress.report()
-            time.sleep(0.5)
+            return False
+        # A steady rhythm with no deadline of its own: the upload's timeouts bound it; a cancel wakes it at once.
+        Poller(float("inf"), first=0.5, cap=0.5, sleep=self.cancel.wait).until(tick, bool, "the end of the upload")
 
     def _upload_one(self, device_url, item, href, stream, progress, declared):
         """Upload one disk; a connection reset by the server retries the whole disk (bounded, with backoff)."""

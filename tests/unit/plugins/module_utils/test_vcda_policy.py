@@ -9,6 +9,7 @@ from requests.adapters import BaseAdapter
 from ansible_collections.cloudmove.vcda.plugins.module_utils._vcda import client as _vcda
 from ansible_collections.cloudmove.vcda.plugins.module_utils._vcda import policy
 from ansible_collections.cloudmove.vcda.plugins.module_utils._vcda import inferred
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common.core import Reconciler
 from ansible_collections.cloudmove.vcda.plugins.module_utils._common.errors import InputError
 from ansible_collections.cloudmove.vcda.plugins.modules import vcda_policy as module
 
@@ -232,6 +233,9 @@ class FakeModule(object):
         self.params = params
         self.vcda = vcda
         self.check_mode = check_mode
+
+    def reconciler(self, secret_keys=(), unordered_keys=()):
+        return Reconciler(check_mode=self.check_mode, secret_keys=secret_keys, unordered_keys=unordered_keys)
 
     def result(self, outcome, **extra):
         return dict(extra, changed=outcome.changed, diff=outcome.diff())
