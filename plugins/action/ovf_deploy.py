@@ -4,28 +4,23 @@
 """Runs ``ovf_deploy`` and shows its upload progress in the playbook output while it runs.
 
 The module writes a small JSON progress document to the file named by the environment
-variable ``CLOUDMOVE_PROGRESS_FILE``; this plugin creates that file on the controller, polls
-it from a thread and prints a line whenever the upload passes another 10 % (or every 15 s).
-That works in ansible-playbook and in AWX job output. When the module runs on a remote host
-the file is not readable here, and the module runs without live progress.
+variable ``CLOUDMOVE_PROGRESS_FILE`` (``plugin_utils/_progress.py`` runs it); this plugin prints a
+line whenever the upload passes another 10 % (or every 15 s). That works in ansible-playbook and
+in AWX job output. When the module runs on a remote host the module runs without live progress.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import json
-import os
-import tempfile
-import threading
 import time
 
 from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 
-display = Display()
+from ansible_collections.cloudmove.vcda.plugins.plugin_utils import _progress
 
-PROGRESS_ENV = "CLOUDMOVE_PROGRESS_FILE"
+display = Display()
 
 
 def progress_line(doc):
@@ -38,21 +33,20 @@ def progress_line(doc):
         doc.get("name"), percent, done >> 20, total >> 20, rate)
 
 
-class ProgressWatcher(threading.Thread):
+class ProgressWatcher(_progress.Watcher):
+    """Shows a line at every further 10 % of the upload (or every ``heartbeat`` seconds)."""
+
     def __init__(self, path, host, interval=0.5, heartbeat=15.0):
-        super(ProgressWatcher, self).__init__(daemon=True)
-        self.path = path
+        super(ProgressWatcher, self).__init__(path, interval)
         self.host = host
-        self.interval = interval
         self.heartbeat = heartbeat
-        self.stopped = threading.Event()
+        self.state = {"step": -1, "when": time.monotonic()}
         self.lines = []
 
-    def poll(self, state):
-        try:
-            with open(self.path) as handle:
-                doc = json.load(handle)
-        except (OSError, ValueError):
+    def poll(self, state=None):
+        state = self.state if state is None else state
+        doc = _progress.read(self.path)
+        if doc is None:
             return
         total = doc.get("total") or 0
         step = int(doc.get("done", 0) * 10 // total) if total else 0
@@ -65,12 +59,6 @@ class ProgressWatcher(threading.Thread):
                 self.lines.append(line)
                 display.display("[%s] ovf_deploy %s" % (self.host, line))
 
-    def run(self):
-        state = {"step": -1, "when": time.monotonic()}
-        while not self.stopped.wait(self.interval):
-            self.poll(state)
-        self.poll(state)
-
 
 class ActionModule(ActionBase):
     _supports_check_mode = True
@@ -79,31 +67,6 @@ class ActionModule(ActionBase):
     def run(self, tmp=None, task_vars=None):
         result = super(ActionModule, self).run(tmp, task_vars)
         del tmp
-        local = self._connection.transport == "local"
-        if not local or self._task.async_val:
-            result.update(self._execute_module(module_name="cloudmove.vcda.ovf_deploy", task_vars=task_vars,
-                                               wrap_async=self._task.async_val))
-            return result
-        handle, path = tempfile.mkstemp(prefix="cloudmove-ovf-progress-", suffix=".json")
-        os.close(handle)
-        os.unlink(path)
-        environment = self._task.environment
-        extra = [{PROGRESS_ENV: path}]
-        if isinstance(environment, list):
-            self._task.environment = environment + extra
-        elif environment:
-            self._task.environment = [environment] + extra
-        else:
-            self._task.environment = extra
-        watcher = ProgressWatcher(path, task_vars.get("inventory_hostname", "localhost") if task_vars else "localhost")
-        watcher.start()
-        try:
-            result.update(self._execute_module(module_name="cloudmove.vcda.ovf_deploy", task_vars=task_vars))
-        finally:
-            watcher.stopped.set()
-            watcher.join(5)
-            self._task.environment = environment
-            for leftover in (path, path + ".tmp"):
-                if os.path.exists(leftover):
-                    os.unlink(leftover)
+        result.update(_progress.execute(self, "cloudmove.vcda.ovf_deploy", task_vars, "cloudmove-ovf-progress-",
+                                        ProgressWatcher))
         return result

@@ -7,6 +7,7 @@ from ansible.plugins.action import ActionBase
 
 from ansible_collections.cloudmove.vcda.plugins.action import ovf_deploy
 from ansible_collections.cloudmove.vcda.plugins.action import vcd_l2vpn_server
+from ansible_collections.cloudmove.vcda.plugins.plugin_utils import _progress
 
 PEER_CODE = "cGVlci1jb2RlLXNlY3JldA=="
 
@@ -72,7 +73,7 @@ def test_ovf_deploy_remote_or_async_runs_the_module_without_the_progress_file(mo
 def test_ovf_deploy_local_passes_a_progress_file_and_restores_the_environment(monkeypatch, environment):
     def answer(plugin):
         extra = plugin._task.environment[-1]
-        path = extra[ovf_deploy.PROGRESS_ENV]
+        path = extra[_progress.PROGRESS_ENV]
         with open(path, "w") as handle:  # the module writes progress there
             handle.write('{"name": "vm", "done": 1, "total": 2, "elapsed": 1}')
         return {"changed": True, "path": path}
@@ -83,3 +84,39 @@ def test_ovf_deploy_local_passes_a_progress_file_and_restores_the_environment(mo
     before = environment if isinstance(environment, list) else [environment] if environment else []
     assert plugin.seen[0]["environment"][:-1] == before  # the task's own environment comes first
     assert not os.path.exists(result["path"])  # cleaned up
+
+
+def test_replication_line_watcher_shows_each_new_line_once(tmp_path, monkeypatch):
+    from ansible_collections.cloudmove.vcda.plugins.action import vcda_replication
+    shown = []
+    monkeypatch.setattr(vcda_replication.display, "display", shown.append)
+    path = tmp_path / "lines.json"
+    watcher = vcda_replication.LineWatcher(str(path), "[h1] vcda_replication")
+    watcher.poll()  # no file yet: nothing
+    path.write_text('{"lines": ["[   0s] created", "[   1s] 1/2 ready"], "count": 2}')
+    watcher.poll()
+    watcher.poll()  # nothing new
+    path.write_text('{"lines": ["[   1s] 1/2 ready", "[   2s] 2/2 ready"], "count": 3}')  # the module keeps the last ones
+    watcher.poll()
+    assert shown == ["[h1] vcda_replication [   0s] created", "[h1] vcda_replication [   1s] 1/2 ready",
+                     "[h1] vcda_replication [   2s] 2/2 ready"]
+
+
+@pytest.mark.parametrize("name", ["vcda_replication", "vcda_migration_wave"])
+def test_replication_actions_run_their_module_with_a_progress_file_that_is_removed(monkeypatch, name):
+    import importlib
+    from ansible_collections.cloudmove.vcda.plugins.action import vcda_replication
+    plugin_module = importlib.import_module("ansible_collections.cloudmove.vcda.plugins.action." + name)
+    shown = []
+    monkeypatch.setattr(vcda_replication.display, "display", shown.append)  # the line watcher's
+
+    def answer(plugin):
+        path = plugin._task.environment[-1][_progress.PROGRESS_ENV]
+        with open(path, "w") as handle:
+            handle.write('{"lines": ["[   0s] done"], "count": 1}')
+        return {"changed": True, "path": path}
+    plugin = action(plugin_module.ActionModule, monkeypatch, answer)
+    result = plugin.run(task_vars={"inventory_hostname": "h1"})
+    assert plugin.seen[0]["module"] == "cloudmove.vcda." + name and result["changed"]
+    assert shown == ["[h1] %s [   0s] done" % name] and not os.path.exists(result["path"])
+    assert plugin._task.environment is None
