@@ -194,7 +194,7 @@ def test_a_running_vm_is_refused():
 def test_a_running_vm_after_a_predicted_cutover_is_predicted_in_check_mode():
     warned = []
     client = FakeClient(FakeVm(power="poweredOn"))
-    result = _guard.VmGuard(params(), client, True, warned.append).run()
+    result = shaped(_guard.VmGuard(params(), client, True, warned.append).run())
     assert result["changed"] and result["vm"]["guarded"]
     assert len(warned) == 1 and "predicted to be guarded once a cutover powers it off" in warned[0]
 
