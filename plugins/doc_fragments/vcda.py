@@ -39,7 +39,7 @@ options:
         against the appliance as it will be once the password is changed (nothing configured yet, so it reports
         what it would create) instead of failing with an authentication error, and warns.
       - With O(auth_type=sso) or O(auth_type=vcd) it is still the appliance's root password (the session that tells a
-        fresh appliance is root's): the users of a fresh site cannot log in before it is configured.
+        fresh appliance is root's); the users of a fresh site cannot log in before it is configured.
       - Taken from E(VCDA_INITIAL_PASSWORD) when unset.
     type: str
   auth_type:

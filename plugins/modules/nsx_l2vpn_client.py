@@ -76,7 +76,7 @@ options:
         description:
           - Tunnel id of the stretched network on the server (1-4093); the first of a range. Required.
           - Check mode only, on a fresh site - null when the server tunnel does not exist yet (an earlier
-            M(cloudmove.vcda.vcd_l2vpn_server) task only predicted creating it): the mapping is predicted, with a
+            M(cloudmove.vcda.vcd_l2vpn_server) task only predicted creating it); the mapping is predicted, with a
             warning.
         type: int
   wait_for_up:
