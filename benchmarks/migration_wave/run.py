@@ -60,7 +60,7 @@ def lab():
 
 
 def lab_vars():
-    data = {"lab_root": ROOT, "lab_output": OUT, "vcda_lab": lab()}
+    data = {"run_on_lab": True, "lab_root": ROOT, "lab_output": OUT, "vcda_lab": lab()}  # the lab switch of the targets
     for name in ("provider", "tenant"):
         with open(os.path.join(RUN, "vcsim-%s.json" % name)) as handle:
             data["vcsim_%s" % name] = json.load(handle)
