@@ -72,9 +72,9 @@ def test_a_tenant_role_is_read_in_the_org_context(monkeypatch):
 
 
 def test_an_unknown_right_or_target_names_the_option(monkeypatch):
-    result = run_module(vcd_rights_info, dict(VCD_ARGS, organization="org1", rights=["Organization vDC Gateway: "
-                                                                                      "Configure L2VPN"]),
-                        api(), monkeypatch=monkeypatch)
+    typo = "Organization vDC Gateway: Configure L2VPN"
+    result = run_module(vcd_rights_info, dict(VCD_ARGS, organization="org1", rights=[typo]), api(),
+                        monkeypatch=monkeypatch)
     assert result["failed"] and "rights: unknown right" in result["msg"] and L2VPN in result["msg"]
     result = run_module(vcd_rights_info, dict(VCD_ARGS, rights_bundle="Gold Bundle"), api(), monkeypatch=monkeypatch)
     assert result["failed"] and "Gold Bundle" in result["msg"] and "Default Rights Bundle" in result["msg"]
