@@ -156,5 +156,5 @@ def test_example_inventory_holds_no_secret_in_clear():
                 if any(word in key for word in ("password", "pre_shared_key", "peer_code", "license_key")):
                     value = value.strip()
                     # empty, YAML null (no value at all) or a template; never a value in clear
-                    assert value in ("", "null", "~") or "{{" in value, "%s: %s" % (os.path.relpath(path, ROOT),
-                                                                                 line.strip())
+                    where = "%s: %s" % (os.path.relpath(path, ROOT), line.strip())
+                    assert value in ("", "null", "~") or "{{" in value, where

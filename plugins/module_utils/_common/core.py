@@ -119,7 +119,6 @@ class Outcome(object):
                    dict((k, o.obj) for k, o in parts.items()),
                    action=dict((k, o.action) for k, o in parts.items() if o.action) or None)
 
-
     @classmethod
     def join(cls, *outcomes):
         """One outcome for parts shown side by side in one view (their ``before``/``after`` keys do not

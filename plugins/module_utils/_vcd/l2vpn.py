@@ -139,7 +139,7 @@ def predicted_networks(spec, known, check_mode, warn=None):
     if missing and warn is not None:
         warn("check mode: network%s %s not found; predicted to exist once an earlier task creates %s (a real run "
              "fails on a network that does not exist)" % ("s" if len(missing) > 1 else "", ", ".join(missing),
-                                                         "them" if len(missing) > 1 else "it"))
+                                                          "them" if len(missing) > 1 else "it"))
     return missing
 
 

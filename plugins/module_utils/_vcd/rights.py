@@ -190,12 +190,14 @@ def reconcile(service, kind, target_name, rights, state, org=None, publish_to=No
             service.change_org_rights(org, pairs, replace)
         else:
             service.change_item_rights(kind, item, pairs, replace, org)
-    granted = rec.members(live, list(wanted), state, change=change, key="rights")
-    published, tenants = [], None
-    if kind in ("rights_bundle", "global_role") and publish_to is not None:
+    publishing = kind in ("rights_bundle", "global_role") and publish_to is not None
+    if publishing:  # every organization is found before anything is granted: an unknown one changes nothing
         before_tenants = service.tenants(kind, item)
         missing = [name for name in dict.fromkeys(publish_to) if name not in before_tenants]
-        orgs = [service.client.find_org(name, option="publish_to") for name in missing]  # unknown: fails in check mode too
+        orgs = [service.client.find_org(name, option="publish_to") for name in missing]
+    granted = rec.members(live, list(wanted), state, change=change, key="rights")
+    published, tenants = [], None
+    if publishing:
         published = [o["name"] for o in orgs]
         tenants = rec.members(before_tenants, published, "present", add=lambda _names: service.publish(kind, item, orgs),
                               key="tenants")

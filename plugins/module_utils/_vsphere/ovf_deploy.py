@@ -340,6 +340,7 @@ class OvfDeployment(object):
             self.warn("properties: %s differ%s from the request; %s"
                       % (", ".join(sorted(wrong)), "s" if len(wrong) == 1 else "",
                          "would be corrected in place" if self.check_mode else "corrected in place"))
+
         def apply():
             if wrong:
                 self.set_properties(vm, wrong)
