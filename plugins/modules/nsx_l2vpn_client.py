@@ -27,7 +27,7 @@ author:
   - cloudmove.vcda maintainers (@cloudmove)
 extends_documentation_fragment:
   - cloudmove.vcda.nsx
-  - cloudmove.vcda.http
+  - cloudmove.vcda.rest
   - cloudmove.vcda.attributes
   - cloudmove.vcda.attributes.nsx_group
 attributes:

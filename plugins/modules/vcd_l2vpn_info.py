@@ -21,7 +21,7 @@ author:
   - cloudmove.vcda maintainers (@cloudmove)
 extends_documentation_fragment:
   - cloudmove.vcda.vcd
-  - cloudmove.vcda.http
+  - cloudmove.vcda.rest
   - cloudmove.vcda.attributes
   - cloudmove.vcda.attributes.vcd_group
   - cloudmove.vcda.attributes.info_module

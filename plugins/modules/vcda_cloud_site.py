@@ -22,7 +22,7 @@ author:
   - cloudmove.vcda maintainers (@cloudmove)
 extends_documentation_fragment:
   - cloudmove.vcda.vcda
-  - cloudmove.vcda.http
+  - cloudmove.vcda.rest
   - cloudmove.vcda.attributes
   - cloudmove.vcda.attributes.vcda_group
 attributes:

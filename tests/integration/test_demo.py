@@ -9,7 +9,8 @@ import sys
 from lab_paths import OUTPUT, ROOT
 
 sys.path.insert(0, os.path.join(ROOT, "tests", "reliability"))
-import labctl  # noqa: E402  pylint: disable=wrong-import-position  (the lab's request log: nothing written)
+# the lab's request log: nothing written
+import labctl  # noqa: E402  pylint: disable=wrong-import-position
 
 INVENTORY = os.path.join(OUTPUT, "inventory", "lab")
 RECAP = re.compile(r"^(\S+)\s+: ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)

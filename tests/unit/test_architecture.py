@@ -90,12 +90,12 @@ def _module_sources():
 
 def test_every_rest_module_documents_the_shared_http_options():
     """The CA bundle and proxy options (HTTP_OPTIONS of every REST base class) are documented once, in the
-    cloudmove.vcda.http fragment, which every VCDA, Cloud Director and NSX module lists."""
+    cloudmove.vcda.rest fragment, which every VCDA, Cloud Director and NSX module lists."""
     missing = []
     for name, text in _module_sources():
-        if re.search(r"module_utils\._(vcda|vcd|nsx)\.module import", text) and "- cloudmove.vcda.http\n" not in text:
+        if re.search(r"module_utils\._(vcda|vcd|nsx)\.module import", text) and "- cloudmove.vcda.rest\n" not in text:
             missing.append(name)
-    assert missing == [], "add cloudmove.vcda.http to extends_documentation_fragment of: %s" % ", ".join(missing)
+    assert missing == [], "add cloudmove.vcda.rest to extends_documentation_fragment of: %s" % ", ".join(missing)
 
 
 def test_modules_never_build_outcomes_or_test_check_mode_in_callbacks():

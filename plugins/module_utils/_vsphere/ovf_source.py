@@ -613,8 +613,7 @@ class RemoteSource(Source):
             if self._pending is not None:
                 pending, self._pending = self._pending, None
                 yield pending
-            for item in self._sequential_tar:
-                yield item
+            yield from self._sequential_tar
         for member in rest():
             if member.name in wanted or posixpath.basename(member.name) in wanted:
                 name = member.name if member.name in wanted else posixpath.basename(member.name)
