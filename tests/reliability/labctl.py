@@ -33,8 +33,17 @@ def sh(*args, **kwargs):
     return subprocess.run(list(args), cwd=ROOT, env=env(), check=kwargs.pop("check", True), **kwargs)
 
 
+def running():
+    """Whether the lab (both vcsim instances and the emulators) is up already."""
+    checks = [("lab/vcsim.sh", "status", "provider"), ("lab/vcsim.sh", "status", "tenant"), ("lab/emulators.sh", "status")]
+    return all(sh("bash", *check, check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode == 0
+               for check in checks)
+
+
 def start():
-    """vcsim (provider, tenant), the emulators and the OVAs, as ``make demo`` has them."""
+    """vcsim (provider, tenant), the emulators and the OVAs, as ``make demo`` has them. Returns whether it started
+    the lab (False: it was running, e.g. started by a pytest session)."""
+    was_running = running()
     sh("make", "--no-print-directory", "collection")
     sh("bash", "lab/vcsim.sh", "start", "provider", stdout=subprocess.DEVNULL)
     sh("bash", "lab/vcsim.sh", "start", "tenant", stdout=subprocess.DEVNULL)
@@ -47,6 +56,7 @@ def start():
             sh(sys.executable, "lab/ova/make_ova.py", "--kind", kind, *disks, "--format", "ova",
                "--out", path, stdout=subprocess.DEVNULL)
     sh(sys.executable, "lab/inventory.py", "--out", INVENTORY, stdout=subprocess.DEVNULL)
+    return not was_running
 
 
 def stop():
@@ -163,6 +173,27 @@ def duplicates(state_by_appliance):
     for name, state in sorted(state_by_appliance.items()):
         walk(name, state)
     return found
+
+
+def replications():
+    """Every replication the lab's engine holds (its own truth, ``GET /_lab/replications``; one engine serves
+    every cloud and on-premises appliance)."""
+    lab = info()
+    cloud = next(a for a in lab["appliances"] if a["name"] == "site1-cloud")
+    return control(cloud, "GET", "/_lab/replications", token=lab["labToken"])["items"]
+
+
+def replication_duplicates(items=None):
+    """Source VMs replicated more than once (a re-run after a kill must not create a second replication)."""
+    seen = {}
+    for item in replications() if items is None else items:
+        record = item.get("record") or {}
+        if record.get("kind") != "vm" or record.get("parent"):
+            continue
+        source = record.get("source") or {}
+        key = (source.get("site"), source.get("vmId") or (record.get("vm") or {}).get("name"))
+        seen[key] = seen.get(key, 0) + 1
+    return ["replication of %s/%s x%d" % (k[0], k[1], n) for k, n in sorted(seen.items(), key=repr) if n > 1]
 
 
 def playbook(name, log, extra=(), timeout=3600, kill_when=None, kill_delay=0.0):

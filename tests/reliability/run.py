@@ -20,9 +20,13 @@ into docs/reliability.md):
   output of -vvvv --diff, check mode, the runs above and ansible-runner artifacts.
 
 Runs the lab itself (vcsim, emulators); start it in a private network namespace (``make reliability``
-does). ``--bounded`` is the form ``make test`` runs: one fault seed at -vvvv --diff (which converges the
-lab), a third of the bad inputs on that lab, one ansible-runner run and the secret scan over them; no kill
-points and no check mode from reset (the full run has them).
+does). ``--bounded`` is the form ``make test`` runs (tests/integration/test_reliability.py, at most ~4 minutes
+on a loaded 2-core machine): one fault seed of provider.yml at -vvv --diff without the OVA uploads (which
+converges the provider sites; the uploads' faults are tests/integration/test_ovf_resilience.py's, the tenant
+and migration parts are the full run's), a sixth of the bad inputs on that lab and the secret scan over them; no kill points, no ansible-runner run
+(tests/integration/test_awx_runner.py scans its artifacts) and no check mode from reset (test_demo.py runs it).
+It writes results-bounded.json, never the results docs/reliability.md is made from, and leaves running a lab
+it did not start.
 """
 import argparse
 import json
@@ -38,7 +42,12 @@ import labctl as lab  # noqa: E402  pylint: disable=wrong-import-position
 import bad_inputs  # noqa: E402  pylint: disable=wrong-import-position
 
 RESULTS = os.path.join(lab.OUT, "results.json")
+BOUNDED_RESULTS = os.path.join(lab.OUT, "results-bounded.json")
 RATE = 0.10
+# The bounded fault run: the provider sites (configuration, pairing, policies) without deploying the appliances'
+# OVAs, at -vvv (module arguments shown, for the secret scan) and --diff.
+BOUNDED_BOOK = "provider.yml"
+BOUNDED_EXTRA = ["-e", json.dumps({"appliance_deploy_appliances": []}), "-vvv", "--diff"]
 
 
 def log(msg):
@@ -47,24 +56,24 @@ def log(msg):
 
 def save(results):
     os.makedirs(lab.OUT, exist_ok=True)
-    with open(RESULTS, "w") as handle:
+    with open(BOUNDED_RESULTS if results.get("mode") == "bounded" else RESULTS, "w") as handle:
         json.dump(results, handle, indent=1, sort_keys=True)
 
 
 # ----- faults ---------------------------------------------------------------------------------------
-def fault_runs(seeds, results, extra=(), verbose_seeds=()):
+def fault_runs(seeds, results, extra=(), verbose_seeds=(), book="demo.yml"):
     runs = []
     for seed in seeds:
         lab.reset()
         lab.set_faults(seed, RATE)
-        log("faults: demo from reset, seed %s, rate %s" % (seed, RATE))
-        rc, recap, text, _k, seconds = lab.playbook("demo.yml", os.path.join(lab.OUT, "faults-seed%s.log" % seed),
+        log("faults: %s from reset, seed %s, rate %s" % (book, seed, RATE))
+        rc, recap, text, _k, seconds = lab.playbook(book, os.path.join(lab.OUT, "faults-seed%s.log" % seed),
                                                     extra=list(extra) + (["-vvvv", "--diff"] if seed in verbose_seeds
                                                                          else []))
         counts = lab.fault_counts()
         lab.clear_faults()
-        dups = lab.duplicates(lab.states())
-        run = {"seed": seed, "rc": rc, "finished": lab.finished(rc, recap), "seconds": seconds,
+        dups = lab.duplicates(lab.states()) + lab.replication_duplicates()
+        run = {"seed": seed, "playbook": book, "rc": rc, "finished": lab.finished(rc, recap), "seconds": seconds,
                "failed": sum(v[3] for v in recap.values()), "faults": counts, "faults_total": sum(counts.values()),
                "duplicates": dups, "recap": recap}
         if not run["finished"]:
@@ -88,9 +97,10 @@ KILL_POINTS = [
     ("upload", "demo.yml", _appears(r"ovf_deploy \S+: uploaded [0-9]+%"), 0.0),
     ("pairing", "demo.yml", _appears(r"^TASK \[.*Pair with the remote sites"), 2.5),
     ("l2vpn", "demo.yml", _appears(r"^TASK \[.*L2 VPN server"), 2.5),
+    # the migration wave of the demo (site.yml imports migrate.yml): while the replications sync, and mid-cutover
+    ("sync", "demo.yml", _appears(r"^TASK \[.*Replicate every VM and wait"), 4.0),
+    ("cutover", "demo.yml", _appears(r"^TASK \[.*Cut over in batches"), 2.5),
 ]
-if os.path.exists(os.path.join(lab.ROOT, "playbooks", "migrate.yml")):
-    KILL_POINTS.append(("cutover", "migrate.yml", _appears(r"^TASK \[.*[Cc]utover"), 2.5))
 
 
 def kill_runs(points, results):
@@ -103,11 +113,13 @@ def kill_runs(points, results):
         _rc, _recap, _text, killed, _s = lab.playbook(book, os.path.join(lab.OUT, "kill-%s.log" % name),
                                                       kill_when=when, kill_delay=delay)
         time.sleep(2)  # let the appliances finish what the killed run left in flight
+        left = len(lab.replications())  # what the kill left behind (replications created before it)
         rc, recap, text, _k, seconds = lab.playbook(book, os.path.join(lab.OUT, "kill-%s-rerun.log" % name))
         converged = lab.finished(rc, recap)
-        dups = lab.duplicates(lab.states())
+        dups = lab.duplicates(lab.states()) + lab.replication_duplicates()
         run = {"point": name, "playbook": book, "killed_at": killed, "rerun_finished": converged, "seconds": seconds,
-               "duplicates": dups, "survived": bool(killed) and converged and not dups}
+               "duplicates": dups, "replications_left_by_kill": left, "replications": len(lab.replications()),
+               "survived": bool(killed) and converged and not dups}
         if not converged:
             run["failures"] = [line.strip()[:600] for line in text.splitlines() if line.startswith("fatal:")][:10]
         log("kill: %s killed_at=%r converged=%s duplicates=%d" % (name, killed, converged, len(dups)))
@@ -169,7 +181,9 @@ def known_secrets():
         with open(path) as handle:
             for line in handle:
                 match = pattern.match(line)
-                if match and SECRET_KEY.search(match.group(1)) and len(match.group(2).strip()) >= 6:
+                # a key naming where a secret goes (appliance_deploy_root_password_property: guestinfo...) holds none
+                if match and SECRET_KEY.search(match.group(1)) and len(match.group(2).strip()) >= 6 \
+                        and not match.group(1).strip("\"'").endswith(("_property", "_properties")):
                     value = match.group(2).strip()
                     if value.lower() not in ("true", "false", "null", "always", "on_create", "on_expiry") \
                             and not value.startswith(("[", "(")):
@@ -204,6 +218,7 @@ def check_fresh_run(results):
     rc, recap, text, _k, seconds = lab.playbook("demo.yml", os.path.join(lab.OUT, "check-fresh.log"),
                                                 extra=["--check", "--diff"])
     run = {"finished": lab.finished(rc, recap), "changed": sum(v[1] for v in recap.values()), "seconds": seconds,
+           "hosts_predicting_changes": sorted(h for h, v in recap.items() if v[1] > 0), "hosts": sorted(recap),
            "writes": None}
     if not run["finished"]:
         run["failures"] = [line.strip()[:600] for line in text.splitlines() if line.startswith("fatal:")][:10]
@@ -215,7 +230,9 @@ def check_fresh_run(results):
 def secret_runs(results, bounded=False, verbose=False):
     """The runs whose output is scanned besides the others: -vvvv --diff (the bounded form ran its fault run so),
     ansible-runner."""
-    if not bounded and not verbose:
+    if bounded:
+        return  # the fault run was at -vvvv --diff; test_awx_runner.py scans ansible-runner's artifacts
+    if not verbose:
         log("secrets: -vvvv --diff run")
         lab.playbook("demo.yml", os.path.join(lab.OUT, "secrets-vvvv-diff.log"), extra=["-vvvv", "--diff"])
     log("secrets: ansible-runner")
@@ -279,22 +296,29 @@ def main():
                "commit": os.environ.get("RELIABILITY_COMMIT") or subprocess.run(
                    ["git", "rev-parse", "--short", "HEAD"], cwd=lab.ROOT, capture_output=True, text=True,
                    check=False).stdout.strip()}
-    if os.path.exists(RESULTS) and args.only != parser.get_default("only"):
+    if os.path.exists(RESULTS) and args.only != parser.get_default("only") and not args.bounded:
         with open(RESULTS) as handle:  # a partial run adds to the last results
             results = dict(json.load(handle), **dict((k, v) for k, v in results.items() if k != "started"))
-    lab.start()
+    if args.bounded and os.path.isdir(lab.OUT):  # its scan covers its own outputs only
+        for name in os.listdir(lab.OUT):
+            if name.endswith((".log", "-results.json")):
+                os.unlink(os.path.join(lab.OUT, name))
+    started = lab.start()
     try:
         converged = False
         if "faults" in only:
             verbose = [int(x) for x in args.verbose_seeds.split(",") if x]
-            runs = fault_runs(seeds, results, ["-vvvv", "--diff"] if args.bounded else (), verbose)
+            if args.bounded:
+                runs = fault_runs(seeds, results, BOUNDED_EXTRA, book=BOUNDED_BOOK)
+            else:
+                runs = fault_runs(seeds, results, (), verbose)
             converged = bool(runs) and runs[-1]["finished"]
         if "kills" in only and not args.bounded:
             points = [k for k in KILL_POINTS if not args.kill_points or k[0] in args.kill_points.split(",")]
             runs = kill_runs(points, results)
             converged = bool(runs) and runs[-1]["rerun_finished"]
         if "bad_inputs" in only:
-            bad_input_runs(3 if args.bounded else None, results, setup=not converged)
+            bad_input_runs(6 if args.bounded else None, results, setup=not converged)
         if "secrets" in only:
             secret_runs(results, args.bounded, bool(args.verbose_seeds))
         if "check_fresh" in only and not args.bounded:
@@ -303,7 +327,8 @@ def main():
             secret_scan(results)
     finally:
         lab.reset()
-        lab.stop()
+        if started:  # a lab someone else started (a pytest session) keeps running
+            lab.stop()
     results["finished"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     save(results)
     problems = check(results)
@@ -327,6 +352,9 @@ def check(results):
     fresh = results.get("check_fresh")
     if fresh and not fresh["finished"]:
         problems.append("check mode from reset failed: %s" % fresh.get("failures"))
+    elif fresh and fresh.get("hosts_predicting_changes") != fresh.get("hosts"):
+        problems.append("check mode from reset predicted no change on %s"
+                        % sorted(set(fresh.get("hosts") or []) - set(fresh.get("hosts_predicting_changes") or [])))
     if (results.get("secrets") or {}).get("hits"):
         problems.append("secrets found: %s" % results["secrets"]["hits"])
     return problems

@@ -54,3 +54,56 @@ def test_report_is_rendered_from_the_figures_only():
     assert "| bad inputs tried | 10 |" in text and "not clean: bad-001" in text
     assert "| secrets found | 0 |" in text and "boom" in text
     assert run.check(results)  # the failed seed, the duplicate and the unclean bad input are problems
+
+
+def _make_target(name):
+    with open(os.path.join(lab.ROOT, "Makefile")) as handle:
+        text = handle.read()
+    body = text.split("\n%s:" % name, 1)[1]
+    lines = []
+    for line in body.splitlines()[1:]:
+        if line and not line.startswith("\t"):
+            break
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def test_make_test_runs_the_bounded_form_and_only_make_reliability_writes_the_report():
+    test = _make_target("test")
+    assert "tests/integration" in test and "report.py" not in test and "reliability" not in test
+    assert os.path.exists(os.path.join(lab.ROOT, "tests", "integration", "test_reliability.py"))
+    reliability = _make_target("reliability")
+    assert "tests/reliability/run.py" in reliability and "tests/reliability/report.py" in reliability
+    assert "--bounded" not in reliability
+
+
+def test_the_bounded_form_writes_its_own_results():
+    assert run.BOUNDED_RESULTS != run.RESULTS
+    assert "appliance_deploy_appliances" in " ".join(run.BOUNDED_EXTRA)
+
+
+def test_replication_duplicates_counts_source_vms_through_the_lab_truth():
+    def rec(vm, site="onprem1", parent=None, kind="vm"):
+        return {"record": {"kind": kind, "parent": parent, "source": {"site": site, "vmId": vm}}}
+    items = [rec("vm-1"), rec("vm-2"), rec("vm-1"), rec("vm-1", parent="g1"), rec("vapp-1", kind="vapp"),
+             rec("vm-2", site="site2")]
+    assert lab.replication_duplicates(items) == ["replication of onprem1/vm-1 x2"]
+    assert lab.replication_duplicates([rec("vm-1"), rec("vm-2")]) == []
+
+
+def test_kill_points_include_the_migration_sync_and_cutover():
+    points = dict((name, (book, when)) for name, book, when, _delay in run.KILL_POINTS)
+    assert points["sync"][1]("TASK [cloudmove.vcda.workload_migration : Replicate every VM and wait until all are cutover ready] ***")
+    assert points["cutover"][1]("TASK [cloudmove.vcda.workload_migration : Cut over in batches] ****")
+    assert points["sync"][0] == points["cutover"][0] == "demo.yml"
+
+
+def test_a_key_naming_the_property_of_a_secret_holds_no_secret(tmp_path, monkeypatch):
+    inventory = tmp_path / "inv"
+    inventory.mkdir()
+    (inventory / "vars.yml").write_text('appliance_deploy_root_password_property: guestinfo.cis.appliance.root.password\n'
+                                        'provider_site_root_password: "Real-Secret-1!"\n')
+    monkeypatch.setattr(lab, "INVENTORY", str(inventory))
+    monkeypatch.setattr(lab, "states", lambda: {})
+    found = run.known_secrets()
+    assert "Real-Secret-1!" in found and "guestinfo.cis.appliance.root.password" not in found
