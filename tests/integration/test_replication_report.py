@@ -100,6 +100,7 @@ def seeded(vcsim, vcda_lab, tmp_path_factory):
     setup.write_text("- hosts: localhost\n  gather_facts: false\n  roles:\n    - setup_vcda_sites\n")
     result, _recap = _play(str(setup), extra=["-e", "@%s" % varsfile])
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    before = lab.lab("GET", "site1-cloud", "/_lab/replications/settings")
     lab.lab("DELETE", "site1-cloud", "/_lab/replications")
     lab.lab("PUT", "site1-cloud", "/_lab/replications/settings", {"clockRate": 600, "bandwidthMbps": {}})
     for name, body in MIX:
@@ -121,7 +122,14 @@ def seeded(vcsim, vcda_lab, tmp_path_factory):
     inventory = work / "inventory"
     subprocess.run([sys.executable, "lab/inventory.py", "--out", str(inventory)], cwd=ROOT, check=True,
                    stdout=subprocess.DEVNULL)
-    return lab, work, str(inventory)
+    yield lab, work, str(inventory)
+    # The lab is shared by the session: the frozen clock and the slow link would stall every later replication
+    # (a target's initial sync would sit at 0 %), so give back the settings found and drop the seeded mix.
+    lab.lab("DELETE", "site1-cloud", "/_lab/replications")
+    restore = {"clockRate": before["clockRate"], "defaultBandwidthMbps": before["defaultBandwidthMbps"],
+               "bandwidthMbps": dict({site: None for site in ("site1", "site2")}, **(before.get("bandwidthMbps") or {}))}
+    after = lab.lab("PUT", "site1-cloud", "/_lab/replications/settings", restore)
+    assert after["clockRate"] == before["clockRate"] and after["bandwidthMbps"] == (before.get("bandwidthMbps") or {})
 
 
 def truth(lab):
