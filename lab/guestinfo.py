@@ -8,12 +8,14 @@ the provider's lab vCenter, per appliance address, what the appliance there publ
 address gets the keys when it powers on, and a powered-on one at once.
 
     python3 lab/guestinfo.py publish [--vcsim provider] [--quiet]   # emulators.sh / vcsim.sh start run it
+    python3 lab/guestinfo.py publish --live            # the certificates the appliances serve now
     python3 lab/guestinfo.py show [--vcsim provider]
 
 Reads lab/run/emulators.json (``EMULATORS_RUN_DIR``) and lab/run/vcsim-NAME.json (``VCSIM_RUN_DIR``).
 Lab only: a real appliance writes these keys itself when it boots.
 """
 import argparse
+import base64
 import json
 import os
 import ssl
@@ -45,13 +47,26 @@ def vcsim_file(name):
     return os.path.join(os.environ.get("VCSIM_RUN_DIR") or os.path.join(LAB, "run"), "vcsim-%s.json" % name)
 
 
-def registrations(emulators):
-    """Address -> {extraConfig key: base64 DER} of every emulated provider appliance."""
+def presented(appliance):
+    """Base64 DER of the certificate the appliance's TLS endpoint presents now, None when it does not answer."""
+    try:
+        pem = ssl.get_server_certificate((appliance["address"], appliance["port"]), timeout=5)
+    except (OSError, KeyError):
+        return None
+    return base64.b64encode(ssl.PEM_cert_to_DER_cert(pem)).decode("ascii")
+
+
+def registrations(emulators, live=False):
+    """Address -> {extraConfig key: base64 DER} of every emulated provider appliance.
+
+    ``live``: what each appliance serves now (a certificate replaced since the lab started, as a real appliance
+    would publish it again), the recorded one where the appliance does not answer."""
     out = {}
     for appliance in emulators.get("appliances", []):
         key = KEYS.get(appliance.get("type")) if appliance.get("kind") == "vcda" else None
-        if key and appliance.get("certificate"):
-            out.setdefault(appliance["address"], {})[key] = appliance["certificate"]
+        certificate = (live and presented(appliance)) or appliance.get("certificate")
+        if key and certificate:
+            out.setdefault(appliance["address"], {})[key] = certificate
     return out
 
 
@@ -64,10 +79,10 @@ def _call(vcsim, method, body=None):
         return json.load(response)
 
 
-def publish(vcsim, emulators):
+def publish(vcsim, emulators, live=False):
     """Register every appliance's keys with the lab vCenter; returns address -> VMs updated at once."""
     return dict((address, _call(vcsim, "PUT", {"ip": address, "extraConfig": values})["updated"])
-                for address, values in sorted(registrations(emulators).items()))
+                for address, values in sorted(registrations(emulators, live).items()))
 
 
 def main(argv=None):
@@ -75,12 +90,13 @@ def main(argv=None):
     parser.add_argument("command", choices=["publish", "show"])
     parser.add_argument("--vcsim", default="provider", help="lab vCenter instance (default provider)")
     parser.add_argument("--quiet", action="store_true")
+    parser.add_argument("--live", action="store_true", help="publish the certificates the appliances serve now")
     args = parser.parse_args(argv)
     vcsim = _load(vcsim_file(args.vcsim))
     if args.command == "show":
         print(json.dumps(_call(vcsim, "GET"), indent=2, sort_keys=True))
         return 0
-    updated = publish(vcsim, _load(emulators_file()))
+    updated = publish(vcsim, _load(emulators_file()), args.live)
     if not args.quiet:
         for address, vms in updated.items():
             print("guestinfo: %s -> vcsim %s%s" % (address, args.vcsim, " (updated %s)" % ", ".join(vms) if vms else ""))
