@@ -139,7 +139,7 @@ target:
 
 from ansible_collections.cloudmove.vcda.plugins.module_utils._common.errors import InputError
 from ansible_collections.cloudmove.vcda.plugins.module_utils._vcd.module import VcdModule
-from ansible_collections.cloudmove.vcda.plugins.module_utils._vcd.rights import RightsService, reconcile
+from ansible_collections.cloudmove.vcda.plugins.module_utils._vcd.rights import TARGET_OPTIONS, TARGET_RULES, RightsService, reconcile
 
 
 def run(mod):
@@ -159,18 +159,12 @@ def run(mod):
 def main():
     module = VcdModule(
         dict(
+            TARGET_OPTIONS,
             rights=dict(type="list", elements="str", required=True),
             state=dict(type="str", choices=["present", "absent", "exact"], default="present"),
-            organization=dict(type="str"),
-            rights_bundle=dict(type="str"),
-            global_role=dict(type="str"),
-            role=dict(type="str"),
             publish_to=dict(type="list", elements="str"),
         ),
-        mutually_exclusive=[("rights_bundle", "global_role", "role"), ("organization", "rights_bundle"),
-                            ("organization", "global_role")],
-        required_one_of=[("organization", "rights_bundle", "global_role")],
-        required_by={"role": "organization"},
+        **TARGET_RULES
     )
     module.run(run)
 

@@ -101,7 +101,7 @@ missing:
 """
 
 from ansible_collections.cloudmove.vcda.plugins.module_utils._vcd.module import VcdModule
-from ansible_collections.cloudmove.vcda.plugins.module_utils._vcd.rights import RightsService, resolve
+from ansible_collections.cloudmove.vcda.plugins.module_utils._vcd.rights import TARGET_OPTIONS, TARGET_RULES, RightsService, resolve
 
 
 def run(mod):
@@ -129,19 +129,7 @@ def run(mod):
 
 
 def main():
-    module = VcdModule(
-        dict(
-            organization=dict(type="str"),
-            rights_bundle=dict(type="str"),
-            global_role=dict(type="str"),
-            role=dict(type="str"),
-            rights=dict(type="list", elements="str"),
-        ),
-        mutually_exclusive=[("rights_bundle", "global_role", "role"), ("organization", "rights_bundle"),
-                            ("organization", "global_role")],
-        required_one_of=[("organization", "rights_bundle", "global_role")],
-        required_by={"role": "organization"},
-    )
+    module = VcdModule(dict(TARGET_OPTIONS, rights=dict(type="list", elements="str")), **TARGET_RULES)
     module.run(run)
 
 

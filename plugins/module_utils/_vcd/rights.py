@@ -35,6 +35,22 @@ KINDS = {
 
 
 # ----- pure helpers ---------------------------------------------------------------------------------
+# Where rights are read or granted (an organization, or one of its roles; a rights bundle; a global role):
+# the options and their rules, shared by vcd_rights and vcd_rights_info.
+TARGET_OPTIONS = dict(
+    organization=dict(type="str"),
+    rights_bundle=dict(type="str"),
+    global_role=dict(type="str"),
+    role=dict(type="str"),
+)
+TARGET_RULES = dict(
+    mutually_exclusive=[("rights_bundle", "global_role", "role"), ("organization", "rights_bundle"),
+                        ("organization", "global_role")],
+    required_one_of=[("organization", "rights_bundle", "global_role")],
+    required_by={"role": "organization"},
+)
+
+
 def resolve(catalog, names, option="rights"):
     """``{name: right urn}`` for ``names`` from the catalog (``[{"name","id"}]``).
 
