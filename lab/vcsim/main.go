@@ -7,7 +7,9 @@
 //
 //	GET    /_lab/faults/nfc     current NFC fault injection state
 //	POST   /_lab/faults/nfc     {"reset_after_bytes": N, "count": 1, "target": ""}
-//	DELETE /_lab/faults/nfc     clear NFC fault injection
+//	PUT    /_lab/faults/nfc     {"seed": 1, "error503Rate": 0.04, "resetRate": 0.03,
+//	                             "lastByteResetRate": 0.03, "retryAfter": 1, "latencyMs": 20}
+//	DELETE /_lab/faults/nfc     clear NFC fault injection (both kinds)
 //	GET    /_lab/nfc/uploads    bytes received per NFC lease and device
 //	DELETE /_lab/nfc/uploads    forget the recorded transfers
 //	GET    /_lab/info           inventory counts and credentials user name
@@ -26,6 +28,7 @@ import (
 	"fmt"
 	"io/ioutil"
 	"log"
+	"math/rand"
 	"net"
 	"net/http"
 	"net/url"
@@ -34,48 +37,113 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 
 	_ "github.com/vmware/govmomi/lookup/simulator"
 	"github.com/vmware/govmomi/simulator"
 	_ "github.com/vmware/govmomi/sts/simulator"
 )
 
-// nfcFaults is the lab-only NFC fault injection state.
+// nfcFaults is the lab-only NFC fault injection state: armed resets (the
+// next Count uploads) and seeded rates (a share of every upload), as the lab's
+// emulators inject faults (lab/emulators/common/faults.py): each upload draws
+// one number from a rand.Rand seeded with Seed, so the same sequence of
+// uploads meets the same faults.
 type nfcFaults struct {
 	mu              sync.Mutex
 	ResetAfterBytes int64  `json:"reset_after_bytes"`
 	Count           int    `json:"count"`
 	Target          string `json:"target,omitempty"`
 	Fired           int    `json:"fired"`
+
+	rates   *nfcRates
+	rng     *rand.Rand
+	matched int
+	kinds   map[string]int
+}
+
+// nfcRates is the seeded part of the NFC faults (PUT /_lab/faults/nfc with a seed).
+type nfcRates struct {
+	Seed int64 `json:"seed"`
+	// shares of the uploads answered 503 (after the body), reset at a random
+	// byte, reset after their last byte (no reply)
+	Error503Rate      float64 `json:"error503Rate"`
+	ResetRate         float64 `json:"resetRate"`
+	LastByteResetRate float64 `json:"lastByteResetRate"`
+	RetryAfter        int     `json:"retryAfter"`
+	LatencyMs         int     `json:"latencyMs"`
+	// Limit stops injecting after this many faults (0: no limit).
+	Limit int `json:"limit"`
 }
 
 func (f *nfcFaults) snapshot() map[string]interface{} {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	kinds := map[string]int{}
+	injected := 0
+	for k, v := range f.kinds {
+		kinds[k] = v
+		injected += v
+	}
 	return map[string]interface{}{
 		"reset_after_bytes": f.ResetAfterBytes,
 		"count":             f.Count,
 		"target":            f.Target,
 		"fired":             f.Fired,
 		"armed":             f.Count > 0,
+		"rates":             f.rates,
+		"matched":           f.matched,
+		"injected":          injected,
+		"kinds":             kinds,
 	}
 }
 
-// next is called by the patched NFC handler before each upload: it returns
-// how many bytes to accept before dropping the connection, or -1 to let the
-// upload through untouched.
-func (f *nfcFaults) next(r *http.Request, target string) int64 {
+// next is called by the patched NFC handler before each upload: an armed
+// reset first, else what the seeded rates draw for this upload.
+func (f *nfcFaults) next(r *http.Request, target string) simulator.LabNfcFault {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.Count <= 0 {
-		return -1
+	if f.Count > 0 && (f.Target == "" || strings.Contains(target, f.Target) || strings.Contains(r.URL.Path, f.Target)) {
+		f.Count--
+		f.Fired++
+		return simulator.LabNfcFault{Reset: true, ResetAfter: f.ResetAfterBytes}
 	}
-	if f.Target != "" && !strings.Contains(target, f.Target) && !strings.Contains(r.URL.Path, f.Target) {
-		return -1
+	rates := f.rates
+	if rates == nil {
+		return simulator.LabNfcFault{}
 	}
-	f.Count--
-	f.Fired++
-	return f.ResetAfterBytes
+	f.matched++
+	fault := simulator.LabNfcFault{Latency: time.Duration(rates.LatencyMs) * time.Millisecond}
+	draw := f.rng.Float64()
+	injected := 0
+	for _, v := range f.kinds {
+		injected += v
+	}
+	if rates.Limit > 0 && injected >= rates.Limit {
+		return fault
+	}
+	kind := ""
+	switch {
+	case draw < rates.Error503Rate:
+		kind = "nfc503"
+		fault.Status = http.StatusServiceUnavailable
+		fault.RetryAfter = rates.RetryAfter
+	case draw < rates.Error503Rate+rates.ResetRate:
+		kind = "nfcReset"
+		fault.Reset = true
+		if r.ContentLength > 0 {
+			fault.ResetAfter = f.rng.Int63n(r.ContentLength)
+		}
+	case draw < rates.Error503Rate+rates.ResetRate+rates.LastByteResetRate:
+		kind = "nfcLastByteReset"
+		fault.Reset = true
+		fault.ResetAfter = 1 << 62
+	}
+	if kind != "" {
+		f.kinds[kind]++
+		log.Printf("lab: NFC fault %s for %s (%s)", kind, target, r.URL.Path)
+	}
+	return fault
 }
 
 func writeJSON(w http.ResponseWriter, status int, v interface{}) {
@@ -86,21 +154,65 @@ func writeJSON(w http.ResponseWriter, status int, v interface{}) {
 	_ = enc.Encode(v)
 }
 
+func (f *nfcFaults) configureRates(w http.ResponseWriter, body []byte) {
+	rates := &nfcRates{RetryAfter: 1}
+	dec := json.NewDecoder(strings.NewReader(string(body)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(rates); err != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid JSON: " + err.Error()})
+		return
+	}
+	for name, v := range map[string]float64{"error503Rate": rates.Error503Rate, "resetRate": rates.ResetRate,
+		"lastByteResetRate": rates.LastByteResetRate} {
+		if v < 0 || v > 1 {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": name + " must be between 0 and 1"})
+			return
+		}
+	}
+	if rates.Error503Rate+rates.ResetRate+rates.LastByteResetRate > 1 {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "the fault rates must not add up to more than 1"})
+		return
+	}
+	if rates.RetryAfter < 0 || rates.RetryAfter > 3600 || rates.LatencyMs < 0 || rates.LatencyMs > 60000 || rates.Limit < 0 {
+		writeJSON(w, http.StatusBadRequest, map[string]string{
+			"error": "retryAfter must be 0..3600, latencyMs 0..60000, limit >= 0"})
+		return
+	}
+	f.mu.Lock()
+	f.rates = rates
+	f.rng = rand.New(rand.NewSource(rates.Seed))
+	f.matched = 0
+	f.kinds = map[string]int{}
+	f.mu.Unlock()
+	log.Printf("lab: NFC fault rates set: seed %d, 503 %.3f, reset %.3f, last-byte reset %.3f, latency %d ms",
+		rates.Seed, rates.Error503Rate, rates.ResetRate, rates.LastByteResetRate, rates.LatencyMs)
+	writeJSON(w, http.StatusOK, f.snapshot())
+}
+
 func (f *nfcFaults) serve(w http.ResponseWriter, r *http.Request) {
 	switch r.Method {
 	case http.MethodGet:
 		writeJSON(w, http.StatusOK, f.snapshot())
 	case http.MethodPost, http.MethodPut:
+		body, err := ioutil.ReadAll(http.MaxBytesReader(w, r.Body, 1<<16))
+		var probe map[string]json.RawMessage
+		if err == nil {
+			err = json.Unmarshal(body, &probe)
+		}
+		if err != nil {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid JSON: " + err.Error()})
+			return
+		}
+		if _, seeded := probe["seed"]; seeded {
+			f.configureRates(w, body)
+			return
+		}
 		var req struct {
 			ResetAfterBytes *int64 `json:"reset_after_bytes"`
 			Count           *int   `json:"count"`
 			Target          string `json:"target"`
 		}
-		body, err := ioutil.ReadAll(http.MaxBytesReader(w, r.Body, 1<<16))
-		if err == nil {
-			err = json.Unmarshal(body, &req)
-		}
-		if err != nil {
+		if err := json.Unmarshal(body, &req); err != nil {
 			writeJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid JSON: " + err.Error()})
 			return
 		}
@@ -129,8 +241,10 @@ func (f *nfcFaults) serve(w http.ResponseWriter, r *http.Request) {
 		f.Count = 0
 		f.ResetAfterBytes = 0
 		f.Target = ""
+		f.rates = nil
+		f.rng = nil
 		f.mu.Unlock()
-		log.Printf("lab: NFC fault cleared")
+		log.Printf("lab: NFC faults cleared")
 		writeJSON(w, http.StatusOK, f.snapshot())
 	default:
 		writeJSON(w, http.StatusMethodNotAllowed, map[string]string{"error": "use GET, POST or DELETE"})
@@ -251,7 +365,7 @@ func main() {
 		log.Fatalf("creating inventory: %s", err)
 	}
 
-	faults := &nfcFaults{}
+	faults := &nfcFaults{kinds: map[string]int{}}
 	simulator.LabNfcUploadFault = faults.next
 
 	model.Service.Listen = &url.URL{Host: *listen, User: url.UserPassword(*username, *password)}

@@ -133,8 +133,9 @@ options:
     default: 4
   upload_retries:
     description:
-      - How many times a disk upload that the server resets (connection reset, closed without a response) is
-        sent again, from its start, with a backoff of 1, 2, 4... seconds. V(0) disables it.
+      - How many times a disk upload that the server resets (connection reset, closed without a response) or
+        answers with a transient status (429, 502, 503, 504) is sent again, from its start, with a backoff of
+        1, 2, 4... seconds, or after the server's C(Retry-After) when it is longer. V(0) disables it.
       - A source streamed from an http(s) server without range requests cannot be read twice and is not retried.
     type: int
     default: 2

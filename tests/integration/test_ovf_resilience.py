@@ -153,6 +153,31 @@ def test_nfc_reset_after_the_last_byte_is_retried(vcsim, ovas):
     _vm_state(facts, RESET, remove=True)
 
 
+def test_nfc_503_answers_are_retried_after_retry_after(vcsim, ovas):
+    """vCenter's NFC answers 503 (with Retry-After) to the first two disk uploads: each disk is sent again."""
+    facts = vcsim["provider"]
+    _vm_state(facts, RESET, remove=True)
+    _lab(facts, "/faults/nfc", {"seed": 1, "error503Rate": 1.0, "retryAfter": 1, "latencyMs": 20, "limit": 2},
+         method="PUT")
+    try:
+        started = time.monotonic()
+        result = _run(_args(facts, RESET, ovas["vcda_ova"]), "nfc503")
+        seconds = time.monotonic() - started
+    finally:
+        state = _lab(facts, "/faults/nfc")
+        _lab(facts, "/faults/nfc", method="DELETE")
+    assert state["kinds"] == {"nfc503": 2}, state
+    assert result.get("failed") is not True, result
+    assert result["changed"], result
+    lease = _leases(facts, RESET)[-1]
+    devices = lease["devices"].values()
+    assert lease["state"] == "done" and all(d["complete"] for d in devices), lease
+    assert sum(d["refused"] for d in devices) == 2 and sum(d["attempts"] for d in devices) == len(devices) + 2, lease
+    assert seconds >= 1.0  # the server's Retry-After was waited
+    assert _vm_state(facts, RESET)["marker"] is None
+    _vm_state(facts, RESET, remove=True)
+
+
 def test_nfc_resets_beyond_the_retries_fail_and_clean_up(vcsim, ovas):
     facts = vcsim["provider"]
     _vm_state(facts, RESET, remove=True)

@@ -97,28 +97,90 @@ def fault_rules(rate):
     return [client, peer]
 
 
+def nfc_fault_rates(rate):
+    """``rate`` of the NFC disk uploads to each lab vCenter meet a fault: 503 with Retry-After after the body,
+    a connection reset at a random byte, a reset after the last byte (no reply); 20 ms latency on each."""
+    share = dict(error503Rate=0.4, resetRate=0.3, lastByteResetRate=0.3)
+    rates = dict((k, round(v * rate, 4)) for k, v in share.items())
+    rates.update(retryAfter=1, latencyMs=20)
+    return rates
+
+
+VCSIMS = ("provider", "tenant")
+
+
+def vcsim(name):
+    with open(os.path.join(ROOT, "lab", "run", "vcsim-%s.json" % name)) as handle:
+        return json.load(handle)
+
+
+def vcsim_control(name, method, body=None):
+    """``/_lab/faults/nfc`` of the lab vCenter ``name`` (its own certificate verifies it)."""
+    state = vcsim(name)
+    reply = requests.request(method, state["lab_url"] + "/faults/nfc", json=body, verify=state["cert_file"],
+                             timeout=30)
+    reply.raise_for_status()
+    return reply.json()
+
+
 def set_faults(seed, rate):
     lab = info()
     for index, appliance in enumerate(lab["appliances"]):
         control(appliance, "PUT", "/_lab/faults", {"seed": seed * 1000 + index, "rules": fault_rules(rate)},
                 lab["labToken"])
+    for index, name in enumerate(VCSIMS):
+        vcsim_control(name, "PUT", dict(nfc_fault_rates(rate), seed=seed * 1000 + 900 + index))
 
 
 def fault_counts():
-    """Faults injected so far, per kind, summed over every appliance."""
+    """Faults injected so far, per kind, summed over every appliance and both lab vCenters' NFC."""
     lab = info()
     total = {}
-    for appliance in lab["appliances"]:
-        kinds = control(appliance, "GET", "/_lab/faults", token=lab["labToken"]).get("kinds") or {}
-        for kind, count in kinds.items():
+    kinds = [control(a, "GET", "/_lab/faults", token=lab["labToken"]).get("kinds") or {} for a in lab["appliances"]]
+    kinds += [vcsim_control(name, "GET").get("kinds") or {} for name in VCSIMS]
+    for found in kinds:
+        for kind, count in found.items():
             total[kind] = total.get(kind, 0) + count
     return total
+
+
+def peer_faults():
+    """Faults injected so far on appliance-to-appliance calls (the ``source: peer`` rule), over every appliance."""
+    lab = info()
+    total = 0
+    for appliance in lab["appliances"]:
+        state = control(appliance, "GET", "/_lab/faults", token=lab["labToken"])
+        total += sum(n for rule, n in zip(state.get("rules") or [], state.get("injected") or [])
+                     if rule.get("source") == "peer")
+    return total
+
+
+def nfc_uploads():
+    """(disk upload attempts, disks) of both lab vCenters since the last ``clear_nfc_uploads``."""
+    attempts = disks = 0
+    for name in VCSIMS:
+        state = vcsim(name)
+        reply = requests.get(state["lab_url"] + "/nfc/uploads", verify=state["cert_file"], timeout=30)
+        reply.raise_for_status()
+        for lease in reply.json().get("leases") or []:
+            for device in (lease.get("devices") or {}).values():
+                attempts += device.get("attempts", 0)
+                disks += 1
+    return attempts, disks
+
+
+def clear_nfc_uploads():
+    for name in VCSIMS:
+        state = vcsim(name)
+        requests.delete(state["lab_url"] + "/nfc/uploads", verify=state["cert_file"], timeout=30).raise_for_status()
 
 
 def clear_faults():
     lab = info()
     for appliance in lab["appliances"]:
         control(appliance, "DELETE", "/_lab/faults", token=lab["labToken"])
+    for name in VCSIMS:
+        vcsim_control(name, "DELETE")
 
 
 def states():

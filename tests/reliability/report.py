@@ -27,18 +27,38 @@ def render(r):
                 total[k] = total.get(k, 0) + v
         dups = sum(len(x["duplicates"]) for x in runs)
         kinds = ", ".join("%s %d" % kv for kv in sorted(total.items()))
+        nfc = faults.get("nfc")
+        nfc_text = (" and %d %% of the NFC disk uploads to both lab vCenters (vcsim) meeting one (503 with Retry-After "
+                    "after the body, a connection reset mid-disk, a reset after the last byte; rates: `%s`)"
+                    % (round(sum(v for k, v in nfc.items() if k.endswith("Rate")) * 100), json.dumps(nfc, sort_keys=True))
+                    if nfc else "")
         lines += ["`playbooks/demo.yml` from reset, %d %% of the automation's requests to every emulated appliance "
-                  "meeting a fault, one fixed seed per run (rules: `%s`)."
-                  % (round(faults["rate"] * 100), json.dumps(faults["rules"])), "",
+                  "meeting a fault (rules: `%s`)%s, one fixed seed per run."
+                  % (round(faults["rate"] * 100), json.dumps(faults["rules"]), nfc_text), "",
                   "| figure | value |", "|---|---|",
                   "| runs | %d (seeds %s) |" % (len(runs), ", ".join(str(x["seed"]) for x in runs)),
                   "| runs finished with failed=0 | %d of %d |" % (finished, len(runs)),
-                  "| faults injected | %d (%s) |" % (sum(total.values()), kinds),
-                  "| objects duplicated | %d |" % dups, "",
-                  "| seed | finished | failed tasks | faults injected | duplicates | seconds |", "|---|---|---|---|---|---|"]
-        for x in runs:
-            lines.append("| %s | %s | %s | %s | %d | %s |" % (x["seed"], "yes" if x["finished"] else "no", x["failed"],
-                                                              x["faults_total"], len(x["duplicates"]), x["seconds"]))
+                  "| faults injected | %d (%s) |" % (sum(total.values()), kinds)]
+        if nfc:
+            lines.append("| of them in vcsim NFC | %d, over %d disk upload attempts of %d disks |" % (
+                sum(x.get("nfc_faults", 0) for x in runs), sum(x.get("disk_uploads", 0) for x in runs),
+                sum(x.get("disks", 0) for x in runs)))
+        if any("peer_faults" in x for x in runs):
+            lines.append("| of them on appliance-to-appliance calls | %d |" % sum(x.get("peer_faults", 0) for x in runs))
+        lines += ["| objects duplicated | %d |" % dups, ""]
+        if nfc:
+            lines += ["| seed | finished | failed tasks | faults injected | of them NFC | disk uploads (disks) | duplicates "
+                      "| seconds |", "|---|---|---|---|---|---|---|---|"]
+            for x in runs:
+                lines.append("| %s | %s | %s | %s | %s | %s (%s) | %d | %s |" % (
+                    x["seed"], _yn(x["finished"]), x["failed"], x["faults_total"], x.get("nfc_faults", 0),
+                    x.get("disk_uploads", 0), x.get("disks", 0), len(x["duplicates"]), x["seconds"]))
+        else:
+            lines += ["| seed | finished | failed tasks | faults injected | duplicates | seconds |",
+                      "|---|---|---|---|---|---|"]
+            for x in runs:
+                lines.append("| %s | %s | %s | %s | %d | %s |" % (x["seed"], _yn(x["finished"]), x["failed"],
+                                                                  x["faults_total"], len(x["duplicates"]), x["seconds"]))
         for x in runs:
             for failure in x.get("failures") or []:
                 lines.append("")

@@ -8,8 +8,9 @@ into docs/reliability.md):
 - faults: the demo (playbooks/demo.yml) from reset with ~10 % of the automation's requests to every
   emulated appliance meeting a fault (503 with Retry-After, connection resets before the request is
   carried out, lost replies after it, session expiry, service restarts, 20 ms latency; 5 % of the
-  appliance-to-appliance calls answered 503), one fixed seed per run: must finish failed=0 with nothing
-  duplicated;
+  appliance-to-appliance calls answered 503) and 10 % of the NFC disk uploads to both lab vCenters
+  (503 with Retry-After, a reset mid-disk, a reset after the last byte; 20 ms latency), one fixed seed
+  per run: must finish failed=0 with nothing duplicated;
 - kills: kill -9 of the whole ansible-playbook process tree at the upload, pairing and L2 VPN points
   (and migration cutover when playbooks/migrate.yml exists), then a re-run that must converge
   (failed=0) with nothing duplicated, then a run with nothing left to change;
@@ -65,23 +66,28 @@ def fault_runs(seeds, results, extra=(), verbose_seeds=(), book="demo.yml"):
     runs = []
     for seed in seeds:
         lab.reset()
+        lab.clear_nfc_uploads()
         lab.set_faults(seed, RATE)
         log("faults: %s from reset, seed %s, rate %s" % (book, seed, RATE))
         rc, recap, text, _k, seconds = lab.playbook(book, os.path.join(lab.OUT, "faults-seed%s.log" % seed),
                                                     extra=list(extra) + (["-vvvv", "--diff"] if seed in verbose_seeds
                                                                          else []))
         counts = lab.fault_counts()
+        peer = lab.peer_faults()
         lab.clear_faults()
+        attempts, disks = lab.nfc_uploads()
         dups = lab.duplicates(lab.states()) + lab.replication_duplicates()
         run = {"seed": seed, "playbook": book, "rc": rc, "finished": lab.finished(rc, recap), "seconds": seconds,
                "failed": sum(v[3] for v in recap.values()), "faults": counts, "faults_total": sum(counts.values()),
-               "duplicates": dups, "recap": recap}
+               "nfc_faults": sum(v for k, v in counts.items() if k.startswith("nfc")), "peer_faults": peer,
+               "disk_uploads": attempts, "disks": disks, "duplicates": dups, "recap": recap}
         if not run["finished"]:
             run["failures"] = [line.strip()[:600] for line in text.splitlines() if line.startswith("fatal:")][:10]
         log("faults: seed %s finished=%s failed=%s faults=%s duplicates=%d (%ss)"
             % (seed, run["finished"], run["failed"], counts, len(dups), seconds))
         runs.append(run)
-        results["faults"] = {"rate": RATE, "rules": lab.fault_rules(RATE), "runs": runs}
+        results["faults"] = {"rate": RATE, "rules": lab.fault_rules(RATE), "nfc": lab.nfc_fault_rates(RATE),
+                             "runs": runs}
         save(results)
     return runs
 

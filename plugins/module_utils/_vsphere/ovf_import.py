@@ -35,7 +35,7 @@ from ansible_collections.cloudmove.vcda.plugins.module_utils._common.errors impo
     InputError,
     TaskFailed,
 )
-from ansible_collections.cloudmove.vcda.plugins.module_utils._common.http import PinnedAdapter
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common.http import PinnedAdapter, retry_after_seconds
 from ansible_collections.cloudmove.vcda.plugins.module_utils._vsphere.ovf_source import CHUNK
 from ansible_collections.cloudmove.vcda.plugins.module_utils._common.tls import thumbprint_hex
 from ansible_collections.cloudmove.vcda.plugins.module_utils._vsphere.client import fault_message
@@ -82,13 +82,19 @@ class ManifestMismatch(TaskFailed):
     """A disk streamed does not match the package's manifest: the import is aborted (never completed)."""
 
 
-class _UploadReset(CloudmoveError):
-    """The server reset the NFC connection (or closed it without a response)."""
+# Answers to an NFC upload that say "not now" (a busy host, a proxy in front of it): the disk is sent again.
+TRANSIENT_STATUS = (429, 502, 503, 504)
 
-    def __init__(self, message, sent, cause):
+
+class _UploadReset(CloudmoveError):
+    """The server reset the NFC connection (or closed it without a response), or answered a transient status
+    (``TRANSIENT_STATUS``, with its ``Retry-After`` in ``retry_after``)."""
+
+    def __init__(self, message, sent, cause, retry_after=None):
         super(_UploadReset, self).__init__(message)
         self.sent = sent
         self.cause = cause
+        self.retry_after = retry_after
 
 
 class ImportSpecResult(object):
@@ -343,7 +349,8 @@ class OvfImporter(object):
         Poller(float("inf"), first=0.5, cap=0.5, sleep=self.cancel.wait).until(tick, bool, "the end of the upload")
 
     def _upload_one(self, device_url, item, href, stream, progress, declared):
-        """Upload one disk; a connection reset by the server retries the whole disk (bounded, with backoff)."""
+        """Upload one disk; a connection reset by the server or a transient answer (503...) retries the whole disk
+        (bounded, with backoff or the server's Retry-After)."""
         attempt = 0
         first = stream
         try:
@@ -369,8 +376,12 @@ class OvfImporter(object):
                    else "after %d attempt%s" % (attempt + 1, "s" if attempt else ""))
             raise TaskFailed("%s (%s)" % (reset, why))
         delay = min(30.0, self.backoff * (2 ** attempt))
-        self.warn("upload of %s was reset by the server after %d bytes (%s); sending the disk again in "
-                  "%.0f s (attempt %d of %d)" % (href, reset.sent, reset.cause, delay, attempt + 2, self.retries + 1))
+        if reset.retry_after is not None:
+            delay = max(delay, reset.retry_after)
+        what = ("answered %s by the server after %d bytes" % (reset.cause, reset.sent) if reset.cause.startswith("HTTP ")
+                else "reset by the server after %d bytes (%s)" % (reset.sent, reset.cause))
+        self.warn("upload of %s was %s; sending the disk again in %.0f s (attempt %d of %d)"
+                  % (href, what, delay, attempt + 2, self.retries + 1))
         self.retried = getattr(self, "retried", 0) + 1
         if self.cancel.wait(delay):
             raise Interrupted("upload of %s cancelled" % href)
@@ -434,6 +445,10 @@ class OvfImporter(object):
             raise TaskFailed("upload of %s to %s failed after %d of %d bytes: %s" % (href, url, sent[0], size, exc))
         finally:
             session.close()
+        if response.status_code in TRANSIENT_STATUS:
+            raise _UploadReset("upload of %s to %s answered HTTP %s after %d of %d bytes"
+                               % (href, url, response.status_code, sent[0], size), sent[0],
+                               "HTTP %s" % response.status_code, retry_after_seconds(response))
         if response.status_code >= 300:
             raise TaskFailed("upload of %s to %s answered HTTP %s" % (href, url, response.status_code))
         if sent[0] != size:

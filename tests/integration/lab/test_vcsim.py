@@ -607,6 +607,73 @@ def test_fault_target_filter(lab, si, ovas):
     assert find(si, vim.VirtualMachine, "vcda-target") is None
 
 
+def seeded(st, **body):
+    return requests.put(lab_url(st, "/_lab/faults/nfc"), json=body, verify=st["cert_file"], timeout=10)
+
+
+def test_seeded_nfc_faults_validate(lab):
+    try:
+        assert seeded(lab, seed=1, error503Rate=1.5).status_code == 400
+        assert seeded(lab, seed=1, error503Rate=0.6, resetRate=0.6).status_code == 400
+        assert seeded(lab, seed=1, latencyMs=-1).status_code == 400
+        assert seeded(lab, seed=1, bogus=1).status_code == 400
+        r = seeded(lab, seed=7, error503Rate=0.04, resetRate=0.03, lastByteResetRate=0.03, latencyMs=20)
+        assert r.status_code == 200 and r.json()["rates"]["seed"] == 7 and r.json()["injected"] == 0
+    finally:
+        r = requests.delete(lab_url(lab, "/_lab/faults/nfc"), verify=lab["cert_file"], timeout=10)
+    assert r.status_code == 200 and r.json()["rates"] is None
+
+
+def _draws(lab, si, pkg, name, **rates):
+    """Upload ``pkg`` once under seeded NFC rates; the status of each disk upload and the fault state."""
+    dc, cluster, res = create_import_spec(si, pkg, name)
+    lease = cluster.resourcePool.ImportVApp(res.importSpec, dc.vmFolder)
+    wait_lease(lease)
+    items = {f.deviceId: f for f in res.fileItem}
+    statuses = []
+    try:
+        assert seeded(lab, **rates).status_code == 200
+        for du in lease.info.deviceUrl:
+            url = du.url.replace("*", "%s:%s" % (lab["hostname"], lab["port"]))
+            with pkg.open(items[du.importKey].path) as body:
+                try:
+                    r = requests.post(url, data=body, verify=lab["cert_file"], timeout=60)
+                    statuses.append((r.status_code, r.headers.get("Retry-After")))
+                except (requests.exceptions.ConnectionError, requests.exceptions.SSLError):
+                    statuses.append(("reset", None))
+        state = requests.get(lab_url(lab, "/_lab/faults/nfc"), verify=lab["cert_file"], timeout=10).json()
+        return statuses, state, nfc_report(lab)[lease._moId]
+    finally:
+        requests.delete(lab_url(lab, "/_lab/faults/nfc"), verify=lab["cert_file"], timeout=10)
+        lease.HttpNfcLeaseAbort()
+
+
+def test_seeded_nfc_503_is_answered_after_the_body_with_retry_after(lab, si, ovas):
+    pkg = Package(ovas["vcda"])  # two disks
+    statuses, state, lease = _draws(lab, si, pkg, "vcda-nfc503", seed=1, error503Rate=1.0, retryAfter=3, limit=1)
+    assert statuses == [(503, "3"), (200, None)], statuses  # the limit: one fault, then uploads go through
+    assert state["kinds"] == {"nfc503": 1} and state["matched"] == 2, state
+    refused = [d for d in lease["devices"].values() if d["refused"]]
+    sizes = [pkg.size(n) for n in pkg.names if n.endswith(".vmdk")]
+    assert len(refused) == 1 and not refused[0]["complete"] and refused[0]["bytes"] in sizes, lease  # whole body read
+
+
+def test_seeded_nfc_resets_after_the_last_byte_and_repeat_with_the_seed(lab, si, ovas):
+    pkg = Package(ovas["vcda"])
+    statuses, state, lease = _draws(lab, si, pkg, "vcda-nfclast", seed=5, lastByteResetRate=1.0)
+    assert statuses == [("reset", None), ("reset", None)], statuses
+    assert state["kinds"] == {"nfcLastByteReset": 2}, state
+    sizes = sorted(pkg.size(n) for n in pkg.names if n.endswith(".vmdk"))
+    devices = lease["devices"].values()
+    assert all(d["resets"] == 1 and not d["complete"] for d in devices), lease
+    assert sorted(d["bytes"] for d in devices) == sizes, lease  # the whole body arrived, then the reset
+    # the same seed draws the same faults
+    mixed = dict(seed=11, error503Rate=0.3, resetRate=0.3, lastByteResetRate=0.3)
+    first = _draws(lab, si, pkg, "vcda-nfcseed", **mixed)[1]["kinds"]
+    again = _draws(lab, si, pkg, "vcda-nfcseed", **mixed)[1]["kinds"]
+    assert first == again
+
+
 # ------------------------------------------------------------- the guest --
 
 def test_appliance_guest_reports_its_ovf_address(lab, si, ovas):

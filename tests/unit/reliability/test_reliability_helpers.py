@@ -27,6 +27,26 @@ def test_fault_rules_add_up_to_the_rate():
     assert peer["source"] == "peer"
 
 
+def test_nfc_fault_rates_add_up_to_the_rate_and_carry_latency():
+    rates = lab.nfc_fault_rates(0.1)
+    assert abs(sum(v for k, v in rates.items() if k.endswith("Rate")) - 0.1) < 1e-9
+    assert rates["error503Rate"] > 0 and rates["resetRate"] > 0 and rates["lastByteResetRate"] > 0
+    assert rates["latencyMs"] == 20 and rates["retryAfter"] == 1
+
+
+def test_set_faults_drives_every_appliance_and_both_vcsims_from_one_seed(monkeypatch):
+    sent = []
+    monkeypatch.setattr(lab, "info", lambda: {"labToken": "t", "appliances": [{"name": "a"}, {"name": "b"}]})
+    monkeypatch.setattr(lab, "control", lambda appliance, method, path, body=None, token=None:
+                        sent.append((appliance["name"], method, path, body)))
+    monkeypatch.setattr(lab, "vcsim_control", lambda name, method, body=None: sent.append((name, method, body)))
+    lab.set_faults(3, 0.1)
+    seeds = [entry[-1]["seed"] for entry in sent]
+    assert [entry[0] for entry in sent] == ["a", "b", "provider", "tenant"]
+    assert len(set(seeds)) == 4 and all(3000 <= s < 4000 for s in seeds)
+    assert sent[2][2]["error503Rate"] == lab.nfc_fault_rates(0.1)["error503Rate"]
+
+
 def test_secret_collector_reads_keys_that_hold_secrets():
     found = set()
     run._collect({"tunnels": [{"peerCode": "PEER-CODE-123", "name": "t"}], "x": {"preSharedKey": "Psk-Value-9"}}, found)
@@ -54,6 +74,30 @@ def test_report_is_rendered_from_the_figures_only():
     assert "| bad inputs tried | 10 |" in text and "not clean: bad-001" in text
     assert "| secrets found | 0 |" in text and "boom" in text
     assert run.check(results)  # the failed seed, the duplicate and the unclean bad input are problems
+    assert "NFC" not in text  # results of a run without NFC faults
+
+
+def test_report_shows_the_nfc_faults_of_each_seed():
+    results = {"mode": "full", "commit": "abc", "started": "s", "finished": "f",
+               "faults": {"rate": 0.1, "rules": [], "nfc": lab.nfc_fault_rates(0.1), "runs": [
+                   {"seed": 1, "finished": True, "failed": 0, "faults": {"503": 4, "nfc503": 1, "nfcLastByteReset": 1},
+                    "faults_total": 6, "nfc_faults": 2, "peer_faults": 1, "disk_uploads": 14, "disks": 12, "duplicates": [],
+                    "seconds": 100},
+                   {"seed": 2, "finished": True, "failed": 0, "faults": {"503": 2}, "faults_total": 2,
+                    "nfc_faults": 0, "disk_uploads": 12, "disks": 12, "duplicates": [], "seconds": 90}]}}
+    text = report.render(results)
+    assert "10 % of the NFC disk uploads to both lab vCenters" in text
+    assert "| faults injected | 8 (503 6, nfc503 1, nfcLastByteReset 1) |" in text
+    assert "| of them in vcsim NFC | 2, over 26 disk upload attempts of 24 disks |" in text
+    assert "| 1 | yes | 0 | 6 | 2 | 14 (12) | 0 | 100 |" in text
+    assert "| of them on appliance-to-appliance calls | 1 |" in text
+
+
+def test_peer_faults_count_the_peer_rule_only(monkeypatch):
+    monkeypatch.setattr(lab, "info", lambda: {"labToken": "t", "appliances": [{"name": "a"}, {"name": "b"}]})
+    monkeypatch.setattr(lab, "control", lambda appliance, method, path, body=None, token=None: {
+        "rules": [{"source": "client"}, {"source": "peer"}], "injected": [5, 2 if appliance["name"] == "a" else 1]})
+    assert lab.peer_faults() == 3
 
 
 def _make_target(name):

@@ -98,3 +98,88 @@ def test_a_streamed_source_is_not_retried():
 ])
 def test_what_counts_as_a_reset(exc, retry):
     assert _imp._retryable(exc) is retry
+
+
+class _DiskSource(_Source):
+    """A seekable source of one 300-byte disk, without a manifest."""
+
+    def size(self, href):
+        return 300
+
+    def digest_check(self, href):
+        return None
+
+
+class _Stream(object):
+    def __init__(self, data):
+        self.data = data
+
+    def read(self, count):
+        chunk, self.data = self.data[:count], self.data[count:]
+        return chunk
+
+    def close(self):
+        pass
+
+
+def _answering(importer, statuses):
+    """The NFC session answers each upload with the next of ``statuses`` (code, headers), after reading its body."""
+    bodies = []
+
+    class Session(object):
+        def prepare_request(self, request):
+            return requests.Request(request.method, request.url, data=request.data, headers=request.headers).prepare()
+
+        def send(self, prepared, timeout=None):
+            bodies.append(b"".join(prepared.body))
+            code, headers = statuses[len(bodies) - 1]
+            response = requests.Response()
+            response.status_code = code
+            response.headers.update(headers)
+            return response
+
+        def close(self):
+            pass
+
+    importer._session = lambda device_url, url: Session()
+    return bodies
+
+
+def test_a_503_answer_to_the_disk_upload_is_retried_after_retry_after():
+    source = _DiskSource()
+    source.open = lambda href: (setattr(source, "opened", source.opened + 1), _Stream(b"x" * 300))[1]
+    warnings = []
+    importer = _imp.OvfImporter(NS(hostname="vc", port=443), source, retries=2, warn=warnings.append, backoff=0.01)
+    waited = []
+    importer.cancel = NS(is_set=lambda: False, wait=lambda delay: waited.append(delay) or False)
+    bodies = _answering(importer, [(503, {"Retry-After": "2"}), (200, {})])
+    progress = _imp.Progress(300)
+    importer._upload_one(NS(url="https://*/nfc/1/disk-0.vmdk"), NS(create=True), "disk-0.vmdk",
+                         _Stream(b"x" * 300), progress, 300)
+    assert bodies == [b"x" * 300, b"x" * 300]  # the whole disk, twice, from a fresh stream
+    assert source.opened == 1 and progress.done == 300
+    assert waited == [2.0]  # the server's Retry-After, longer than the 0.01 s backoff
+    assert len(warnings) == 1 and "answered HTTP 503 by the server after 300 bytes" in warnings[0], warnings
+    assert "attempt 2 of 3" in warnings[0]
+
+
+def test_503_answers_beyond_the_retries_fail_naming_the_status():
+    source = _DiskSource()
+    source.open = lambda href: _Stream(b"x" * 300)
+    importer = _imp.OvfImporter(NS(hostname="vc", port=443), source, retries=1, backoff=0.01)
+    importer.cancel = NS(is_set=lambda: False, wait=lambda delay: False)
+    bodies = _answering(importer, [(503, {}), (503, {}), (200, {})])
+    with pytest.raises(TaskFailed) as err:
+        importer._upload_one(NS(url="https://*/nfc/1/disk-0.vmdk"), NS(create=True), "disk-0.vmdk",
+                             _Stream(b"x" * 300), _imp.Progress(300), 300)
+    assert len(bodies) == 2 and "answered HTTP 503" in str(err.value) and "after 2 attempts" in str(err.value)
+
+
+def test_an_error_status_that_is_not_transient_is_not_retried():
+    source = _DiskSource()
+    importer = _imp.OvfImporter(NS(hostname="vc", port=443), source, retries=2, backoff=0.01)
+    bodies = _answering(importer, [(500, {}), (200, {})])
+    with pytest.raises(TaskFailed) as err:
+        importer._upload_one(NS(url="https://*/nfc/1/disk-0.vmdk"), NS(create=True), "disk-0.vmdk",
+                             _Stream(b"x" * 300), _imp.Progress(300), 300)
+    assert len(bodies) == 1 and source.opened == 0 and "answered HTTP 500" in str(err.value)
