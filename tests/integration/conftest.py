@@ -16,7 +16,7 @@ import time
 import pytest
 import yaml
 
-from lab_paths import OUTPUT, ROOT, RUN, TARGETS
+from lab_paths import OUTPUT, ROOT, RUN, TARGETS, reset_lab
 
 
 def _sh(*args, **kwargs):
@@ -149,7 +149,7 @@ def vcda_lab():
     Stopped at the end when this session started them.
     """
     was_running = _emulators_running()
-    _sh("bash", "lab/emulators.sh", "reset", stdout=subprocess.DEVNULL)
+    reset_lab()
     if not _emulators_running():
         _sh("bash", "lab/emulators.sh", "start", stdout=subprocess.DEVNULL)
     with open(os.path.join(RUN, "emulators.json")) as handle:

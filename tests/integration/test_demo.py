@@ -6,7 +6,7 @@ import re
 import subprocess
 import sys
 
-from lab_paths import OUTPUT, ROOT
+from lab_paths import OUTPUT, ROOT, reset_lab
 
 sys.path.insert(0, os.path.join(ROOT, "tests", "reliability"))
 # the lab's request log: nothing written
@@ -46,7 +46,7 @@ def test_demo_converges_and_reruns_without_change(vcsim, vcda_lab):
         command = [sys.executable, "lab/ova/make_ova.py", "--kind", kind] + disks
         command += ["--format", "ova", "--out", os.path.join("lab", "build", "ova", name)]
         subprocess.run(command, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
-    subprocess.run(["bash", "lab/emulators.sh", "reset"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    reset_lab()  # emulators at first boot, no workload VM an earlier migration left guarded
     # the same playbooks as on a real site, with the inventory generated from the running lab
     subprocess.run([sys.executable, "lab/inventory.py", "--out", INVENTORY], cwd=ROOT, check=True,
                    stdout=subprocess.DEVNULL)
@@ -79,5 +79,5 @@ def test_demo_converges_and_reruns_without_change(vcsim, vcda_lab):
                        "Vcda-Lab-Root-2!", "Onprem-Lab-Root-2!", "Nsx-Edge-Admin-1!"):
             assert secret not in preview.stdout + first.stdout + second.stdout + check.stdout
     finally:
-        # leave the emulators as the targets expect them: first boot
-        subprocess.run(["bash", "lab/emulators.sh", "reset"], cwd=ROOT, check=False, stdout=subprocess.DEVNULL)
+        # give the lab back as the next tests expect it: emulators at first boot, the wave's guarded sources gone
+        reset_lab(check=False)

@@ -1,8 +1,8 @@
 """Drift on a converged site: six things changed behind the collection's back are found and fixed.
 
-The provider and tenant playbooks (site.yml without the migration waves and the report, which the drift does
-not touch and which tests/integration/test_demo.py runs) converge the lab from its generated inventory (lab/inventory.py, the shape of
-playbooks/inventory/example/). Then six changes are made the way an operator would make them by hand -
+playbooks/site.yml (provider sites, tenants, the migration wave, the report) converges the lab, given back first
+(lab/reset.py: emulators at first boot, no workload VM an earlier migration left guarded in the tenant vcsim), from
+its generated inventory (lab/inventory.py, the shape of playbooks/inventory/example/). Then six changes are made the way an operator would make them by hand -
 through the appliances' own state (the lab's /_lab/state control, which is what their UIs change) and
 through pyVmomi against the tenant vCenter:
 
@@ -14,7 +14,8 @@ through pyVmomi against the tenant vCenter:
 6. a replicator description: site1's replicator registration at the Manager Service.
 
 Check mode then predicts exactly those six tasks as changed, the real run changes exactly those six (and the
-lab's state shows each one fixed), and the next run is changed=0.
+lab's state shows each one fixed) while the migrated wave and the report have nothing to do, and the next run is
+changed=0. The lab is given back at the end.
 """
 import json
 import os
@@ -27,7 +28,7 @@ import pytest
 import requests
 import urllib3
 
-from lab_paths import OUTPUT, ROOT, RUN
+from lab_paths import OUTPUT, ROOT, RUN, reset_lab
 
 INVENTORY = os.path.join(OUTPUT, "inventory", "lab")
 RECAP = re.compile(r"^(\S+)\s+: ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
@@ -45,7 +46,7 @@ EXPECTED = {
 DESCRIPTION = "changed by hand"
 
 
-PLAYBOOKS = ["playbooks/provider.yml", "playbooks/tenant.yml"]
+PLAYBOOKS = ["playbooks/site.yml"]
 
 
 def _site(*extra):
@@ -150,14 +151,19 @@ def _build_ovas():
 def converged(vcsim, vcda_lab):
     urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)  # the lab's /_lab/ control only
     _build_ovas()
-    subprocess.run(["bash", "lab/emulators.sh", "reset"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    reset_lab()
     subprocess.run([sys.executable, "lab/inventory.py", "--out", INVENTORY], cwd=ROOT, check=True,
                    stdout=subprocess.DEVNULL)
-    first, recap = _site()
-    assert first.returncode == 0, first.stdout[-6000:]
-    assert sum(v[1] for v in recap.values()) > 0
-    yield Lab()
-    subprocess.run(["bash", "lab/emulators.sh", "reset"], cwd=ROOT, check=False, stdout=subprocess.DEVNULL)
+    try:
+        first, recap = _site()
+        assert first.returncode == 0, first.stdout[-6000:]
+        assert sum(v[1] for v in recap.values()) > 0, recap
+        # the wave was migrated on this run: its tasks changed
+        migrated = [t for h, t in changed_tasks(first.stdout) if h == "org1" and "workload_migration" in t]
+        assert any("Cut over" in t for t in migrated), sorted(changed_tasks(first.stdout))
+        yield Lab()
+    finally:
+        reset_lab(check=False)
 
 
 def test_six_changes_behind_the_collections_back_are_reported_and_fixed(converged):
