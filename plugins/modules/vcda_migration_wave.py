@@ -21,6 +21,11 @@ description:
     problem of every VM is reported at once; check mode makes them and predicts the per-VM steps.
   - The wave-level options are the defaults of every entry of O(vms); an entry may override the destination
     settings (C(storage_profile), C(network_mappings), ...).
+  - The requests of the VMs (the creates, and the cutovers of each batch) go out from up to O(concurrency) threads
+    at once; the waits stay one list request per site per poll. A VM whose create or cutover fails is reported
+    with its error (RV(vms[].error)) and left out of the later steps while the others go on; the task then fails
+    naming every failed VM, and a re-run resumes them (a create is never sent twice for a VM - after a lost reply
+    the site's list is read again first).
 author:
   - cloudmove.vcda maintainers (@cloudmove)
 extends_documentation_fragment:
@@ -54,6 +59,12 @@ options:
   batch_size:
     description: How many VMs are cut over at once; unset - all at once.
     type: int
+  concurrency:
+    description:
+      - How many requests of the wave (creates, cutover requests) are sent at once, between V(1) (one after the
+        other) and V(32). Each VM is one request; a batch of O(batch_size) is cut over with this many in flight.
+    type: int
+    default: 8
   cutover_window:
     description:
       - Cut over only between these UTC times (V(HH:MM); the window may span midnight). Outside it the VMs are
@@ -90,6 +101,7 @@ EXAMPLES = r"""
       - webapp-web-02
       - {name: webapp-db-01, storage_profile: Performance}
     batch_size: 2
+    concurrency: 4
     cutover_window: {start: "22:00", end: "04:00"}
 """
 
@@ -121,6 +133,9 @@ vms:
     replication:
       description: "The replication summary (as vcda_replication returns)"
       type: dict
+    error:
+      description: "Why this entry's step failed (null when it did not); its steps left are in RV(vms[].pending)"
+      type: str
 migrated:
   description: Names of the entries that are migrated after the run.
   returned: always
@@ -143,7 +158,8 @@ polls:
 
 from ansible_collections.cloudmove.vcda.plugins.module_utils._vcda.module import VcdaModule
 from ansible_collections.cloudmove.vcda.plugins.module_utils._vcda import replication_run as rr
-from ansible_collections.cloudmove.vcda.plugins.module_utils._common.errors import InputError
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common import pool
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common.errors import InputError, PartialFailure
 
 
 def units(p):
@@ -167,13 +183,17 @@ def units(p):
 
 def run(mod):
     p = mod.params
+    if not 1 <= p["concurrency"] <= pool.MAX_LIMIT:
+        raise InputError("concurrency: must be between 1 and %d, got %s" % (pool.MAX_LIMIT, p["concurrency"]),
+                         option="concurrency")
     specs = units(p)
     progress = rr.Progress()
     vsphere = rr.open_vcenter(p)
     try:
         service = rr.open_service(mod, progress)
         runner = rr.Run(service, check_mode=mod.check_mode, wait=p["wait"], timeout=p["wait_timeout"], vsphere=vsphere,
-                        batch_size=p["batch_size"], cutover_window=p["cutover_window"], skip_recovered=True)
+                        batch_size=p["batch_size"], cutover_window=p["cutover_window"], skip_recovered=True,
+                        concurrency=p["concurrency"], keep_going=True)
         changed, results = runner.converge(specs, p["state"])
     finally:
         if vsphere is not None:
@@ -182,8 +202,13 @@ def run(mod):
         mod.warn(warning)
     outcome = mod.reconciler().act(changed, dict((r["name"], r["before"]) for r in results),
                                    dict((r["name"], r["state"]) for r in results), action="converge")
-    return mod.result(outcome, vms=results, migrated=[r["name"] for r in results if r["state"] == "migrated"],
-                      progress=progress.lines, requests=service.requests, polls=service.polls)
+    result = mod.result(outcome, vms=results, migrated=[r["name"] for r in results if r["state"] == "migrated"],
+                        progress=progress.lines, requests=service.requests, polls=service.polls)
+    failed = [r for r in results if r.get("error")]
+    if failed:
+        raise PartialFailure("%d of %d entries failed (the others went on; a re-run resumes them): %s" % (
+            len(failed), len(results), "; ".join("%s: %s" % (r["name"], r["error"]) for r in failed)), result)
+    return result
 
 
 def main():
@@ -192,6 +217,7 @@ def main():
         vms=dict(type="list", elements="raw", required=True),
         state=dict(type="str", default="migrated", choices=["present", "migrated"]),
         batch_size=dict(type="int"),
+        concurrency=dict(type="int", default=8),
         cutover_window=dict(type="dict", options=dict(start=dict(type="str", required=True),
                                                       end=dict(type="str", required=True))),
     )

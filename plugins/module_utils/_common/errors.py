@@ -70,6 +70,15 @@ class TimeoutExpired(CloudmoveError):
         self.last_state = last_state
 
 
+class PartialFailure(CloudmoveError):
+    """Some items of a run failed while the others went on; ``results`` is what the module returns with the
+    failure (each item's outcome, the failed ones with their error)."""
+
+    def __init__(self, message, results):
+        super(PartialFailure, self).__init__(message, results=results)
+        self.results = results
+
+
 class TaskFailed(CloudmoveError):
     """A vSphere or REST task ended in error; ``code`` is the API's error code when known."""
 

@@ -50,6 +50,9 @@ from ansible_collections.cloudmove.vcda.plugins.module_utils._common.tls import 
 # 500/502/503/504 as transient the same way).
 RETRY_STATUSES = frozenset((429, 500, 502, 503, 504))
 IDEMPOTENT_METHODS = frozenset(("GET", "HEAD", "OPTIONS", "PUT", "DELETE"))
+# Connections kept per host: as many as calls a module sends at once (``_common.pool.MAX_LIMIT``), so the
+# threads of a wave each reuse one instead of opening and dropping connections past the default 10.
+POOL_SIZE = 32
 
 
 class Found(object):
@@ -134,12 +137,18 @@ class HttpClient(object):
         self.base_url = base_url.rstrip("/")
         self.timeout = (connect_timeout, timeout)
         self.retries = retries
+        # One session for every call, also from several threads at once (a wave's VMs): its urllib3 pools are
+        # thread-safe, and nothing here keeps per-call state on the session (the clients' session tokens are
+        # headers given per request; the VCDA client serialises its login).
+        own = session is None
         self.session = session or requests.Session()
         self.session.headers.update(headers or {})
         self.thumbprint = thumbprint
         self.ca_path = ca_path
+        if own:
+            self.session.mount("https://", HTTPAdapter(pool_maxsize=POOL_SIZE))
         if thumbprint:
-            adapter = PinnedAdapter(thumbprint_hex(thumbprint))
+            adapter = PinnedAdapter(thumbprint_hex(thumbprint), pool_maxsize=POOL_SIZE)
             self.session.mount("https://", adapter)
             self.verify = False
         elif not validate_certs:

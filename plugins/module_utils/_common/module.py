@@ -23,6 +23,7 @@ from ansible_collections.cloudmove.vcda.plugins.module_utils._common.errors impo
     CloudmoveError,
     InputError,
     NotFoundError,
+    PartialFailure,
 )
 from ansible_collections.cloudmove.vcda.plugins.module_utils._common.tls import normalize_thumbprint
 from ansible_collections.cloudmove.vcda.plugins.module_utils._common.validate import check_params
@@ -142,6 +143,8 @@ class CloudmoveModule(AnsibleModule):
             details["existing"] = error.existing
         if isinstance(error, ApiError):
             details.update(status=error.status, url=error.url, method=error.method, api_code=error.code)
+        if isinstance(error, PartialFailure):
+            details.update(error.results)
         self.fail_json(msg=str(error), **details)
 
     def reconciler(self, secret_keys=(), unordered_keys=()):

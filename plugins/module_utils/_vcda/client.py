@@ -17,6 +17,7 @@ import base64
 import re
 import socket
 import ssl
+import threading
 import time
 
 from ansible_collections.cloudmove.vcda.plugins.module_utils._vcda import inferred
@@ -204,6 +205,8 @@ class VcdaClient(object):
         self.token = None
         self.session = None
         self.about_info = None
+        # one login at a time: the calls of a wave's VMs go out from several threads and share the session
+        self.login_lock = threading.RLock()
         # Check mode on a fresh appliance: see predict_fresh().
         self.initial_password = initial_password
         self.predicted_fresh = False
@@ -219,10 +222,11 @@ class VcdaClient(object):
     def api_version(self):
         return "%d.%d" % self.version if self.version else None
 
-    def _headers(self, extra=None):
+    def _headers(self, extra=None, token=None):
         headers = {"Accept": self.accept}
-        if self.token:
-            headers[AUTH_HEADER] = self.token
+        token = token or self.token
+        if token:
+            headers[AUTH_HEADER] = token
         headers.update(extra or {})
         return headers
 
@@ -334,23 +338,33 @@ class VcdaClient(object):
         ``idempotent`` lets the HTTP client retry a POST that only sets configuration; ``find_existing``
         re-reads the state after a transient failure of a call that is not (see ``HttpClient.request``).
         """
-        if self.token is None:
-            self.login()
+        token = self.token
+        if token is None:
+            token = self._logged_in()
         if self.predicted_fresh and path not in (self.path("root_password_expired"), "/diagnostics/about"):
             return self._fresh_answer(method, path, params)
         extra = {"Config-Secret": config_secret} if config_secret else None
         try:
-            return self.http.request(method, path, json_body=body, params=params, headers=self._headers(extra),
+            return self.http.request(method, path, json_body=body, params=params, headers=self._headers(extra, token),
                                      expected=expected, retry_unsafe=idempotent, find_existing=find_existing)
         except ApiError as error:
             if error.status == 401 and relogin and (self.password is not None or self.access_token):
-                self.token = None
-                self.login()
+                self._logged_in(stale=token)
                 # A 401 means the call was not carried out (the session was dropped, e.g. by a restart while
                 # the call was being retried): log in again and resend, a bounded number of times.
                 return self.call(method, path, body, params, config_secret, expected, idempotent, relogin=relogin - 1,
                                  find_existing=find_existing)
             raise
+
+    def _logged_in(self, stale=None):
+        """The session token, logging in when there is none or it is ``stale`` (refused with 401). Under the
+        login lock: of several threads refused with the same token, the first logs in and the others use the
+        new token instead of opening sessions of their own."""
+        with self.login_lock:
+            if self.token is None or (stale is not None and self.token == stale):
+                self.token = None
+                self.login()
+            return self.token
 
     def _fresh_answer(self, method, path, params):
         """What a fresh appliance answers once its password is changed: None ("nothing configured")."""

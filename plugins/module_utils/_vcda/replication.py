@@ -23,6 +23,7 @@ __metaclass__ = type
 
 import calendar
 import re
+import threading
 import time
 
 from ansible_collections.cloudmove.vcda.plugins.module_utils._vcda import inferred
@@ -559,6 +560,12 @@ class ReplicationService(object):
         self.requests = 0
         self.polls = 0
         self.warnings = []
+        self.count_lock = threading.Lock()  # the counters are also bumped by the threads of a wave
+
+    def counted(self):
+        """One more replication list or task list request."""
+        with self.count_lock:
+            self.requests += 1
 
     def poller(self, timeout, **rhythm):
         """The one ``Poller`` of this service's waits, on its (injectable) clock and sleep."""
@@ -594,7 +601,7 @@ class ReplicationService(object):
         params = dict(filters or {})
         if site:
             params["site"] = site
-        self.requests += 1
+        self.counted()
         return self.client.list_all(PATHS[kind], params=params)
 
     def list_all(self, site=None, kinds=("vm", "vapp"), filters=None):
@@ -742,6 +749,15 @@ class ReplicationService(object):
         return problems, resolved
 
     # writes -----------------------------------------------------------------------------------
+    def start_create(self, kind, body, refs, source_site, destination_site):
+        """``POST`` a new replication; its task. Never a second replication of the same VM: after a transient
+        failure (lost reply, reset, 5xx) the site's list is read again first, and a replication of ``refs``
+        between the two sites found there is the answer (the first POST went through); only when none is
+        listed is the POST sent again."""
+        def find_existing():
+            return find(self.list(kind), refs, source_site, destination_site)
+        return self.client.call("POST", PATHS[kind], body, find_existing=find_existing)
+
     def create(self, kind, body, wait=True):
         """``POST`` the replication; the new item (from the task's result, or the task itself when not waited)."""
         task = self.client.call("POST", PATHS[kind], body)
@@ -783,18 +799,24 @@ class ReplicationService(object):
             return task
         return self.client.wait_task(task, what, timeout)
 
-    def wait_tasks(self, tasks, timeout, what="the operations"):
+    def wait_tasks(self, tasks, timeout, what="the operations", raise_failed=True):
         """Wait for many tasks with one ``GET /tasks`` per poll; ``{task id: final task}``; TaskFailed lists every
-        failed one (after all ended), TimeoutExpired the ones still running."""
+        failed one (after all ended; with ``raise_failed`` False they are returned with their state and error
+        instead), TimeoutExpired the ones still running."""
         pending = dict((t["id"], t) for t in tasks if self.client.is_task(t) and t.get("state") not in TASK_DONE)
         done = dict((t["id"], t) for t in tasks if self.client.is_task(t) and t.get("state") in TASK_DONE)
         if len(pending) == 1 and not done:
             only = list(pending.values())[0]
-            result = self.client.wait_task(only, what, timeout)
+            try:
+                result = self.client.wait_task(only, what, timeout)
+            except TaskFailed as error:
+                if raise_failed:
+                    raise
+                return {only["id"]: dict(only, state="FAILED", failure=str(error))}
             return {only["id"]: dict(only, state="SUCCEEDED", result=result)}
 
         def probe():
-            self.requests += 1
+            self.counted()
             for task in self.client.list_all(inferred.TASK_LIST_PATH):
                 if task.get("id") in pending and task.get("state") in TASK_DONE:
                     done[task["id"]] = task
@@ -805,7 +827,7 @@ class ReplicationService(object):
             probe, lambda left: not left, what, first=len(pending),
             last_state=lambda left: "%d task(s) still running" % left)
         failed = [t for t in done.values() if t.get("state") != "SUCCEEDED"]
-        if failed:
+        if failed and raise_failed:
             raise TaskFailed("%s: %d of %d failed: %s" % (what, len(failed), len(done), "; ".join(
                 "task %s %s: %s" % (t.get("id"), t.get("state"), (t.get("error") or {}).get("msg")
                                     if isinstance(t.get("error"), dict) else t.get("error")) for t in failed)))
@@ -872,6 +894,17 @@ class Watcher(object):
             if values:
                 text += " (%d%% average, lowest %d%%)" % (sum(values) // len(values), min(values))
         return text
+
+
+def task_error(task):
+    """What a failed task says: ``task ID STATE code: message``."""
+    if (task or {}).get("failure"):
+        return task["failure"]
+    error = (task or {}).get("error")
+    message = error.get("msg") if isinstance(error, dict) else error
+    code = error.get("code") if isinstance(error, dict) else None
+    return "task %s %s%s: %s" % ((task or {}).get("id"), (task or {}).get("state") or "FAILED", " %s" % code if code else "",
+                                 message or "no error message")
 
 
 def task_resource(task):

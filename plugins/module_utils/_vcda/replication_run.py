@@ -6,9 +6,12 @@
 The engine of ``vcda_replication`` (one unit) and ``vcda_migration_wave`` (many): validate everything,
 resolve the sources, read the live replications with one list per site, plan each unit
 (``replication.plan``), run every pre-check and report every problem at once, then (outside check mode)
-execute the plans step by step for all units together: each write is started for all units, then the
-tasks are waited for with one ``GET /tasks`` per poll; syncs are watched with one list per site per poll;
-cutovers go in batches. Knows nothing of Ansible.
+execute the plans step by step for all units together: each write is started for all units (from up to
+``concurrency`` threads at once: ``_common.pool``), then the tasks are waited for with one ``GET /tasks`` per
+poll in the calling thread; syncs are watched with one list per site per poll; cutovers go in batches.
+With ``keep_going`` (the wave) a unit whose write or task fails is reported with its error and left out of
+the later steps while the others go on; without it (one unit) the first error is raised.
+Knows nothing of Ansible.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -18,7 +21,8 @@ __metaclass__ = type
 import datetime
 
 from ansible_collections.cloudmove.vcda.plugins.module_utils._vcda import replication as rep
-from ansible_collections.cloudmove.vcda.plugins.module_utils._common.errors import InputError, NotFoundError
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common import pool
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common.errors import InputError, NotFoundError, TaskFailed
 
 
 def argument_spec():
@@ -115,6 +119,7 @@ class Unit(object):
         self.resolved = {}
         self.task = None
         self.known = []
+        self.error = None
 
     @property
     def refs(self):
@@ -128,15 +133,17 @@ class Unit(object):
         return {"name": self.name, "vms": list(self.spec["vms"]), "before": self.before,
                 "state": item["state"] if item else ("absent" if not self.done or "delete" in self.done else "unknown"),
                 "changed": bool([s for s in self.done if s in WRITE_STEPS]), "steps": list(self.done),
-                "pending": list(self.pending), "replication": item}
+                "pending": list(self.pending), "replication": item, "error": self.error}
 
 
 class Run(object):
     """``Run(service, check_mode).converge(specs, state)`` -> ``(changed, [unit results])``."""
 
     def __init__(self, service, check_mode=False, wait=True, timeout=3600, vsphere=None, batch_size=None,
-                 cutover_window=None, now=None, skip_recovered=False):
+                 cutover_window=None, now=None, skip_recovered=False, concurrency=1, keep_going=False):
         self.service = service
+        self.concurrency = concurrency
+        self.keep_going = keep_going
         self.check_mode = check_mode
         self.wait = wait
         self.timeout = timeout
@@ -197,6 +204,16 @@ class Run(object):
                                      .replace("not found", "not found in %s" % where, 1)))
         return problems
 
+    def shared_source_problems(self):
+        """A VM in more than one entry (by name or MoRef): its replications would be created side by side, and
+        a site replicates a VM once."""
+        owners = {}
+        for unit in self.units:
+            for src in unit.sources:
+                owners.setdefault((unit.spec["source_site"], src["id"]), []).append(unit.name)
+        return [("vms", "vms: %s is in more than one entry (%s); list each VM once" % (ident, ", ".join(names)))
+                for (_site, ident), names in sorted(owners.items()) if len(names) > 1]
+
     # ----- converge ---------------------------------------------------------------------------
     def converge(self, specs, state):
         self.units = [Unit(i, s) for i, s in enumerate(specs)]
@@ -225,6 +242,7 @@ class Run(object):
                     unit.update = delta
             unit.spec["creating"] = "create" in unit.steps
         problems.extend(self.missing_source_problems())
+        problems.extend(self.shared_source_problems())
         checked = [u for u in self.units if u.steps and "delete" not in u.steps]
         if checked:
             found, resolved = self.service.preflight([u.spec for u in checked],
@@ -296,31 +314,55 @@ class Run(object):
             unit.steps.pop(0)
 
     def _write(self, group, step):
-        tasks = []
-        for unit in group:
+        """Start ``step`` for every unit of ``group`` (up to ``concurrency`` requests in flight), then wait for
+        all their tasks with one ``GET /tasks`` per poll."""
+        def start(unit):
             if step == "create":
                 kind, body = rep.create_body(unit.spec, unit.sources, unit.resolved["vdc"],
                                              unit.resolved.get("storage_profile"), self.service.client.version)
                 unit.kind = kind
-                task = self.service.client.call("POST", rep.PATHS[kind], body)
+                task = self.service.start_create(kind, body, unit.refs, unit.spec["source_site"],
+                                                 unit.spec["destination_site"])
                 self.service.progress("%s: creating the replication" % unit.name)
             else:
-                body = self._body(unit, step)
-                task = self.service.operation(unit.item, step, body)
+                task = self.service.operation(unit.item, step, self._body(unit, step))
                 self.service.progress("%s: %s started" % (unit.name, step.replace("_", " ")))
+            return task
+
+        started = []
+        for unit, (task, error) in zip(group, pool.each(start, group, self.concurrency)):
+            if error is not None:
+                self._failed(unit, step, error)
+                continue
             unit.task = task
-            tasks.append(task)
-        what = "%s of %d replication(s)" % (step.replace("_", " "), len(group))
-        final = self.service.wait_tasks(tasks, self.timeout, what)
-        for unit in group:
+            started.append(unit)
+        what = "%s of %d replication(s)" % (step.replace("_", " "), len(started))
+        final = self.service.wait_tasks([u.task for u in started], self.timeout, what, raise_failed=not self.keep_going)
+        created = []
+        for unit in started:
+            task = final.get((unit.task or {}).get("id")) if self.service.client.is_task(unit.task) else None
+            if task is not None and task.get("state") != "SUCCEEDED":
+                self._failed(unit, step, TaskFailed(rep.task_error(task)))
+                continue
             if step == "create":
-                unit.item = {"id": rep.task_resource(final.get((unit.task or {}).get("id")) or unit.task)}
+                found = unit.task if task is None and isinstance(unit.task, dict) else None  # the item a re-read found
+                unit.item = {"id": rep.task_resource(task or unit.task) or (found or {}).get("id")}
+                created.append(unit)
             unit.done.append(unit.steps.pop(0))
-        if step == "create":
+        if step == "create" and created:
             self.refresh()
-            lost = [u.name for u in group if u.item is None or not u.item.get("destination")]
-            if lost:
-                raise InputError("the new replications of %s are not listed by the site" % ", ".join(lost))
+            for unit in created:
+                if unit.item is None or not unit.item.get("destination"):
+                    self._failed(unit, step, InputError("the new replication of %s is not listed by the site" % unit.name))
+
+    def _failed(self, unit, step, error):
+        """``unit``'s ``step`` failed: raised at once without ``keep_going``; else reported, the unit's later
+        steps left for a later run, and the other units go on."""
+        if not self.keep_going:
+            raise error
+        unit.error = "%s: %s" % (step.replace("_", " "), error)
+        unit.pending, unit.steps = list(unit.steps), []
+        self.service.progress("%s: %s failed: %s" % (unit.name, step.replace("_", " "), error))
 
     def _recover(self, group, step):
         if not in_window(self.cutover_window, self.now):
@@ -371,13 +413,19 @@ class Progress(object):
 
     def __init__(self, path=None, clock=None):
         import os
+        import threading
         import time
         self.path = path if path is not None else os.environ.get(PROGRESS_ENV)
         self.lines = []
         self.clock = clock or time.time
         self.start = self.clock()
+        self.lock = threading.Lock()  # lines come from the threads of a wave too
 
     def __call__(self, line):
+        with self.lock:
+            self._add(line)
+
+    def _add(self, line):
         import json
         import os
         entry = "[%4ds] %s" % (int(self.clock() - self.start), line)

@@ -676,3 +676,283 @@ def test_vcenter_sources_reads_the_vms_once_and_each_network_name_once():
     assert found["web-49"]["networks"] == ["DC0_DVPG0"]
     assert "tmpl" not in names and len(names) == 50
     assert Net.reads == 2
+
+
+# ----- concurrency: the requests of a wave from a bounded pool ------------------------------------------------
+class ConcurrentAdapter(RoutedAdapter):
+    """The FakeSite behind a transport that several threads may use at once: each request is answered from its
+    own content (not from the last one recorded); ``slow`` methods take ``delay`` real seconds outside the site's
+    lock, and the most requests ever in flight at once are counted. ``lose`` (a count) loses the replies of
+    that many creates after the site carried them out; ``refuse`` answers that many creates 503 before."""
+
+    def __init__(self, site, delay=0.05, slow=("POST",)):
+        super(ConcurrentAdapter, self).__init__(site)
+        import threading
+        self.lock = threading.Lock()
+        self.delay, self.slow = delay, slow
+        self.inflight = self.peak = 0
+        self.lose = self.refuse = 0
+        self.threads = set()
+
+    def send(self, request, **kwargs):
+        import threading
+        import time
+        call = self.record(request)
+        creating = call[0] == "POST" and call[1] in ("/vm-replications", "/vapp-replications")
+        with self.lock:
+            self.calls.append(call)
+            self.threads.add(threading.current_thread().name)
+            self.inflight += 1
+            self.peak = max(self.peak, self.inflight)
+        try:
+            if call[0] in self.slow:
+                time.sleep(self.delay)
+            with self.lock:
+                if creating and self.refuse:
+                    self.refuse -= 1
+                    answer = (503, {"code": "ServiceUnavailable", "msg": "busy"}, None)
+                else:
+                    answer = self.site(*call)
+                    if creating and self.lose:
+                        self.lose -= 1
+                        answer = requests.exceptions.ConnectionError("Connection reset by peer")
+        finally:
+            with self.lock:
+                self.inflight -= 1
+        return self._reply(request, answer)
+
+    def _reply(self, request, answer):
+        if isinstance(answer, Exception):
+            raise answer
+        status, payload, headers = answer
+        resp = requests.Response()
+        resp.status_code = status
+        resp.headers["Content-Type"] = self.json_type
+        resp._content = json.dumps(payload).encode() if payload is not None else b""
+        resp.headers.update(headers or {})
+        resp.url = request.url
+        resp.request = request
+        return resp
+
+
+def concurrent_site(names, site=None, **kwargs):
+    site = site or FakeSite(sync_steps=1)
+    for i, name in enumerate(names):
+        SOURCES[name] = source(name, "vm-%d" % (200 + i))
+    service, _adapter, site, lines = make(site)
+    adapter = ConcurrentAdapter(site, **kwargs)
+    service.client.http.session.mount("https://", adapter)
+    return service, adapter, site, lines
+
+
+def test_pool_runs_every_item_with_at_most_limit_in_flight_and_returns_errors_in_order():
+    import threading
+    import time
+    from ansible_collections.cloudmove.vcda.plugins.module_utils._common import pool
+    state = {"now": 0, "peak": 0}
+    lock = threading.Lock()
+
+    def work(item):
+        with lock:
+            state["now"] += 1
+            state["peak"] = max(state["peak"], state["now"])
+        time.sleep(0.02)
+        with lock:
+            state["now"] -= 1
+        if item % 5 == 0:
+            raise ValueError("item %d refused" % item)
+        return item * 10
+
+    out = pool.each(work, range(20), 4)
+    assert state["peak"] == 4  # bounded, and really concurrent
+    assert [r for r, _e in out] == [None if i % 5 == 0 else i * 10 for i in range(20)]
+    assert [str(e) for _r, e in out if e is not None] == ["item %d refused" % i for i in (0, 5, 10, 15)]
+    seen = []
+    pool.each(lambda item: seen.append(threading.current_thread().name), range(3), 1)
+    assert seen == [threading.current_thread().name] * 3  # limit 1: in the calling thread, one after the other
+
+
+def test_a_wave_sends_its_creates_and_cutovers_with_at_most_concurrency_in_flight():
+    names = ["cc%02d" % i for i in range(12)]
+    service, adapter, site, lines = concurrent_site(names)
+    changed, results = converge(service, [spec(vms=[n], label=n) for n in names], "migrated", concurrency=4,
+                                keep_going=True)
+    assert changed and [r["state"] for r in results] == ["migrated"] * 12 and all(r["error"] is None for r in results)
+    assert adapter.peak == 4 and len(adapter.threads) >= 4
+    creates = [c for c in adapter.calls if c[0] == "POST" and c[1] == "/vm-replications"]
+    migrates = [c for c in adapter.calls if c[0] == "POST" and c[1].endswith("/migrate")]
+    assert len(creates) == 12 and len(migrates) == 12 and len(site.items) == 12
+    assert sorted(c[3]["source"]["vmId"] for c in creates) == sorted("vm-%d" % (200 + i) for i in range(12))
+    # the waits stay in one thread: the tasks of all 12 with GET /tasks, the syncs with one list per poll
+    assert [c for c in adapter.calls if c[1].startswith("/tasks/")] == []
+    assert len(lists(adapter)) < 12
+    assert len([line for line in lines if line.endswith(": creating the replication")]) == 12
+
+
+def test_batches_bound_the_cutovers_even_with_more_threads():
+    names = ["cb%02d" % i for i in range(6)]
+    service, adapter, site, lines = concurrent_site(names, slow=())
+    converge(service, [spec(vms=[n], label=n) for n in names], "present", concurrency=8, keep_going=True)
+    adapter.slow, adapter.peak = ("POST",), 0
+    since = len(adapter.calls)
+    changed, results = converge(service, [spec(vms=[n], label=n) for n in names], "migrated", concurrency=8,
+                                keep_going=True, batch_size=2)
+    assert changed and all(r["state"] == "migrated" for r in results)
+    assert adapter.peak == 2  # a batch of 2 is sent with 2 in flight, the next batch after it ended
+    order = [c[1] for c in adapter.calls[since:] if c[1].endswith("/migrate") or c[1] == "/tasks"]
+    assert order.count("/tasks") >= 3 and order.index("/tasks") == 2  # batch 1's two requests, then its wait
+
+
+def test_one_failed_create_does_not_stop_the_others_and_a_rerun_resumes_it():
+    names = ["cf%02d" % i for i in range(6)]
+    site = FakeSite(sync_steps=1)
+    real_create = site._create
+
+    def create(path, body):
+        if body["source"]["vmId"] == "vm-202":
+            return (400, {"code": "BadUserInput", "msg": "datastore of cf02 is full"}, None)
+        return real_create(path, body)
+    site._create = create
+    service, adapter, site, lines = concurrent_site(names, site=site)
+    changed, results = converge(service, [spec(vms=[n], label=n) for n in names], "migrated", concurrency=3,
+                                keep_going=True)
+    by_name = dict((r["name"], r) for r in results)
+    assert changed and by_name["cf02"]["state"] == "absent" and "datastore of cf02 is full" in by_name["cf02"]["error"]
+    assert by_name["cf02"]["error"].startswith("create: ")
+    assert by_name["cf02"]["pending"] == ["create", "wait_synced", "migrate"]
+    assert [n for n in names if by_name[n]["state"] == "migrated"] == [n for n in names if n != "cf02"]
+    assert any(line == "cf02: create failed: " + by_name["cf02"]["error"][len("create: "):] for line in lines)
+    site._create = real_create
+    since = len(adapter.calls)
+    changed, results = converge(service, [spec(vms=[n], label=n) for n in names], "migrated", concurrency=3,
+                                keep_going=True)
+    assert changed and all(r["state"] == "migrated" and r["error"] is None for r in results)
+    assert [(c[0], c[3]["source"]["vmId"]) for c in writes(adapter, since) if c[1] == "/vm-replications"] == [
+        ("POST", "vm-202")]
+    assert len(site.items) == 6
+
+
+def test_one_failed_cutover_task_is_reported_and_the_others_are_cut_over():
+    names = ["ct%02d" % i for i in range(4)]
+    site = FakeSite(sync_steps=1)
+    real_operate = site._operate
+
+    def operate(method, rid, action, body):
+        if action == "/migrate" and site.items[rid]["source"]["vmId"] == "vm-201":
+            return site.task(rid, "migrate", error="the source VM ct01 did not shut down")
+        return real_operate(method, rid, action, body)
+    site._operate = operate
+    service, adapter, site, lines = concurrent_site(names, site=site)
+    changed, results = converge(service, [spec(vms=[n], label=n) for n in names], "migrated", concurrency=4,
+                                keep_going=True)
+    by_name = dict((r["name"], r) for r in results)
+    assert "did not shut down" in by_name["ct01"]["error"] and by_name["ct01"]["error"].startswith("migrate: task ")
+    assert by_name["ct01"]["state"] == "present" and by_name["ct01"]["pending"] == ["migrate"]
+    assert sorted(n for n, r in by_name.items() if r["state"] == "migrated") == ["ct00", "ct02", "ct03"]
+    # without keep_going (vcda_replication: one unit) the failure is raised as before
+    site._operate = operate
+    with pytest.raises(TaskFailed, match="did not shut down"):
+        converge(service, [spec(vms=["ct01"], label="ct01")], "migrated")
+
+
+def test_a_lost_create_reply_is_found_by_a_re_read_and_never_sent_twice():
+    names = ["cl%02d" % i for i in range(5)]
+    service, adapter, site, lines = concurrent_site(names)
+    adapter.lose = 2  # two creates carried out, their replies lost
+    changed, results = converge(service, [spec(vms=[n], label=n) for n in names], "migrated", concurrency=5,
+                                keep_going=True)
+    assert changed and all(r["state"] == "migrated" and r["error"] is None for r in results)
+    creates = [c for c in adapter.calls if c[0] == "POST" and c[1] == "/vm-replications"]
+    assert len(creates) == 5 and len(site.items) == 5  # re-read instead of a second POST
+    assert sorted(c[3]["source"]["vmId"] for c in creates) == sorted("vm-%d" % (200 + i) for i in range(5))
+
+
+def test_a_create_refused_before_it_was_carried_out_is_sent_again_after_a_re_read():
+    names = ["cr%02d" % i for i in range(3)]
+    service, adapter, site, lines = concurrent_site(names)
+    adapter.refuse = 1
+    changed, results = converge(service, [spec(vms=[n], label=n) for n in names], "migrated", concurrency=3,
+                                keep_going=True)
+    assert all(r["state"] == "migrated" for r in results) and len(site.items) == 3
+    assert len([c for c in adapter.calls if c[0] == "POST" and c[1] == "/vm-replications"]) == 4
+
+
+def test_a_vm_in_two_entries_of_a_wave_is_refused_before_anything_is_written():
+    service, adapter, site, _lines = make()
+    with pytest.raises(InputError, match=r"vms: vm-1 is in more than one entry \(web-01, first\)"):
+        converge(service, [spec(vms=["web-01"], label="web-01"), spec(vms=["web-01"], label="first")], "present",
+                 keep_going=True)
+    assert writes(adapter) == [] and site.items == {}
+
+
+def test_threads_refused_with_the_same_expired_token_log_in_once():
+    """Six threads sent with a token the site dropped are all refused (401): one of them logs in, the others
+    resend with the new token instead of opening sessions of their own."""
+    import threading
+    service, adapter, site, _lines = concurrent_site([], slow=())
+    client = service.client
+    client.login()
+    logins = len([c for c in adapter.calls if c[1] == "/sessions"])
+    client.token = "expired"
+    barrier = threading.Barrier(6)
+    real_send = adapter.send
+
+    def send(request, **kwargs):
+        if request.headers.get("X-VCAV-Auth") == "expired":
+            barrier.wait(5)  # every thread is refused with the same token
+            return adapter._reply(request, (401, {"code": "Unauthorized", "msg": "expired"}, None))
+        return real_send(request, **kwargs)
+    adapter.send = send
+    from ansible_collections.cloudmove.vcda.plugins.module_utils._common import pool
+    out = pool.each(lambda _n: client.call("GET", "/sites"), range(6), 6)
+    assert [e for _r, e in out] == [None] * 6 and all(r[0]["site"] == "site1" for r, _e in out)
+    assert len([c for c in adapter.calls if c[1] == "/sessions"]) == logins + 1
+
+
+# ----- the module: concurrency option, every failed VM named --------------------------------------------------
+def wave_module(monkeypatch, site, names, **args):
+    import os
+    import sys
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "modules"))
+    from fake_module import run_module
+    from ansible_collections.cloudmove.vcda.plugins.modules import vcda_migration_wave
+
+    class Vcenter(object):
+        def close(self):
+            pass
+    monkeypatch.setattr(run, "open_vcenter", lambda params: Vcenter())
+    for i, name in enumerate(names):
+        SOURCES[name] = source(name, "vm-%d" % (300 + i))
+    adapter = ConcurrentAdapter(site, delay=0.02)
+    params = dict(url="https://vcda.example:8046", thumbprint=TP, auth_type="vcd", username="admin1@org1",
+                  password="Org1-Secret!", api_version="4.7", source_site="onprem1", destination_site="site1",
+                  source_vcenter={"hostname": "vc.example", "username": "u", "password": "p"}, vdc="org1-vdc",
+                  network_mappings=[{"source": "DC0_DVPG0", "destination": "company-network"}], rpo=30, vms=names)
+    params.update(args)
+    return run_module(vcda_migration_wave, params, adapter, monkeypatch=monkeypatch), adapter
+
+
+@pytest.mark.parametrize("value", [0, 33])
+def test_the_wave_module_refuses_a_concurrency_out_of_range_before_any_call(monkeypatch, value):
+    result, adapter = wave_module(monkeypatch, FakeSite(), ["mw01"], concurrency=value)
+    assert result["failed"] and result["option"] == "concurrency" and "between 1 and 32" in result["msg"]
+    assert adapter.calls == []
+
+
+def test_the_wave_module_fails_naming_each_failed_vm_and_returns_every_vm(monkeypatch):
+    site = FakeSite(sync_steps=1)
+    real_create = site._create
+
+    def create(path, body):
+        if body["source"]["vmId"] in ("vm-301", "vm-303"):
+            return (400, {"code": "BadUserInput", "msg": "no room for %s" % body["source"]["vmId"]}, None)
+        return real_create(path, body)
+    site._create = create
+    names = ["mw%02d" % i for i in range(5)]
+    result, adapter = wave_module(monkeypatch, site, names, concurrency=5)
+    assert result["failed"] and result["changed"]
+    assert result["msg"].startswith("2 of 5 entries failed") and "mw01: create: " in result["msg"] and \
+        "no room for vm-303" in result["msg"]
+    assert sorted(result["migrated"]) == ["mw00", "mw02", "mw04"]
+    assert [v["error"] is None for v in result["vms"]] == [True, False, True, False, True]
+    assert adapter.peak > 1 and len(site.items) == 3
