@@ -101,8 +101,9 @@ def _appears(pattern):
 KILL_POINTS = [
     # name, playbook, the output line after which the whole process tree is killed, seconds after that line
     ("upload", "demo.yml", _appears(r"ovf_deploy \S+: uploaded [0-9]+%"), 0.0),
-    ("pairing", "demo.yml", _appears(r"^TASK \[.*Pair with the remote sites"), 2.5),
-    ("l2vpn", "demo.yml", _appears(r"^TASK \[.*L2 VPN server"), 2.5),
+    # the role's own task (the play's include_role task of the same name comes first and does nothing yet)
+    ("pairing", "demo.yml", _appears(r"^TASK \[cloudmove\.vcda\.site_pairing : Pair with the remote sites"), 2.5),
+    ("l2vpn", "demo.yml", _appears(r"^TASK \[cloudmove\.vcda\.l2vpn_server : L2 VPN servers"), 2.5),
     # the migration wave of the demo (site.yml imports migrate.yml): while the replications sync, and mid-cutover
     ("sync", "demo.yml", _appears(r"^TASK \[.*Replicate every VM and wait"), 4.0),
     ("cutover", "demo.yml", _appears(r"^TASK \[.*Cut over in batches"), 2.5),

@@ -135,6 +135,22 @@ def test_replication_duplicates_counts_source_vms_through_the_lab_truth():
     assert lab.replication_duplicates([rec("vm-1"), rec("vm-2")]) == []
 
 
+def test_kill_points_are_the_role_tasks_that_call_the_appliances():
+    points = dict((name, when) for name, _book, when, _delay in run.KILL_POINTS)
+    assert points["pairing"]("TASK [cloudmove.vcda.site_pairing : Pair with the remote sites] ****")
+    assert not points["pairing"]("TASK [Pair with the remote sites] ****")  # the play's include_role
+    assert points["l2vpn"]("TASK [cloudmove.vcda.l2vpn_server : L2 VPN servers (NSX-V edge) and SERVER tunnels "
+                           "(NSX-T edge)] ***")
+    assert not points["l2vpn"]("TASK [Networks to stretch and the L2 VPN servers] ****")
+    for name, book, _when, _delay in run.KILL_POINTS:  # each role task exists under that name
+        assert name and book == "demo.yml"
+    tasks = ""
+    for role in ("site_pairing", "l2vpn_server"):
+        with open(os.path.join(lab.ROOT, "roles", role, "tasks", "main.yml")) as handle:
+            tasks += handle.read()
+    assert "- name: Pair with the remote sites" in tasks and "- name: L2 VPN servers (NSX-V edge)" in tasks
+
+
 def test_kill_points_include_the_migration_sync_and_cutover():
     points = dict((name, (book, when)) for name, book, when, _delay in run.KILL_POINTS)
     assert points["sync"][1]("TASK [cloudmove.vcda.workload_migration : Replicate every VM and wait until all are cutover ready] ***")
