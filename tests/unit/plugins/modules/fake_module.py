@@ -84,3 +84,8 @@ def run_module(module, args, api=None, check_mode=False, diff=False, monkeypatch
 def text(result):
     """The whole result as text, to look for secrets anywhere in it."""
     return json.dumps(result, sort_keys=True)
+
+
+def warnings(result):
+    """The warnings of a result as text (ansible-core gives strings or ``{"event": {"msg": ...}}`` records)."""
+    return [w if isinstance(w, str) else (w.get("event") or w).get("msg", "") for w in result.get("warnings") or []]
