@@ -286,9 +286,6 @@ def main():
         for key, value in (mod.params["properties"] or {}).items():
             if key in secret_keys:
                 mod.add_secret(value)
-        if mod.params["upload_retries"] < 0:
-            mod.fail_json(msg="upload_retries: must be 0 or more, got %s" % mod.params["upload_retries"],
-                          option="upload_retries")
         deployment = OvfDeployment(mod.params, mod.vsphere, mod.check_mode, _session, mod.warn, mod.add_secret)
         outcome, extra = deployment.run()
         for key in deployment.secret_keys:

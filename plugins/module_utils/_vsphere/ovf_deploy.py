@@ -93,6 +93,13 @@ class OvfDeployment(object):
         return open_source(self.p["source"], self.session_factory, timeout=min(self.p["timeout"], 300),
                            verify=source_verify(self.p))
 
+    def protect(self, descriptor):
+        """Register the values of the descriptor's password properties (and of ``secret_properties``) as secrets,
+        before anything can fail: an error result echoes the module's arguments."""
+        self.secret_keys |= descriptor.password_keys()
+        for value in self.secret_values():
+            self.add_secret(value)
+
     def validate(self, descriptor):
         """Fail, naming the option and the accepted values, before anything is created."""
         p = self.p
@@ -113,9 +120,7 @@ class OvfDeployment(object):
         if unknown:
             raise InputError("secret_properties: the OVF declares no property %s" % ", ".join(unknown),
                              "secret_properties", sorted(descriptor.properties))
-        self.secret_keys |= descriptor.password_keys()
-        for value in self.secret_values():
-            self.add_secret(value)
+        self.protect(descriptor)
         problems = []
         for key, value in sorted((p.get("properties") or {}).items()):
             prop = descriptor.properties[key]
@@ -193,11 +198,8 @@ class OvfDeployment(object):
     def run(self):
         """``(outcome, extra)``: the core's outcome and what the module returns besides ``changed``/``diff``."""
         p = self.p
-        client = self.client
-        datacenter = client.datacenter(p.get("datacenter"))
-        folder = client.folder(datacenter, p.get("folder"))
-        vm = client.vm_in_folder(folder, p["name"])
         if p["state"] == "absent":
+            vm = self.find()[2]
             live = self.read_vm(vm, None) if vm is not None else None
             outcome = self.rec.absent(live and {"name": live["name"], "power_state": live["power_state"]},
                                       delete=lambda _: self.destroy(vm))
@@ -205,6 +207,10 @@ class OvfDeployment(object):
         source = self._source()
         try:
             descriptor = source.descriptor
+            self.protect(descriptor)  # first: every error below is shown with the module's arguments
+            if p.get("upload_retries", 2) < 0:
+                raise InputError("upload_retries: must be 0 or more, got %s" % p["upload_retries"], "upload_retries")
+            datacenter, folder, vm = self.find()
             self.validate(descriptor)
             source.verify_manifest()  # the descriptor against the package's .mf (the disks while they stream)
             networks = self.networks(datacenter)
@@ -222,6 +228,12 @@ class OvfDeployment(object):
             return self.correct(vm, descriptor, desired)
         finally:
             source.close()
+
+    def find(self):
+        """(datacenter, folder, the VM named ``name`` in it or None)."""
+        datacenter = self.client.datacenter(self.p.get("datacenter"))
+        folder = self.client.folder(datacenter, self.p.get("folder"))
+        return datacenter, folder, self.client.vm_in_folder(folder, self.p["name"])
 
     def networks(self, datacenter):
         """``{OVF network: vCenter network}`` of the ``networks`` option. In check mode a port group that does not
