@@ -217,6 +217,7 @@ class Run(object):
     # ----- converge ---------------------------------------------------------------------------
     def converge(self, specs, state):
         self.units = [Unit(i, s) for i, s in enumerate(specs)]
+        in_window(self.cutover_window, self.now)  # its times are checked before any write, not at the first cutover
         problems = []
         for unit in self.units:
             problems.extend(rep.validate(unit.spec))
