@@ -12,6 +12,7 @@ import sys
 
 import requests
 
+from ansible.module_utils.common import warnings as _warnings
 from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.cloudmove.vcda.plugins.module_utils._common import http as _http
@@ -72,6 +73,8 @@ def run_module(module, args, api=None, check_mode=False, diff=False, monkeypatch
             self.session.mount("http://", api)
         monkeypatch.setattr(_http.HttpClient, "__init__", init)
     args = dict(args, _ansible_check_mode=check_mode, _ansible_diff=diff)
+    _warnings._global_warnings.clear()  # one process runs many modules: each result has its own warnings only
+    _warnings._global_deprecations.clear()
     out = io.StringIO()
     with patch_module_args(args), contextlib.redirect_stdout(out):
         try:

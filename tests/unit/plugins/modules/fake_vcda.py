@@ -102,3 +102,19 @@ class FakeVcda(object):
     def restart(self, request, body):
         self.restarts += 1
         return (204, None, None)
+
+
+def virtual_time(monkeypatch, clock):
+    """Every ``VcdaClient`` and ``ReplicationService`` a module makes waits on ``clock`` (``clock()`` the time,
+    ``clock.sleep(s)`` moves it on), as the clients' own tests inject it: waits take no real time."""
+    from ansible_collections.cloudmove.vcda.plugins.module_utils._vcda import client as _client
+    from ansible_collections.cloudmove.vcda.plugins.module_utils._vcda import replication as _replication
+
+    for cls in (_client.VcdaClient, _replication.ReplicationService):
+        original = cls.__init__
+
+        def init(self, *args, _original=original, **kwargs):
+            kwargs.update(clock=clock, sleep=clock.sleep)
+            _original(self, *args, **kwargs)
+        monkeypatch.setattr(cls, "__init__", init)
+    return clock

@@ -163,7 +163,7 @@ class FakeVcenter(object):
                 configVersion="1", setting=vim.dvs.VmwareDistributedVirtualSwitch.VmwarePortConfigPolicy())))
 
     def vm(self, folder, name, power="poweredOff", nics=(), extra=None, annotation="", properties=None, cpu=2,
-           memory=4096, ip=None, networks=()):
+           memory=4096, ip=None, networks=(), moid=None):
         """A VM; ``properties`` (``{id: value}`` or ``{id: (value, default)}``) gives it vApp options."""
         vapp = None
         if properties is not None:
@@ -175,9 +175,9 @@ class FakeVcenter(object):
             name=name, annotation=annotation, template=False, vAppConfig=vapp,
             extraConfig=[vim.option.OptionValue(key=k, value=v) for k, v in sorted((extra or {}).items())],
             hardware=vim.vm.VirtualHardware(numCPU=cpu, memoryMB=memory, device=list(nics)))
-        return self.add(vim.VirtualMachine, self.new_id("vm"), folder, name=name, config=config,
+        return self.add(vim.VirtualMachine, moid or self.new_id("vm"), folder, name=name, config=config,
                         runtime=vim.vm.RuntimeInfo(powerState=power), guest=vim.vm.GuestInfo(ipAddress=ip),
-                        customValue=[], network=list(networks))
+                        customValue=vim.CustomFieldsManager.Value.Array(), network=vim.Network.Array(networks))
 
     def state(self, obj):
         return self.props[obj._moId]
@@ -286,8 +286,9 @@ class FakeVcenter(object):
                     for part in path.split("."):
                         value = value.get(part) if isinstance(value, dict) else getattr(value, part, None)
                     values.append(vmodl.DynamicProperty(name=path, val=copy(value)))
-                out.append(vmodl.query.PropertyCollector.ObjectContent(obj=obj, propSet=values))
-        return out
+                out.append(vmodl.query.PropertyCollector.ObjectContent(obj=obj,
+                                                                      propSet=vmodl.DynamicProperty.Array(values)))
+        return vmodl.query.PropertyCollector.ObjectContent.Array(out)
 
     def do_RetrieveProperties(self, pc, specs):
         return self.do_RetrieveContents(pc, specs)
@@ -338,7 +339,7 @@ class FakeVcenter(object):
         return field
 
     def do_SetField(self, _mgr, entity, key, value):
-        values = [v for v in self.state(entity)["customValue"] if v.key != key]
+        values = vim.CustomFieldsManager.Value.Array(v for v in self.state(entity)["customValue"] if v.key != key)
         values.append(vim.CustomFieldsManager.StringValue(key=key, value=value))
         self.state(entity)["customValue"] = values
 
