@@ -12,6 +12,7 @@ import sys
 
 import requests
 
+from ansible.module_utils import _internal as _ansible_internal
 from ansible.module_utils.common import warnings as _warnings
 from ansible.module_utils.testing import patch_module_args
 
@@ -76,11 +77,17 @@ def run_module(module, args, api=None, check_mode=False, diff=False, monkeypatch
     _warnings._global_warnings.clear()  # one process runs many modules: each result has its own warnings only
     _warnings._global_deprecations.clear()
     out = io.StringIO()
-    with patch_module_args(args), contextlib.redirect_stdout(out):
-        try:
-            module.main()
-        except SystemExit:
-            pass
+    # a module's warnings go into its result, not to the controller's display (which importing an action
+    # plugin in another test switches on for the whole process)
+    controller, _ansible_internal.is_controller = _ansible_internal.is_controller, False
+    try:
+        with patch_module_args(args), contextlib.redirect_stdout(out):
+            try:
+                module.main()
+            except SystemExit:
+                pass
+    finally:
+        _ansible_internal.is_controller = controller
     return json.loads(out.getvalue())
 
 
