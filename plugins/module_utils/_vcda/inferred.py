@@ -34,6 +34,11 @@ HEALTH_GET_DATA_BELOW = (4, 2)
 # [I] ``workflowInfo.type`` of the task ``POST /sites`` starts (looked for in ``GET /tasks?state=`` after a lost
 # reply, before pairing again).
 TASK_PAIR_WORKFLOW = "pairSite"
+# [I] ``workflowInfo.type`` of the task a replication operation (``POST /vm-replications/{id}/<operation>``)
+# starts, with ``workflowInfo.resourceId`` the replication's id: looked for in ``GET /tasks?state=`` after a lost
+# reply, before the operation is sent again: the operation's path segment.
+TASK_OPERATION_WORKFLOW = {"migrate": "migrate", "failover": "failover", "test": "failover-test",
+                           "pause": "pause", "resume": "resume", "sync": "sync", "reverse": "reverse"}
 # [I] a task that failed with this code may have failed for a transient reason (a peer that answered 503 or was
 # restarting): a creating call is re-read and submitted again, a bounded number of times.
 TASK_TRANSIENT_CODES = ("GeneralServerFailure",)

@@ -786,7 +786,27 @@ class ReplicationService(object):
         if step == "storage_profile":
             return self.client.call("POST", base + "/storage-profile", body, params=params)
         path = {"test": "/failover-test"}.get(step, "/" + step)
-        return self.client.call("POST", base + path, body, params=params)
+        return self.client.call("POST", base + path, body, params=params,
+                                find_existing=self._operation_started(kind, item, step, site))
+
+    def _operation_started(self, kind, item, step, site):
+        """After a transient failure of ``POST .../<step>`` (503, reset, lost reply): did the operation start? Its
+        running task (``inferred.TASK_OPERATION_WORKFLOW`` on this replication), or, for a cutover or failover that
+        already ended, the replication re-read in its recovered state; None: not started, send it again."""
+        workflow = inferred.TASK_OPERATION_WORKFLOW.get(step)
+        if workflow is None:
+            return None
+
+        def find_existing():
+            task = self.client.running_task(workflow, item["id"])
+            if task is not None:
+                return task
+            if step in ("migrate", "failover"):
+                fresh = self.get(kind, item["id"], site)
+                if isinstance(fresh, dict) and recovery_state(fresh) in ("IN_PROGRESS", "COMPLETE"):
+                    return fresh
+            return None
+        return find_existing
 
     def run(self, item, step, body=None, site=None, timeout=None):
         task = self.operation(item, step, body, site)

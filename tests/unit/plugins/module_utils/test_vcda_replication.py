@@ -141,6 +141,8 @@ class FakeSite(object):
     def _operate(self, method, rid, action, body):
         item = self.items[rid]
         info = item["destinationState"]["recoveryInfo"]
+        if method == "GET" and not action:
+            return (200, item, None)
         if method == "DELETE" and not action:
             return self.task(rid, "delete", lambda: self.items.pop(rid))
         if method == "DELETE" and action == "/failover-test":
@@ -683,7 +685,8 @@ class ConcurrentAdapter(RoutedAdapter):
     """The FakeSite behind a transport that several threads may use at once: each request is answered from its
     own content (not from the last one recorded); ``slow`` methods take ``delay`` real seconds outside the site's
     lock, and the most requests ever in flight at once are counted. ``lose`` (a count) loses the replies of
-    that many creates after the site carried them out; ``refuse`` answers that many creates 503 before."""
+    that many creates after the site carried them out; ``refuse`` answers that many creates 503 before;
+    ``lose_cutover`` and ``refuse_cutover`` do the same to ``POST .../migrate``."""
 
     def __init__(self, site, delay=0.05, slow=("POST",)):
         super(ConcurrentAdapter, self).__init__(site)
@@ -692,6 +695,7 @@ class ConcurrentAdapter(RoutedAdapter):
         self.delay, self.slow = delay, slow
         self.inflight = self.peak = 0
         self.lose = self.refuse = 0
+        self.lose_cutover = self.refuse_cutover = 0
         self.threads = set()
 
     def send(self, request, **kwargs):
@@ -699,6 +703,7 @@ class ConcurrentAdapter(RoutedAdapter):
         import time
         call = self.record(request)
         creating = call[0] == "POST" and call[1] in ("/vm-replications", "/vapp-replications")
+        cutover = call[0] == "POST" and call[1].endswith("/migrate")
         with self.lock:
             self.calls.append(call)
             self.threads.add(threading.current_thread().name)
@@ -711,10 +716,16 @@ class ConcurrentAdapter(RoutedAdapter):
                 if creating and self.refuse:
                     self.refuse -= 1
                     answer = (503, {"code": "ServiceUnavailable", "msg": "busy"}, None)
+                elif cutover and self.refuse_cutover:
+                    self.refuse_cutover -= 1
+                    answer = (503, {"code": "ServiceUnavailable", "msg": "busy"}, {"Retry-After": "1"})
                 else:
                     answer = self.site(*call)
                     if creating and self.lose:
                         self.lose -= 1
+                        answer = requests.exceptions.ConnectionError("Connection reset by peer")
+                    elif cutover and self.lose_cutover:
+                        self.lose_cutover -= 1
                         answer = requests.exceptions.ConnectionError("Connection reset by peer")
         finally:
             with self.lock:
@@ -875,6 +886,31 @@ def test_a_create_refused_before_it_was_carried_out_is_sent_again_after_a_re_rea
                                 keep_going=True)
     assert all(r["state"] == "migrated" for r in results) and len(site.items) == 3
     assert len([c for c in adapter.calls if c[0] == "POST" and c[1] == "/vm-replications"]) == 4
+
+
+def test_a_lost_cutover_reply_is_found_by_its_task_and_never_sent_twice():
+    names = ["lc%02d" % i for i in range(4)]
+    service, adapter, site, lines = concurrent_site(names)
+    adapter.lose_cutover = 2  # two cutovers carried out, their replies lost
+    changed, results = converge(service, [spec(vms=[n], label=n) for n in names], "migrated", concurrency=4,
+                                keep_going=True)
+    assert changed and all(r["state"] == "migrated" and r["error"] is None for r in results), results
+    cutovers = [c for c in adapter.calls if c[0] == "POST" and c[1].endswith("/migrate")]
+    assert len(cutovers) == 4 and len(set(c[1] for c in cutovers)) == 4  # the re-read found them: no second POST
+    assert len([t for t in site.tasks.values() if t["workflowInfo"]["type"] == "migrate"]) == 4
+
+
+def test_a_cutover_answered_503_is_sent_again_after_a_re_read():
+    names = ["rc%02d" % i for i in range(3)]
+    service, adapter, site, lines = concurrent_site(names)
+    adapter.refuse_cutover = 1
+    changed, results = converge(service, [spec(vms=[n], label=n) for n in names], "migrated", concurrency=3,
+                                keep_going=True)
+    assert all(r["state"] == "migrated" and r["error"] is None for r in results), results
+    cutovers = [c for c in adapter.calls if c[0] == "POST" and c[1].endswith("/migrate")]
+    assert len(cutovers) == 4 and len(set(c[1] for c in cutovers)) == 3
+    refused = cutovers[0][1].rsplit("/", 1)[0]  # the first one sent was refused
+    assert [c for c in adapter.calls if c[0] == "GET" and c[1] == refused]  # re-read: had it started?
 
 
 def test_a_vm_in_two_entries_of_a_wave_is_refused_before_anything_is_written():
