@@ -198,8 +198,10 @@ def run(mod):
                       action="recreate" if recreate else "create" if live is None else "update")
     session = outcome.obj
     result = mod.result(outcome, recreated=recreate, session=dict(after, id=(session or {}).get("id")))
-    if session is not None and not mod.check_mode:
-        result["status"] = wait_status(client, session["id"], p["wait_for_up"], p["timeout"])
+    status = rec.follow(outcome, lambda: wait_status(client, session["id"], p["wait_for_up"], p["timeout"]),
+                        always=True) if session is not None else None
+    if status is not None:
+        result["status"] = status
     elif live is not None:
         result["status"] = client.status(live["id"])
     return result

@@ -223,8 +223,8 @@ def run(mod):
     placement = onprem.placement(client) if config.get("site") else {}
     if p["placement"]:
         names = dict((k, v) for k, v in p["placement"].items() if v is not None)
-        ls_pending = "lookup_service" in outcomes and outcomes["lookup_service"].changed
-        if mod.check_mode and ls_pending:  # the inventory is readable once the lookup service is set: predict
+        if "lookup_service" in outcomes and outcomes["lookup_service"].pending:
+            # the inventory is readable once the lookup service is set: predict
             outcomes["placement"] = rec.present(None, names)
             return mod.result(Outcome.combine(outcomes), cloud_site=cloud, placement=placement)
         resolved = onprem.resolve_placement(client, names)
@@ -232,13 +232,17 @@ def run(mod):
         outcomes["placement"] = rec.present(live, names, create=lambda _d: onprem.set_placement(client, resolved),
                                             update=lambda _l, _d: onprem.set_placement(client, dict(
                                                 ((k, v) for k, v in placement.items() if v), **resolved)))
-    if not mod.check_mode and any(o.changed for o in outcomes.values()):
-        cloud = client.settled_site() if p["cloud_url"] else onprem.cloud_site(client)
-        placement = onprem.placement(client)
-        if p["cloud_url"] and (cloud is None or site_comm_errors(cloud)):
-            raise InputError("cloud_url: paired, but the link is not healthy: %s" % "; ".join(site_comm_errors(cloud)),
+    def settle():
+        settled = client.settled_site() if p["cloud_url"] else onprem.cloud_site(client)
+        settled_placement = onprem.placement(client)
+        if p["cloud_url"] and (settled is None or site_comm_errors(settled)):
+            raise InputError("cloud_url: paired, but the link is not healthy: %s" % "; ".join(site_comm_errors(settled)),
                              option="cloud_url")
-    return mod.result(Outcome.combine(outcomes), cloud_site=cloud, placement=placement)
+        return settled, settled_placement
+
+    outcome = Outcome.combine(outcomes)
+    cloud, placement = rec.follow(outcome, settle) or (cloud, placement)
+    return mod.result(outcome, cloud_site=cloud, placement=placement)
 
 
 def main():

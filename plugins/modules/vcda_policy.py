@@ -205,13 +205,12 @@ def run(mod):
         for org in remove:
             client.assign_policy(inferred.DEFAULT_POLICY_ID, org)
 
-    outcome = reconciler.present(live, desired, create=create, update=update)
-    policy = outcome.after
-    if outcome.changed and not mod.check_mode:
+    def reread():
         fresh = client.find_policy(p["name"])
-        policy = dict(fresh, orgs=client.policy_orgs(fresh["id"]))
-    elif live_policy:
-        policy = dict(live_policy, orgs=live["orgs"])
+        return dict(fresh, orgs=client.policy_orgs(fresh["id"]))
+
+    outcome = reconciler.present(live, desired, create=create, update=update)
+    policy = reconciler.follow(outcome, reread) or (dict(live_policy, orgs=live["orgs"]) if live_policy else outcome.after)
     return mod.result(outcome, policy=policy)
 
 

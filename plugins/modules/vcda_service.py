@@ -147,7 +147,7 @@ def run(mod):
                                    {"services": "restarted" if restarting else "running"},
                                    apply=lambda: restart(client), action="restart")
     result = dict(restarted=restarting, healthy=None, problems=[])
-    if restarting and mod.check_mode:
+    if outcome.pending:
         return mod.result(outcome, **result)  # nothing restarted: the health after a restart is unknown
     if p["wait_healthy"] or p["state"] == "healthy":
         if mod.check_mode and client.about() is not None and client.predicted_fresh:

@@ -161,15 +161,18 @@ def run(mod):
     def update(current, _delta):
         client.repair_site(current["site"], p["remote_url"], pin, p["description"])
 
-    outcome = mod.reconciler().present(live, desired, create=create, update=update)
-    site = live_site
-    if outcome.changed and not mod.check_mode:
+    def settle():
         site = client.settled_site(name=p["remote_site"] or (live or {}).get("site"), url=p["remote_url"])
         if site is None:
             raise TaskFailed("the pairing task succeeded but %s does not list %s" % (p["url"], p["remote_url"]))
         problems = site_comm_errors(site)
         if problems:
             raise TaskFailed("paired with %s, but the link is not healthy: %s" % (site.get("site"), "; ".join(problems)))
+        return site
+
+    rec = mod.reconciler()
+    outcome = rec.present(live, desired, create=create, update=update)
+    site = rec.follow(outcome, settle) or live_site
     action = {"create": "pair", "update": "repair"}.get(outcome.action)
     return mod.result(outcome, site=site or outcome.after, action=action)
 

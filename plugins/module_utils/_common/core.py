@@ -94,16 +94,23 @@ class Outcome(object):
     """What a reconciliation did (or would do in check mode).
 
     ``before``/``after`` are the views shown in ``diff`` (managed keys, secrets masked); ``obj`` is the
-    resulting object (predicted in check mode); ``action`` names what was (or would be) done.
+    resulting object (predicted in check mode); ``action`` names what was (or would be) done;
+    ``applied`` is true when the change was made (never in check mode).
     """
 
-    def __init__(self, changed, before, after, obj=None, action=None, delta=None):
+    def __init__(self, changed, before, after, obj=None, action=None, delta=None, applied=False):
         self.changed = changed
         self.before = before
         self.after = after
         self.obj = obj
         self.action = action
         self.delta = delta or {}
+        self.applied = applied
+
+    @property
+    def pending(self):
+        """The change is predicted only (check mode): what depends on it cannot be read from the backend yet."""
+        return bool(self.changed) and not self.applied
 
     def diff(self):
         return {"before": self.before, "after": self.after}
@@ -117,7 +124,8 @@ class Outcome(object):
                    dict((k, o.before) for k, o in parts.items()),
                    dict((k, o.after) for k, o in parts.items()),
                    dict((k, o.obj) for k, o in parts.items()),
-                   action=dict((k, o.action) for k, o in parts.items() if o.action) or None)
+                   action=dict((k, o.action) for k, o in parts.items() if o.action) or None,
+                   applied=any(o.applied for o in parts.values()))
 
     @classmethod
     def join(cls, *outcomes):
@@ -129,7 +137,8 @@ class Outcome(object):
             before.update(outcome.before or {})
             after.update(outcome.after or {})
         return cls(any(o.changed for o in outcomes), before, after,
-                   action=[o.action for o in outcomes if o.action] or None)
+                   action=[o.action for o in outcomes if o.action] or None,
+                   applied=any(o.applied for o in outcomes))
 
 
 def result(outcome, with_diff, **extra):
@@ -150,7 +159,8 @@ class Reconciler(object):
     Every action goes through :meth:`act`: a ``dry_run`` hook (a backend's own validation call such
     as VCDA ``check-vcloud`` or vSphere ``CreateImportSpec``) runs whenever something would change,
     in check mode too, so that check mode fails where the real run would; the action itself runs
-    only outside check mode. Callbacks never test check mode themselves.
+    only outside check mode. Callbacks never test check mode themselves, and neither do modules: what
+    follows a change (a re-read, a wait until the backend settles) goes through :meth:`follow`.
     """
 
     def __init__(self, check_mode=False, secret_keys=(), unordered_keys=()):
@@ -167,14 +177,24 @@ class Reconciler(object):
     def act(self, changed, before, after, apply=None, dry_run=None, action=None, obj=None, delta=None):
         """The one place where a change is made: ``dry_run()`` when ``changed`` (check mode too), then
         ``apply()`` outside check mode. ``apply`` may return the resulting object (else ``obj``)."""
+        made = False
         if changed:
             if dry_run is not None:
                 dry_run()
             if not self.check_mode and apply is not None:
-                applied = apply()
-                if applied is not None:
-                    obj = applied
-        return Outcome(bool(changed), before, after, obj, action if changed else None, delta)
+                made_obj, made = apply(), True
+                if made_obj is not None:
+                    obj = made_obj
+        return Outcome(bool(changed), before, after, obj, action if changed else None, delta, applied=made)
+
+    def follow(self, outcome, settle, always=False):
+        """What follows a run: ``settle()`` -- a re-read of what the backend made, or a wait until it settles --
+        runs once ``outcome``'s change was made (with ``always``: after every run outside check mode, changed
+        or not) and its value is returned. Otherwise (nothing changed, or check mode, where the prediction
+        stands and nothing is written or waited for) the answer is None."""
+        if outcome.applied or (always and not self.check_mode):
+            return settle()
+        return None
 
     def present(self, live, desired, create=None, update=None, force_update=False, dry_run=None, keys=None):
         """Make the object exist with ``desired``.

@@ -144,3 +144,33 @@ def test_result_is_changed_the_object_and_the_diff_only_in_diff_mode():
 def test_keys_choose_what_the_diff_shows():
     out = Reconciler().present({"name": "n", "port": 1, "other": 2}, {"port": 2}, keys=["name", "port"])
     assert out.diff() == {"before": {"name": "n", "port": 1}, "after": {"name": "n", "port": 2}}
+
+
+@pytest.mark.parametrize("check_mode", [False, True])
+def test_follow_runs_the_settle_step_only_after_a_change_that_was_made(check_mode):
+    rec = Reconciler(check_mode=check_mode)
+    calls = []
+
+    def settle():
+        calls.append("settle")
+        return {"settled": True}
+
+    changed = rec.present(None, {"name": "a"}, create=lambda d: None)
+    unchanged = rec.present({"name": "a"}, {"name": "a"}, create=lambda d: None)
+    assert changed.applied is not check_mode and changed.pending is check_mode
+    assert not unchanged.applied and not unchanged.pending
+    assert rec.follow(unchanged, settle) is None
+    assert rec.follow(changed, settle) == (None if check_mode else {"settled": True})
+    assert rec.follow(unchanged, settle, always=True) == (None if check_mode else {"settled": True})
+    assert calls == ([] if check_mode else ["settle", "settle"])
+
+
+def test_combined_outcomes_are_applied_when_any_part_was_made():
+    rec = Reconciler()
+    made = rec.present(None, {"name": "a"}, create=lambda d: None)
+    kept = rec.present({"name": "a"}, {"name": "a"})
+    predicted = Reconciler(check_mode=True).present(None, {"name": "b"}, create=lambda d: None)
+    assert Outcome.combine({"a": made, "b": kept}).applied
+    assert Outcome.join(made, kept).applied
+    assert not Outcome.combine({"b": kept}).applied
+    assert Outcome.combine({"b": predicted}).pending
