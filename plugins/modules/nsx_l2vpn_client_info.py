@@ -87,7 +87,7 @@ sessions:
       status: {runtime_status: UP, failure_reason: null}
 """
 
-from ansible_collections.cloudmove.vcda.plugins.module_utils._common.errors import InputError
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common.validate import known_names
 from ansible_collections.cloudmove.vcda.plugins.module_utils._nsx.edge import session_view
 from ansible_collections.cloudmove.vcda.plugins.module_utils._nsx.module import NsxModule
 
@@ -97,10 +97,7 @@ def run(mod):
     live = client.sessions()
     names = mod.params["names"]
     if names:
-        known = sorted(s.get("display_name") for s in live)
-        unknown = sorted(set(names) - set(known))
-        if unknown:
-            raise InputError("names: %s not a session of this edge" % ", ".join(unknown), option="names", choices=known)
+        known_names(names, [s.get("display_name") for s in live], "names")
         live = [s for s in live if s.get("display_name") in names]
     sessions = []
     for session in live:

@@ -126,7 +126,7 @@ networks:
       type: str
 """
 
-from ansible_collections.cloudmove.vcda.plugins.module_utils._common.errors import InputError
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common.validate import known_names
 from ansible_collections.cloudmove.vcda.plugins.module_utils._vcd.client import urn_uuid
 from ansible_collections.cloudmove.vcda.plugins.module_utils._vcd.module import VcdModule
 from ansible_collections.cloudmove.vcda.plugins.module_utils._vcd.network import NetworkService, describe
@@ -144,10 +144,7 @@ def run(mod):
         if p[option] is not None:
             pairs = [(n, d) for n, d in pairs if d[option] == p[option]]
     if p["names"]:
-        known = sorted(d["name"] for _n, d in pairs)
-        unknown = sorted(set(p["names"]) - set(known))
-        if unknown:
-            raise InputError("names: %s not found in %s" % (", ".join(unknown), org), option="names", choices=known)
+        known_names(p["names"], [d["name"] for _n, d in pairs], "names")
         pairs = [(n, d) for n, d in pairs if d["name"] in p["names"]]
     interfaces = {}  # one read per NSX-V edge gateway
     for net, out in pairs:

@@ -97,6 +97,7 @@ policies:
 """
 
 from ansible_collections.cloudmove.vcda.plugins.module_utils._common.errors import InputError
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common.validate import known_names
 from ansible_collections.cloudmove.vcda.plugins.module_utils._vcda.module import VcdaModule
 from ansible_collections.cloudmove.vcda.plugins.module_utils._vcda.policy import describe, uses_split_directions
 
@@ -106,10 +107,7 @@ def run(mod):
     policies = client.policies()
     names = mod.params["names"]
     if names:
-        known = sorted(p.get("displayName") for p in policies)
-        unknown = sorted(set(names) - set(known))
-        if unknown:
-            raise InputError("names: %s not a policy of this site" % ", ".join(unknown), option="names", choices=known)
+        known_names(names, [p.get("displayName") for p in policies], "names")
         policies = [p for p in policies if p.get("displayName") in names]
     split = uses_split_directions(client.version)
     found = [describe(p, split, client.policy_orgs(p["id"])) for p in policies]

@@ -56,4 +56,4 @@ def test_names_filter_and_unknown_names(monkeypatch):
     result = run_module(nsx_l2vpn_client_info, dict(ARGS, names=["dcx-b"]), api(), monkeypatch=monkeypatch)
     assert [s["name"] for s in result["sessions"]] == ["dcx-b"]
     result = run_module(nsx_l2vpn_client_info, dict(ARGS, names=["dcx-c"]), api(), monkeypatch=monkeypatch)
-    assert result["failed"] and "names: dcx-c" in result["msg"] and "dcx-a, dcx-b" in result["msg"]
+    assert result["failed"] and "names: unknown name 'dcx-c'" in result["msg"] and "(accepted: dcx-a, dcx-b)" in result["msg"]

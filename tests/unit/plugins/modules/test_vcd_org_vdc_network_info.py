@@ -87,7 +87,7 @@ def test_filters_by_vdc_gateway_and_names(monkeypatch):
 def test_unknown_names_and_orgs_name_the_option(monkeypatch):
     result = run_module(vcd_org_vdc_network_info, dict(VCD_ARGS, organization="org1", names=["lab-network"]), api(),
                         monkeypatch=monkeypatch)
-    assert result["failed"] and "names: lab-network" in result["msg"] and "company-network" in result["msg"]
+    assert result["failed"] and "names: unknown name 'lab-network'" in result["msg"] and "company-network" in result["msg"]
     result = run_module(vcd_org_vdc_network_info, dict(VCD_ARGS, organization="org9"), api(), monkeypatch=monkeypatch)
     assert result["failed"] and "org9" in result["msg"]
     result = run_module(vcd_org_vdc_network_info, dict(VCD_ARGS), api(), monkeypatch=monkeypatch)

@@ -56,7 +56,7 @@ def test_names_and_org_filter(monkeypatch):
 
 def test_an_unknown_name_or_org_names_the_option_and_what_exists(monkeypatch):
     result = run_module(vcda_policy_info, dict(ARGS, names=["Silver", "Gold"]), api(), monkeypatch=monkeypatch)
-    assert result["failed"] and "names: Silver" in result["msg"] and "Gold, default" in result["msg"]
+    assert result["failed"] and "names: unknown name 'Silver'" in result["msg"] and "(accepted: Gold, default)" in result["msg"]
     result = run_module(vcda_policy_info, dict(ARGS, org="org9"), api(), monkeypatch=monkeypatch)
     assert result["failed"] and "org: org9" in result["msg"] and "org1, org2, org3" in result["msg"]
 
