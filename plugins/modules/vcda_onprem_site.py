@@ -232,6 +232,7 @@ def run(mod):
         outcomes["placement"] = rec.present(live, names, create=lambda _d: onprem.set_placement(client, resolved),
                                             update=lambda _l, _d: onprem.set_placement(client, dict(
                                                 ((k, v) for k, v in placement.items() if v), **resolved)))
+
     def settle():
         settled = client.settled_site() if p["cloud_url"] else onprem.cloud_site(client)
         settled_placement = onprem.placement(client)
