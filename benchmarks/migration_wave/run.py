@@ -35,6 +35,8 @@ import requests
 import yaml
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+sys.path.append(ROOT)
+from lab import proctree  # noqa: E402  pylint: disable=wrong-import-position
 RUN = os.path.join(ROOT, "lab", "run")
 OUT = os.path.join(ROOT, "tests", "output")
 LIST_PATHS = ("/vm-replications", "/vapp-replications")
@@ -82,22 +84,6 @@ def playbook(tasks, setup=False):
     return path
 
 
-def _children():
-    """``{ppid: [pid, ...]}`` of every process now."""
-    tree = {}
-    for name in os.listdir("/proc"):
-        if not name.isdigit():
-            continue
-        try:
-            with open("/proc/%s/stat" % name) as handle:
-                stat = handle.read()
-        except OSError:
-            continue
-        ppid = int(stat.rsplit(")", 1)[1].split()[1])
-        tree.setdefault(ppid, []).append(int(name))
-    return tree
-
-
 def _rss_kb(pid):
     try:
         with open("/proc/%d/status" % pid) as handle:
@@ -111,12 +97,7 @@ def _rss_kb(pid):
 
 def tree_rss_kb(root):
     """Summed resident set of ``root`` and all its descendants, now."""
-    tree, total, todo = _children(), 0, [root]
-    while todo:
-        pid = todo.pop()
-        total += _rss_kb(pid)
-        todo.extend(tree.get(pid, []))
-    return total
+    return sum(_rss_kb(pid) for pid in proctree.descendants(root))
 
 
 def run_playbook(path, variables):

@@ -9,6 +9,9 @@ OUTPUT = os.path.join(ROOT, "tests", "output")
 RUN = os.path.join(ROOT, "lab", "run")
 TARGETS = os.path.join(ROOT, "tests", "integration", "targets")
 
+if ROOT not in sys.path:
+    sys.path.append(ROOT)  # the lab's helpers: ``from lab.proctree import kill_tree``
+
 
 def reset_lab(check=True):
     """The whole shared lab given back as a fresh run finds it (lab/reset.py): the emulators at first boot, the

@@ -16,6 +16,7 @@ import pytest
 import requests
 
 from lab_paths import OUTPUT, ROOT, TARGETS
+from lab.proctree import kill_tree
 
 SYNC_VM, CUT_VM = "it-kill-sync-01", "it-kill-cut-01"
 DEFAULTS = """
@@ -106,25 +107,6 @@ class Site1(object):
         return [v for v in self.call("GET", "/_lab/vapps", url=self.vcd_url)["vms"] if v.get("name") == name]
 
 
-def _tree(root):
-    """``root`` and every descendant now (Ansible's workers call setsid, so a process group is not enough)."""
-    children = {}
-    for name in os.listdir("/proc"):
-        if name.isdigit():
-            try:
-                with open("/proc/%s/stat" % name) as handle:
-                    ppid = int(handle.read().rsplit(")", 1)[1].split()[1])
-            except (OSError, ValueError, IndexError):
-                continue
-            children.setdefault(ppid, []).append(int(name))
-    out, todo = [], [root]
-    while todo:
-        pid = todo.pop()
-        out.append(pid)
-        todo.extend(children.get(pid, []))
-    return out
-
-
 def _start_and_kill(path, lab_vars, reached, what, timeout=120):
     """Start the run, wait until ``reached()``, then SIGKILL the whole process tree (controller, worker, module)."""
     proc = subprocess.Popen(["ansible-playbook", "-i", "localhost,", "-c", "local", path, "-e", "@" + lab_vars],
@@ -138,24 +120,9 @@ def _start_and_kill(path, lab_vars, reached, what, timeout=120):
             time.sleep(0.2)
     finally:
         if proc.poll() is None:
-            killed = _tree(proc.pid)
-            for pid in killed:
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
+            killed = kill_tree(proc.pid)
         proc.wait()
     assert len(killed) >= 3, "controller, worker and module should have been running: %s" % killed
-    for pid in killed[1:]:
-        deadline = time.monotonic() + 10
-        while os.path.exists("/proc/%d" % pid) and time.monotonic() < deadline:
-            try:
-                with open("/proc/%d/stat" % pid) as handle:
-                    if handle.read().rsplit(")", 1)[1].split()[0] == "Z":
-                        break  # killed, waiting for its (dead) parent's reaper
-            except OSError:
-                break
-            time.sleep(0.1)
     return proc.returncode
 
 

@@ -5,7 +5,6 @@ Lab-only machinery (the ``/_lab/`` control endpoints); nothing here is collectio
 import json
 import os
 import re
-import signal
 import subprocess
 import sys
 import time
@@ -14,6 +13,8 @@ import requests
 import urllib3
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.append(ROOT)
+from lab.proctree import kill_tree  # noqa: E402  pylint: disable=wrong-import-position
 OUT = os.path.join(ROOT, "tests", "output", "reliability")
 RUN_FILE = os.path.join(ROOT, "lab", "run", "emulators.json")
 # The lab's inventory, generated from the running lab in the shape of playbooks/inventory/example/ (start()).
@@ -276,10 +277,10 @@ def playbook(name, log, extra=(), timeout=3600, kill_when=None, kill_delay=0.0):
             if kill_when is not None and killed is None and kill_when(line):
                 killed = line.strip()
                 time.sleep(kill_delay)  # into the task: its calls are in flight
-                os.killpg(proc.pid, signal.SIGKILL)
+                kill_tree(proc.pid)
                 break
             if time.monotonic() - started > timeout:
-                os.killpg(proc.pid, signal.SIGKILL)
+                kill_tree(proc.pid)
                 lines.append("TIMEOUT after %ss\n" % timeout)
                 break
         proc.wait()
