@@ -8,56 +8,29 @@ __metaclass__ = type
 
 
 class ModuleDocFragment(object):
+    # What every module shares besides its product's fragment: the check and diff mode attributes and the author.
+    # DOCUMENTATION for a module that changes things (it adds the support and details of both modes),
+    # INFO_MODULE for one that only reads; a module lists one of the two.
     DOCUMENTATION = r"""
 attributes:
   check_mode:
     description: Can run in check mode and return changed status prediction without modifying target.
   diff_mode:
     description: Will return details on what has changed (or possibly needs changing in check mode), when in diff mode.
-"""
-
-    VSPHERE_GROUP = r"""
-attributes:
-  action_group:
-    description: Use C(group/cloudmove.vcda.vsphere) in C(module_defaults) to set defaults for this module.
-    support: full
-    membership:
-      - cloudmove.vcda.vsphere
-"""
-
-    VCDA_GROUP = r"""
-attributes:
-  action_group:
-    description: Use C(group/cloudmove.vcda.vcda) in C(module_defaults) to set defaults for this module.
-    support: full
-    membership:
-      - cloudmove.vcda.vcda
+author:
+  - cloudmove.vcda maintainers (@cloudmove)
 """
 
     INFO_MODULE = r"""
 attributes:
   check_mode:
+    description: Can run in check mode and return changed status prediction without modifying target.
     support: full
     details: This module only reads and always returns C(changed=false).
   diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check mode), when in diff mode.
     support: N/A
     details: This module does not change anything.
-"""
-
-    VCD_GROUP = r"""
-attributes:
-  action_group:
-    description: Use C(group/cloudmove.vcda.vcd) in C(module_defaults) to set defaults for this module.
-    support: full
-    membership:
-      - cloudmove.vcda.vcd
-"""
-
-    NSX_GROUP = r"""
-attributes:
-  action_group:
-    description: Use C(group/cloudmove.vcda.nsx) in C(module_defaults) to set defaults for this module.
-    support: full
-    membership:
-      - cloudmove.vcda.nsx
+author:
+  - cloudmove.vcda maintainers (@cloudmove)
 """

@@ -8,6 +8,7 @@ __metaclass__ = type
 
 
 class ModuleDocFragment(object):
+    # The connection options of every NSX module (the base class's), what it requires and its action group.
     DOCUMENTATION = r"""
 options:
   url:
@@ -34,4 +35,10 @@ options:
     default: 300
 requirements:
   - requests
+attributes:
+  action_group:
+    description: Use C(group/cloudmove.vcda.nsx) in C(module_defaults) to set defaults for this module.
+    support: full
+    membership:
+      - cloudmove.vcda.nsx
 """

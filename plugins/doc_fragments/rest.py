@@ -9,7 +9,7 @@ __metaclass__ = type
 
 class ModuleDocFragment(object):
     # The TLS and proxy options every REST backend shares (validate_certs and thumbprint of the module base,
-    # HTTP_OPTIONS of module_utils/_common/module.py). Listed after cloudmove.vcda.vcda, cloudmove.vcda.vcd or
+    # HTTP_OPTIONS of module_utils/_common/module.py). Listed right after cloudmove.vcda.vcda, cloudmove.vcda.vcd or
     # cloudmove.vcda.nsx, whose prefix (VCDA, VCD, NSX) names the environment variables.
     DOCUMENTATION = r"""
 options:

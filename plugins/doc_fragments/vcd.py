@@ -8,6 +8,7 @@ __metaclass__ = type
 
 
 class ModuleDocFragment(object):
+    # The connection options of every Cloud Director module (the base class's), what it requires and its action group.
     DOCUMENTATION = r"""
 options:
   url:
@@ -48,4 +49,22 @@ options:
 requirements:
   - requests
   - lxml
+attributes:
+  action_group:
+    description: Use C(group/cloudmove.vcda.vcd) in C(module_defaults) to set defaults for this module.
+    support: full
+    membership:
+      - cloudmove.vcda.vcd
+"""
+
+    # The edge gateway a module works on (vcd_l2vpn_server, vcd_l2vpn_info).
+    EDGE_GATEWAY = r"""
+options:
+  edge_gateway:
+    description: Name of the edge gateway.
+    type: str
+    required: true
+  organization:
+    description: Organization of the edge gateway; defaults to O(org) when logged in as a tenant.
+    type: str
 """

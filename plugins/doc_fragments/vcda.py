@@ -8,6 +8,8 @@ __metaclass__ = type
 
 
 class ModuleDocFragment(object):
+    # The connection options of every Cloud Director Availability module (the base class's), what it requires
+    # and its action group.
     DOCUMENTATION = r"""
 options:
   url:
@@ -79,4 +81,10 @@ options:
     default: 300
 requirements:
   - requests
+attributes:
+  action_group:
+    description: Use C(group/cloudmove.vcda.vcda) in C(module_defaults) to set defaults for this module.
+    support: full
+    membership:
+      - cloudmove.vcda.vcda
 """

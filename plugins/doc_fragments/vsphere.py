@@ -8,6 +8,7 @@ __metaclass__ = type
 
 
 class ModuleDocFragment(object):
+    # The connection options of every vSphere module (the base class's), what it requires and its action group.
     DOCUMENTATION = r"""
 options:
   hostname:
@@ -48,4 +49,10 @@ options:
     type: str
 requirements:
   - pyvmomi >= 8.0.1.0
+attributes:
+  action_group:
+    description: Use C(group/cloudmove.vcda.vsphere) in C(module_defaults) to set defaults for this module.
+    support: full
+    membership:
+      - cloudmove.vcda.vsphere
 """

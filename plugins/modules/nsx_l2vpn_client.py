@@ -23,13 +23,10 @@ description:
   - Reports the session's runtime status and can wait until it is V(UP).
   - The VLAN mapping resource (C(.../sessions/{id}/l2-extensions)) is inferred - where the autonomous edge keeps
     C(L2Extension) is not public (see C(docs/verification.md)).
-author:
-  - cloudmove.vcda maintainers (@cloudmove)
 extends_documentation_fragment:
   - cloudmove.vcda.nsx
   - cloudmove.vcda.rest
   - cloudmove.vcda.attributes
-  - cloudmove.vcda.attributes.nsx_group
 attributes:
   check_mode:
     support: full

@@ -15,14 +15,10 @@ description:
   - Reads the L2 VPN client sessions of an NSX autonomous edge (C(GET /api/v1/vpn/l2vpn/sessions)), each with its
     runtime status and its L2 extensions (VLAN to tunnel id); changes nothing.
   - The sessions are shown as M(cloudmove.vcda.nsx_l2vpn_client) manages them; the peer code is never shown.
-author:
-  - cloudmove.vcda maintainers (@cloudmove)
 extends_documentation_fragment:
   - cloudmove.vcda.nsx
   - cloudmove.vcda.rest
-  - cloudmove.vcda.attributes
   - cloudmove.vcda.attributes.info_module
-  - cloudmove.vcda.attributes.nsx_group
 options:
   names:
     description: Only the sessions with these names. A name not found fails, listing the names there are.

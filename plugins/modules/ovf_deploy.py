@@ -36,12 +36,9 @@ description:
   - A Cloud Director Availability appliance publishes its service certificates in the VM's C(extraConfig); the module
     returns their thumbprints (RV(vm.appliance_thumbprint)) so that a playbook pins them without trusting the first
     TLS connection. M(cloudmove.vcda.vsphere_appliance_info) reads them from an appliance deployed earlier.
-author:
-  - cloudmove.vcda maintainers (@cloudmove)
 extends_documentation_fragment:
   - cloudmove.vcda.vsphere
   - cloudmove.vcda.attributes
-  - cloudmove.vcda.attributes.vsphere_group
 attributes:
   check_mode:
     support: full

@@ -17,22 +17,12 @@ description:
   - NSX-T - the runtime status of each tunnel (C(GET .../l2vpn/tunnels/{id}/status)).
   - With O(wait_for), polls until the named peer sites or tunnels are up (for example after the client appliance
     was deployed) and fails with their last status after O(timeout) seconds.
-author:
-  - cloudmove.vcda maintainers (@cloudmove)
 extends_documentation_fragment:
   - cloudmove.vcda.vcd
   - cloudmove.vcda.rest
-  - cloudmove.vcda.attributes
-  - cloudmove.vcda.attributes.vcd_group
+  - cloudmove.vcda.vcd.edge_gateway
   - cloudmove.vcda.attributes.info_module
 options:
-  edge_gateway:
-    description: Name of the edge gateway.
-    type: str
-    required: true
-  organization:
-    description: Organization of the edge gateway; defaults to O(org) when logged in as a tenant.
-    type: str
   wait_for:
     description: Names of NSX-V peer sites or NSX-T tunnels to wait for until they are up.
     type: list

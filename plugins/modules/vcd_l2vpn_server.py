@@ -24,13 +24,11 @@ description:
     assigns a tunnel id to each stretched network and yields a peer code for the client.
   - Secrets are compared where they can be read (NSX-V passwords; the pre-shared key inside a peer code of a known
     format); otherwise O(update_secrets) decides. They never appear in the result, the diff or errors.
-author:
-  - cloudmove.vcda maintainers (@cloudmove)
 extends_documentation_fragment:
   - cloudmove.vcda.vcd
   - cloudmove.vcda.rest
+  - cloudmove.vcda.vcd.edge_gateway
   - cloudmove.vcda.attributes
-  - cloudmove.vcda.attributes.vcd_group
 attributes:
   check_mode:
     support: full
@@ -39,13 +37,6 @@ attributes:
     support: full
     details: Managed settings before and after; secrets appear only as C(******** (updated)) when they are sent.
 options:
-  edge_gateway:
-    description: Name of the edge gateway.
-    type: str
-    required: true
-  organization:
-    description: Organization of the edge gateway; defaults to O(org) when logged in as a tenant.
-    type: str
   state:
     description: V(present) configures; V(absent) deletes the NSX-V L2 VPN configuration or the NSX-T tunnel.
     type: str

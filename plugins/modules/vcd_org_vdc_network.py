@@ -21,13 +21,10 @@ description:
     network directly). Other combinations fail before any change.
   - The gateway address and prefix of an existing network cannot change; the module fails instead of
     recreating it.
-author:
-  - cloudmove.vcda maintainers (@cloudmove)
 extends_documentation_fragment:
   - cloudmove.vcda.vcd
   - cloudmove.vcda.rest
   - cloudmove.vcda.attributes
-  - cloudmove.vcda.attributes.vcd_group
 attributes:
   check_mode:
     support: full

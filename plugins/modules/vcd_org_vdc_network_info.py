@@ -19,14 +19,10 @@ description:
     option names.
   - For a subinterface, also its index and tunnel id on the NSX-V edge (C(GET /network/edges/{id}/vdcNetworks)),
     which the standalone L2 VPN client's VLAN map needs.
-author:
-  - cloudmove.vcda maintainers (@cloudmove)
 extends_documentation_fragment:
   - cloudmove.vcda.vcd
   - cloudmove.vcda.rest
-  - cloudmove.vcda.attributes
   - cloudmove.vcda.attributes.info_module
-  - cloudmove.vcda.attributes.vcd_group
 options:
   organization:
     description: Organization of the networks; defaults to O(org) when logged in as a tenant.

@@ -27,13 +27,10 @@ description:
     the closest known rights.
   - The rights of docs/workflows.md#c1-rights (advanced networking, L2 VPN) are shipped as the role default
     C(tenant_rights_rights) of the C(cloudmove.vcda.tenant_rights) role, see EXAMPLES.
-author:
-  - cloudmove.vcda maintainers (@cloudmove)
 extends_documentation_fragment:
   - cloudmove.vcda.vcd
   - cloudmove.vcda.rest
   - cloudmove.vcda.attributes
-  - cloudmove.vcda.attributes.vcd_group
 attributes:
   check_mode:
     support: full

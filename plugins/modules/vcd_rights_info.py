@@ -19,14 +19,10 @@ description:
   - With O(role) and O(organization), a tenant role of that organization (through the tenant context).
   - With O(rights), also which of those rights the target lacks (RV(missing)); an unknown right name fails and
     names the closest known rights.
-author:
-  - cloudmove.vcda maintainers (@cloudmove)
 extends_documentation_fragment:
   - cloudmove.vcda.vcd
   - cloudmove.vcda.rest
-  - cloudmove.vcda.attributes
   - cloudmove.vcda.attributes.info_module
-  - cloudmove.vcda.attributes.vcd_group
 options:
   organization:
     description:

@@ -18,13 +18,10 @@ description:
   - Only the options you set are managed; unset options are left alone.
   - The site name can be set only once. A different existing site name fails before anything is changed.
   - The Cloud Director endpoint is checked with the C(check-vcloud) dry run (also in check mode) before it is set.
-author:
-  - cloudmove.vcda maintainers (@cloudmove)
 extends_documentation_fragment:
   - cloudmove.vcda.vcda
   - cloudmove.vcda.rest
   - cloudmove.vcda.attributes
-  - cloudmove.vcda.attributes.vcda_group
 attributes:
   check_mode:
     support: full

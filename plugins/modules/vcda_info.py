@@ -17,14 +17,10 @@ description:
     Cloud Service, or C(GET /sites) where it is missing), and parts a Cloud Director login (O(auth_type=vcd) or
     O(auth_type=vcd_token)) may not read, are left out and named in RV(unavailable). Pointed at
     a Manager Service (C(https://<cloud>:8441)), a replicator or a tunnel, it still reports what that service has.
-author:
-  - cloudmove.vcda maintainers (@cloudmove)
 extends_documentation_fragment:
   - cloudmove.vcda.vcda
   - cloudmove.vcda.rest
-  - cloudmove.vcda.attributes
   - cloudmove.vcda.attributes.info_module
-  - cloudmove.vcda.attributes.vcda_group
 options:
   gather_subset:
     description:

@@ -23,13 +23,10 @@ description:
   - Runs the C(check-lookup-service) dry run first (also in check mode) and reports its error.
   - The thumbprint is given, or computed from the certificate the lookup service presents when that
     certificate is trusted (O(vcenter_thumbprint) matches, or O(lookup_service_validate_certs=true) verifies it).
-author:
-  - cloudmove.vcda maintainers (@cloudmove)
 extends_documentation_fragment:
   - cloudmove.vcda.vcda
   - cloudmove.vcda.rest
   - cloudmove.vcda.attributes
-  - cloudmove.vcda.attributes.vcda_group
 attributes:
   check_mode:
     support: full

@@ -26,14 +26,11 @@ description:
     with its error (RV(vms[].error)) and left out of the later steps while the others go on; the task then fails
     naming every failed VM, and a re-run resumes them (a create is never sent twice for a VM - after a lost reply
     the site's list is read again first).
-author:
-  - cloudmove.vcda maintainers (@cloudmove)
 extends_documentation_fragment:
   - cloudmove.vcda.vcda
   - cloudmove.vcda.rest
   - cloudmove.vcda.vcda_replication
   - cloudmove.vcda.attributes
-  - cloudmove.vcda.attributes.vcda_group
 attributes:
   check_mode:
     support: full

@@ -20,13 +20,10 @@ description:
     kept in one place, C(plugins/module_utils/_vcda/inferred.py).
   - The site name is set once and cannot change. The pairing is redone (C(PUT /sites/{site})) when the cloud URL,
     its certificate, the organization changed, or the link reports an error; credentials are not compared.
-author:
-  - cloudmove.vcda maintainers (@cloudmove)
 extends_documentation_fragment:
   - cloudmove.vcda.vcda
   - cloudmove.vcda.rest
   - cloudmove.vcda.attributes
-  - cloudmove.vcda.attributes.vcda_group
 attributes:
   check_mode:
     support: full

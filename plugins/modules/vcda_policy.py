@@ -21,13 +21,10 @@ description:
     not listed back to V(default).
   - Options left unset keep the live value; on creation they take the defaults given below.
   - Ranges are checked before any call.
-author:
-  - cloudmove.vcda maintainers (@cloudmove)
 extends_documentation_fragment:
   - cloudmove.vcda.vcda
   - cloudmove.vcda.rest
   - cloudmove.vcda.attributes
-  - cloudmove.vcda.attributes.vcda_group
 attributes:
   check_mode:
     support: full

@@ -17,14 +17,10 @@ description:
   - Each policy is returned as the site returns it, plus its settings under the option names of
     M(cloudmove.vcda.vcda_policy), so a policy read here can be written back with that module.
   - Needs the provider's login (the appliance's root, or a Cloud Director system administrator).
-author:
-  - cloudmove.vcda maintainers (@cloudmove)
 extends_documentation_fragment:
   - cloudmove.vcda.vcda
   - cloudmove.vcda.rest
-  - cloudmove.vcda.attributes
   - cloudmove.vcda.attributes.info_module
-  - cloudmove.vcda.attributes.vcda_group
 options:
   names:
     description:

@@ -28,14 +28,11 @@ description:
     compared and updated.
   - Progress (sync percentage, operations) is shown in the playbook output while the module runs on the controller
     and returned as RV(progress).
-author:
-  - cloudmove.vcda maintainers (@cloudmove)
 extends_documentation_fragment:
   - cloudmove.vcda.vcda
   - cloudmove.vcda.rest
   - cloudmove.vcda.vcda_replication
   - cloudmove.vcda.attributes
-  - cloudmove.vcda.attributes.vcda_group
 attributes:
   check_mode:
     support: full

@@ -22,14 +22,10 @@ description:
     sees every organization; an organization administrator (O(auth_type=vcd) or O(auth_type=vcd_token)) only its own.
   - The member VMs of vApp replications are returned inside their vApp in RV(replications), and as VMs of their own
     in RV(vms) and the summary.
-author:
-  - cloudmove.vcda maintainers (@cloudmove)
 extends_documentation_fragment:
   - cloudmove.vcda.vcda
   - cloudmove.vcda.rest
-  - cloudmove.vcda.attributes
   - cloudmove.vcda.attributes.info_module
-  - cloudmove.vcda.attributes.vcda_group
 options:
   site:
     description: Only replications from or to this site.

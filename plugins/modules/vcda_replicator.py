@@ -24,13 +24,10 @@ description:
   - The lookup services of the Manager Service and of the replicator must be configured first
     (M(cloudmove.vcda.vcda_lookup_service) with O(cloudmove.vcda.vcda_lookup_service#module:appliance_type=manager)
     and V(replicator)).
-author:
-  - cloudmove.vcda maintainers (@cloudmove)
 extends_documentation_fragment:
   - cloudmove.vcda.vcda
   - cloudmove.vcda.rest
   - cloudmove.vcda.attributes
-  - cloudmove.vcda.attributes.vcda_group
 attributes:
   check_mode:
     support: full

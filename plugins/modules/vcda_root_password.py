@@ -19,13 +19,10 @@ description:
     works the password is already set and nothing changes.
   - Otherwise it logs in with O(password) and changes the password when it is expired or when
     O(update_password=always) (rotation).
-author:
-  - cloudmove.vcda maintainers (@cloudmove)
 extends_documentation_fragment:
   - cloudmove.vcda.vcda
   - cloudmove.vcda.rest
   - cloudmove.vcda.attributes
-  - cloudmove.vcda.attributes.vcda_group
 attributes:
   check_mode:
     support: full

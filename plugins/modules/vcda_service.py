@@ -20,13 +20,10 @@ description:
     item is green (lookup service, Cloud Director, tunnel, replicators, manager...) and fails naming the red items.
   - The restart call is inferred for API 4.x (the contract only shows it for 3.x); an appliance that does not
     serve it fails with a clear "unsupported" message. Restart the VM through vSphere instead.
-author:
-  - cloudmove.vcda maintainers (@cloudmove)
 extends_documentation_fragment:
   - cloudmove.vcda.vcda
   - cloudmove.vcda.rest
   - cloudmove.vcda.attributes
-  - cloudmove.vcda.attributes.vcda_group
 attributes:
   check_mode:
     support: full

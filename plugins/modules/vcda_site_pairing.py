@@ -21,13 +21,10 @@ description:
   - Two sites that present the same certificate (one wildcard certificate on both) cannot be paired; the module
     says so before calling the API.
   - O(state=absent) unpairs (C(DELETE /sites/{site})).
-author:
-  - cloudmove.vcda maintainers (@cloudmove)
 extends_documentation_fragment:
   - cloudmove.vcda.vcda
   - cloudmove.vcda.rest
   - cloudmove.vcda.attributes
-  - cloudmove.vcda.attributes.vcda_group
 attributes:
   check_mode:
     support: full

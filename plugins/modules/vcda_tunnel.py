@@ -19,13 +19,10 @@ description:
   - A tunnel with the same URL and certificate counts as configured; a changed certificate is configured again.
   - The tunnel's lookup service must be configured first (M(cloudmove.vcda.vcda_lookup_service)). On API 3.x the
     services must be restarted afterwards (M(cloudmove.vcda.vcda_service)).
-author:
-  - cloudmove.vcda maintainers (@cloudmove)
 extends_documentation_fragment:
   - cloudmove.vcda.vcda
   - cloudmove.vcda.rest
   - cloudmove.vcda.attributes
-  - cloudmove.vcda.attributes.vcda_group
 attributes:
   check_mode:
     support: full

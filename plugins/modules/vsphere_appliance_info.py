@@ -18,13 +18,9 @@ description:
     thumbprint, so that a provider pins the appliances (the C(thumbprint) options of the VCDA modules) without
     trusting the first TLS connection to them. The trust comes from the vCenter connection.
   - Changes nothing. M(cloudmove.vcda.ovf_deploy) returns the same values when it deploys an appliance.
-author:
-  - cloudmove.vcda maintainers (@cloudmove)
 extends_documentation_fragment:
   - cloudmove.vcda.vsphere
-  - cloudmove.vcda.attributes
   - cloudmove.vcda.attributes.info_module
-  - cloudmove.vcda.attributes.vsphere_group
 options:
   names:
     description: Names (or paths under the datacenter's VM folder) of the appliance VMs.

@@ -22,12 +22,9 @@ description:
     C(SINK) on the distributed port of that VM network adapter (the vCenter-API form of
     C(net-dvs --enableSink 1)); this also allows port-level vendor configuration overrides on the port group
     (C(policy.vendorConfigOverrideAllowed)). A port that already carries the key is left alone.
-author:
-  - cloudmove.vcda maintainers (@cloudmove)
 extends_documentation_fragment:
   - cloudmove.vcda.vsphere
   - cloudmove.vcda.attributes
-  - cloudmove.vcda.attributes.vsphere_group
 attributes:
   check_mode:
     support: full

@@ -24,12 +24,9 @@ description:
     original time.
   - Only a powered-off VM can be guarded; a guarded VM stays guarded when its power state is changed by other
     means (it cannot be powered on through the API).
-author:
-  - cloudmove.vcda maintainers (@cloudmove)
 extends_documentation_fragment:
   - cloudmove.vcda.vsphere
   - cloudmove.vcda.attributes
-  - cloudmove.vcda.attributes.vsphere_group
 attributes:
   check_mode:
     support: full

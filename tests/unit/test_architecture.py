@@ -88,6 +88,22 @@ def _module_sources():
             yield name, open(os.path.join(folder, name)).read()
 
 
+PRODUCTS = {"_vcda": ("vcda", "VcdaModule"), "_vcd": ("vcd", "VcdModule"), "_nsx": ("nsx", "NsxModule"),
+            "_vsphere": ("vsphere", "VsphereModule")}
+
+
+def _fragment(name, var="DOCUMENTATION"):
+    import importlib
+    import yaml
+    module = importlib.import_module("ansible_collections.cloudmove.vcda.plugins.doc_fragments." + name)
+    return yaml.safe_load(getattr(module.ModuleDocFragment, var))
+
+
+def _documentation(text):
+    import yaml
+    return yaml.safe_load(text.split('DOCUMENTATION = r"""', 1)[1].split('"""', 1)[0])
+
+
 def test_every_rest_module_documents_the_shared_http_options():
     """The CA bundle and proxy options (HTTP_OPTIONS of every REST base class) are documented once, in the
     cloudmove.vcda.rest fragment, which every VCDA, Cloud Director and NSX module lists."""
@@ -96,6 +112,57 @@ def test_every_rest_module_documents_the_shared_http_options():
         if re.search(r"module_utils\._(vcda|vcd|nsx)\.module import", text) and "- cloudmove.vcda.rest\n" not in text:
             missing.append(name)
     assert missing == [], "add cloudmove.vcda.rest to extends_documentation_fragment of: %s" % ", ".join(missing)
+
+
+def test_every_module_header_is_its_fragments_and_nothing_they_hold():
+    """A module lists its product's fragment first (connection options, requirements, action group), then rest
+    for a REST product, and ends with cloudmove.vcda.attributes (changes things) or .attributes.info_module
+    (only reads), which hold the mode descriptions and the author; it repeats none of them itself."""
+    wrong = []
+    for name, text in _module_sources():
+        doc = _documentation(text)
+        bases = [fragment for package, (fragment, _cls) in PRODUCTS.items()
+                 if re.search(r"module_utils\.%s\.module import" % package, text)]
+        fragments = doc.get("extends_documentation_fragment") or []
+        if len(bases) != 1 or fragments[:1] != ["cloudmove.vcda." + bases[0]]:
+            wrong.append("%s: lists %s first" % (name, fragments[:1]))
+        last = "cloudmove.vcda.attributes" + (".info_module" if name.endswith("_info.py") else "")
+        if fragments[-1:] != [last]:
+            wrong.append("%s: ends with %s, not %s" % (name, fragments[-1:], last))
+        if "author" in doc or any(f.endswith("_group") for f in fragments):
+            wrong.append("%s: repeats what its fragments hold" % name)
+        if "action_group" in (doc.get("attributes") or {}):
+            wrong.append("%s: names its action group itself" % name)
+    assert wrong == []
+
+
+def test_each_product_fragment_documents_exactly_the_options_of_its_base_class():
+    """What the base class adds to every argument spec (its connection options, the TLS options, the REST
+    HTTP_OPTIONS, timeout) is what the product's fragment (with rest, for a REST product) documents, with the
+    same type, default and choices."""
+    import importlib
+    problems = []
+    rest = _fragment("rest")["options"]
+    for package, (fragment, cls_name) in PRODUCTS.items():
+        module = importlib.import_module("ansible_collections.cloudmove.vcda.plugins.module_utils.%s.module" % package)
+        cls = getattr(module, cls_name)
+        spec = dict(cls.CONNECTION, validate_certs=dict(type="bool", default=True), thumbprint=dict(type="str"))
+        if cls.TIMEOUT is not None:
+            spec["timeout"] = dict(type="int", default=cls.TIMEOUT)
+        documented = dict(_fragment(fragment)["options"])
+        if fragment != "vsphere":
+            overlap = sorted(set(documented) & set(rest))
+            if overlap:
+                problems.append("%s: documents %s again (they are in rest)" % (fragment, overlap))
+            documented.update(rest)
+        if sorted(documented) != sorted(spec):
+            problems.append("%s: documents %s, the base has %s" % (fragment, sorted(documented), sorted(spec)))
+            continue
+        for option, rules in spec.items():
+            for key, unset in (("type", "str"), ("default", None), ("choices", None)):
+                if rules.get(key, unset) != documented[option].get(key, unset):
+                    problems.append("%s.%s: %s differs" % (fragment, option, key))
+    assert problems == []
 
 
 def test_modules_never_build_outcomes_or_test_check_mode_in_callbacks():
