@@ -129,8 +129,9 @@ def build(secrets):
         "provider_site_vcd_password": injected(vcd1["systemAdmin"]["password"]),
         "provider_site_license_key": secret(LICENSE_KEY),
         "provider_site_telemetry": False,
-        # playbooks/report.yml: the report reads every site as the vCD system administrator (vcdCredentials).
-        "replication_report_auth_type": "vcd",
+        # playbooks/report.yml: the report reads every site as the vCD system administrator (vcdCredentials); in env
+        # mode the report job's AWX credential says how (its login type and its user or Cloud Director access token).
+        "replication_report_auth_type": None if env else "vcd",
         "site_pairing_name": "{{ provider_site_name }}",
         "site_pairing_url": "{{ provider_site_cloud_url }}",
         "site_pairing_thumbprint": "{{ provider_site_cloud_thumbprint }}",

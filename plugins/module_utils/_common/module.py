@@ -12,9 +12,10 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import os
 import traceback
 
-from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
+from ansible.module_utils.basic import AnsibleFallbackNotFound, AnsibleModule, missing_required_lib
 
 from ansible_collections.cloudmove.vcda.plugins.module_utils._common import core as _core
 from ansible_collections.cloudmove.vcda.plugins.module_utils._common import http as _http
@@ -42,14 +43,27 @@ HTTP_OPTIONS = dict(
 )
 
 
+def set_env_fallback(*names):
+    """The first of the environment variables ``names`` that is set and not empty.
+
+    AWX renders every injector of a credential type, so a field left blank arrives as an empty variable: it means
+    unset (the option's default applies), not an empty value (an empty ``auth_type`` would fail its choices, an
+    empty ``username`` would replace ``root``)."""
+    for name in names:
+        value = os.environ.get(name)
+        if value:
+            return value
+    raise AnsibleFallbackNotFound
+
+
 def with_env(prefix, options):
-    """The options with ``env=("NAME", ...)`` turned into ``env_fallback`` on ``PREFIX_NAME``."""
+    """The options with ``env=("NAME", ...)`` falling back to ``PREFIX_NAME`` when set and not empty."""
     spec = {}
     for name, option in options.items():
         option = dict(option)
         names = option.pop("env", None)
         if names:
-            option["fallback"] = (env_fallback, ["%s_%s" % (prefix, n) for n in names])
+            option["fallback"] = (set_env_fallback, ["%s_%s" % (prefix, n) for n in names])
         spec[name] = option
     return spec
 
