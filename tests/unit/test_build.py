@@ -118,3 +118,24 @@ def test_galaxy_yml_names_no_invented_address():
         assert "github.com/cloudmove" not in value, (key, value)
     with open(os.path.join(ROOT, "README.md")) as handle:
         assert "github.com/cloudmove" not in handle.read()
+
+
+def test_every_plugin_was_added_in_a_version_up_to_the_collection_version():
+    """version_added of every module, lookup and filter names a version not above galaxy.yml's (a later one would make
+    the changelog of this release leave the plugin out; the changelog lists a plugin under the version it names)."""
+    import glob
+    import re
+    import yaml
+    with open(os.path.join(ROOT, "galaxy.yml")) as handle:
+        version = tuple(int(p) for p in yaml.safe_load(handle)["version"].split("."))
+    files = sorted(glob.glob(os.path.join(ROOT, "plugins", "modules", "*.py"))
+                   + glob.glob(os.path.join(ROOT, "plugins", "lookup", "*.py"))
+                   + glob.glob(os.path.join(ROOT, "plugins", "filter", "*.yml")))
+    assert len(files) > 20
+    for path in files:
+        with open(path) as handle:
+            text = handle.read()
+        found = re.findall(r"^\s*version_added:\s*['\"]?([0-9.]+)['\"]?\s*$", text, re.M)
+        assert found, "%s: no version_added" % os.path.relpath(path, ROOT)
+        for value in found:
+            assert tuple(int(p) for p in value.split(".")) <= version, (os.path.relpath(path, ROOT), value)
