@@ -45,7 +45,7 @@ def reset(all_certificates=False):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.strip().partition("\n")[0])
     parser.add_argument("--all", action="store_true", help="new emulator certificates too (new thumbprints)")
     args = parser.parse_args()
     json.dump(reset(args.all), sys.stdout)
