@@ -6,6 +6,7 @@ so the test can signal exactly that process.
 import glob
 import json
 import os
+import shutil
 import signal
 import ssl
 import subprocess
@@ -139,9 +140,13 @@ def test_ctrl_c_of_ansible_playbook_leaves_nothing(vcsim, lab_vars):
     playbook = os.path.join(OUTPUT, "ovf-ctrl-c.yml")
     with open(playbook, "w") as handle:
         handle.write(PLAY)
-    before = set(glob.glob("/tmp/cloudmove-ovf-progress-*.json"))
+    # The progress file goes to the run's own TMPDIR: other lab runs on the machine write theirs to /tmp too,
+    # and signalling on another run's progress would interrupt this one before its upload started.
+    tmpdir = os.path.join(OUTPUT, "ovf-ctrl-c-tmp")
+    shutil.rmtree(tmpdir, ignore_errors=True)
+    os.makedirs(tmpdir)
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(OUTPUT, "collections"),
-               ANSIBLE_PYTHON_INTERPRETER=sys.executable)
+               ANSIBLE_PYTHON_INTERPRETER=sys.executable, TMPDIR=tmpdir)
     proc = subprocess.Popen(["ansible-playbook", "-i", "localhost,", "-c", "local", playbook, "-e", "@" + lab_vars],
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             start_new_session=True)
@@ -151,7 +156,7 @@ def test_ctrl_c_of_ansible_playbook_leaves_nothing(vcsim, lab_vars):
         while progress is None or _progress(progress).get("done", 0) <= 16 << 20:
             assert time.monotonic() < deadline, "the upload never started"
             time.sleep(0.2)
-            new = set(glob.glob("/tmp/cloudmove-ovf-progress-*.json")) - before
+            new = set(glob.glob(os.path.join(tmpdir, "cloudmove-ovf-progress-*.json")))
             progress = progress or (sorted(new)[0] if new else None)
         os.killpg(proc.pid, signal.SIGINT)
         out = proc.communicate(timeout=60)[0]
