@@ -273,6 +273,7 @@ def main():
             state=dict(type="str", default="present", choices=["present", "absent", "poweredon", "poweredoff"]),
         ),
         positive=("upload_workers", "wait_for_ip_timeout"),
+        masked_on_failure=("properties",),  # which ones are passwords is known once the descriptor is read
         mutually_exclusive=[("cluster", "esxi_host", "resource_pool")],
         required_if=[("state", "present", ("source",)), ("state", "poweredon", ("source",)),
                      ("state", "poweredoff", ("source",))],

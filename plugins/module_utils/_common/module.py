@@ -84,8 +84,11 @@ class CloudmoveModule(AnsibleModule):
     LIBRARIES = ()
     TIMEOUT = 300
 
-    def __init__(self, argument_spec, positive=(), **kwargs):
+    def __init__(self, argument_spec, positive=(), masked_on_failure=(), **kwargs):
         self._clients = []  # set first: AnsibleModule may fail (bad arguments) before __init__ returns
+        # dict options whose values may hold secrets known only later (ovf_deploy: the password properties of an
+        # OVF not read yet): a failure echoes them masked in its invocation
+        self._masked_on_failure = tuple(masked_on_failure)
         spec = with_env(self.ENV, dict(self.CONNECTION,
                                        validate_certs=dict(type="bool", default=True, env=("VALIDATE_CERTS",)),
                                        thumbprint=dict(type="str", env=("THUMBPRINT",))))
@@ -141,6 +144,13 @@ class CloudmoveModule(AnsibleModule):
 
     def fail_json(self, msg, **kwargs):
         self._close()
+        params = getattr(self, "params", None)
+        if getattr(self, "_masked_on_failure", ()) and isinstance(params, dict) and "invocation" not in kwargs:
+            shown = dict(params)
+            for option in self._masked_on_failure:
+                if isinstance(shown.get(option), dict):
+                    shown[option] = dict((key, _core.MASK) for key in shown[option])
+            kwargs["invocation"] = {"module_args": shown}
         super(CloudmoveModule, self).fail_json(msg=msg, **kwargs)
 
     # ----- secrets, errors, results ----------------------------------------------------------------

@@ -286,8 +286,8 @@ class FakeVcenter(object):
                     for part in path.split("."):
                         value = value.get(part) if isinstance(value, dict) else getattr(value, part, None)
                     values.append(vmodl.DynamicProperty(name=path, val=copy(value)))
-                out.append(vmodl.query.PropertyCollector.ObjectContent(obj=obj,
-                                                                      propSet=vmodl.DynamicProperty.Array(values)))
+                out.append(vmodl.query.PropertyCollector.ObjectContent(
+                    obj=obj, propSet=vmodl.DynamicProperty.Array(values)))
         return vmodl.query.PropertyCollector.ObjectContent.Array(out)
 
     def do_RetrieveProperties(self, pc, specs):

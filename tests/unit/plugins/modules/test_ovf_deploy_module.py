@@ -135,7 +135,7 @@ def test_a_wrong_property_value_is_corrected_in_place_once(vc, ova):
 def test_the_power_state_is_enforced_only_when_asked(vc, ova, state, power, calls, after):
     vm = existing(vc, power=power)
     result = run_module(ovf_deploy, args(ova, state=state))
-    assert [m for m, _ in vc.writes] == calls and result["changed"] == bool(calls)
+    assert [method for method, _moid in vc.writes] == calls and result["changed"] == bool(calls)
     assert str(vc.state(vm)["runtime"].powerState) == after == result["vm"]["power_state"]
     vc.writes[:] = []
     assert not run_module(ovf_deploy, args(ova, state=state))["changed"] and vc.writes == []
@@ -163,7 +163,7 @@ def test_absent_powers_off_and_removes_then_changes_nothing(vc, ova):
     predicted = run_module(ovf_deploy, dict(VC_ARGS, name="vcda-cloud-01", state="absent"), check_mode=True)
     assert predicted["changed"] and vc.writes == []
     result = run_module(ovf_deploy, dict(VC_ARGS, name="vcda-cloud-01", state="absent"))
-    assert result["changed"] and [m for m, _ in vc.writes] == ["PowerOffVM_Task", "Destroy_Task"]
+    assert result["changed"] and [method for method, _moid in vc.writes] == ["PowerOffVM_Task", "Destroy_Task"]
     assert vm._moId not in vc.props and result["vm"] is None
     vc.writes[:] = []
     assert not run_module(ovf_deploy, dict(VC_ARGS, name="vcda-cloud-01", state="absent"))["changed"]
@@ -190,9 +190,9 @@ def test_check_mode_runs_create_import_spec_and_fails_where_the_real_run_would(v
     (dict(networks={"VM Network": "ghost"}), "networks", "these exist: DC0_DVPG0", None),
     (dict(secret_properties=["nope"]), "secret_properties", "declares no property nope", None),
     (dict(upload_retries=-1), "upload_retries", "0 or more", None),
-    pytest.param(dict(upload_workers=0), "upload_workers", "1 or more", None, marks=pytest.mark.xfail(
-        strict=True, reason="refused by the module base before the descriptor is read: the echoed arguments still "
-                            "show the value of a password property (known gap, see notes/tests9.md)")),
+    (dict(upload_workers=0), "upload_workers", "1 or more", None),
+    (dict(wait_for_ip_timeout=0), "wait_for_ip_timeout", "1 or more", None),
+    (dict(source="/nonexistent/vcda.ova"), "source", "/nonexistent/vcda.ova", None),
     (dict(datacenter="DC9"), "datacenter", "these exist: DC0", None),
 ])
 def test_bad_input_is_refused_before_any_change(vc, ova, kw, option, words, hidden):
@@ -201,6 +201,13 @@ def test_bad_input_is_refused_before_any_change(vc, ova, kw, option, words, hidd
     assert vc.writes == [] and vc.imports == [] and "Traceback" not in text(result)
     assert hidden is None or hidden not in text(result)
     assert SECRET not in text(result) and PASSWORD not in text(result)
+
+
+def test_a_failure_inside_ansibles_own_checks_echoes_the_properties_masked(vc, ova):
+    result = run_module(ovf_deploy, args(ova, cluster="DC0_C0", resource_pool="Resources"))
+    assert result["failed"] and "mutually exclusive" in result["msg"]
+    assert result["invocation"]["module_args"]["properties"] == {IP: MASK, ROOT_PW: MASK}
+    assert SECRET not in text(result)
 
 
 def test_a_secret_property_named_by_secret_properties_is_never_shown(vc, ova):

@@ -19,7 +19,6 @@ ROLE = "guestinfo.cis.appliance.role"
 def vc(monkeypatch):
     fake = FakeVcenter().install(monkeypatch)
     dc = fake.datacenter()
-    fake.folder_ = dc.vmFolder
     fake.vm(dc.vmFolder, "vcda-cloud-01", power="poweredOn", ip="10.0.0.10",
             properties={ROLE: ("", "cloud"), "guestinfo.cis.appliance.net.ip0": "10.0.0.10"},
             extra={"guestinfo.cloud.certificate": b64(CLOUD), "guestinfo.manager.certificate": b64(MANAGER)})
