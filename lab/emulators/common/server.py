@@ -108,6 +108,7 @@ class ApplianceServer:
         self.httpd.shutdown()
         self.thread.join(timeout=5)
         self.httpd.server_close()
+        self.appliance.store.flush()  # task changes not written yet
 
 
 class Lab:

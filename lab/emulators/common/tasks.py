@@ -9,6 +9,7 @@ FAILED on the next start. ``render`` gives the public form (override it for anot
 """
 from __future__ import annotations
 
+import copy
 import threading
 import time
 import traceback
@@ -54,10 +55,11 @@ class TaskEngine:
             "resultType": result_type, "result": None, "error": None, "warnings": [],
             "lab": {"runStart": None, "runSeconds": self.run_seconds},
         }
-        with self.store.edit() as state:
+        def add(state):
             tasks = state.setdefault("tasks", {})
-            tasks[task_id] = task
+            tasks[task_id] = copy.deepcopy(task)
             self._prune(tasks)
+        self.store.update(add)  # tasks change often: written within a moment, not on every change
         threading.Thread(target=self._run, args=(task_id, work), name="task-" + task_id[:8], daemon=True).start()
         return self.render(task)
 
@@ -67,10 +69,13 @@ class TaskEngine:
             del tasks[task["id"]]
 
     def _update(self, task_id: str, **changes) -> None:
-        with self.store.edit() as state:
+        changes = copy.deepcopy(changes)
+
+        def change(state):
             task = state.get("tasks", {}).get(task_id)
             if task is not None:
                 task.update(changes)
+        self.store.update(change)
 
     def _run(self, task_id: str, work: Callable[[], Any]) -> None:
         time.sleep(self.queued_seconds)
@@ -93,11 +98,12 @@ class TaskEngine:
             self._update(task_id, state=FAILED, endTime=now_ms(), error=error)
 
     def get(self, task_id: str) -> Optional[Dict[str, Any]]:
-        task = self.store.snapshot().get("tasks", {}).get(task_id)
+        task = self.store.read(lambda state: state.get("tasks", {}).get(task_id))
         return self.render(task) if task else None
 
     def list(self, predicate: Callable[[Dict[str, Any]], bool] = lambda t: True) -> List[Dict[str, Any]]:
-        tasks = sorted(self.store.snapshot().get("tasks", {}).values(), key=lambda t: t["startTime"], reverse=True)
+        tasks = sorted(self.store.read(lambda state: list(state.get("tasks", {}).values())), key=lambda t: t["startTime"],
+                       reverse=True)
         return [self.render(t) for t in tasks if predicate(t)]
 
     def render(self, task: Dict[str, Any]) -> Dict[str, Any]:

@@ -81,7 +81,8 @@ class VcdAppliance(BaseAppliance):
 
     @property
     def state(self) -> Dict[str, Any]:
-        return self.store.snapshot()
+        """The state without the task list (read through ``self.tasks``; see the VCDA appliance's)."""
+        return self.store.snapshot(without=("tasks",))
 
     def users(self) -> Dict[str, Dict[str, str]]:
         """``{"user@org" (lower-case): {"user", "org", "password"}}`` from lab.yml."""

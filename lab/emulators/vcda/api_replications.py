@@ -155,7 +155,7 @@ def _engine(appliance):
     now = time.monotonic()
     if now - getattr(eng, "_last_prune", 0.0) > 1.0:
         eng._last_prune = now  # pylint: disable=protected-access
-        instances = {a.name: a.store.snapshot().get("instanceId") for a in backends.vcda_appliances(appliance)}
+        instances = {a.name: a.store.peek("instanceId") for a in backends.vcda_appliances(appliance)}
         eng.prune(lambda rec: instances.get(rec.get("managerAppliance"), rec.get("managerInstance")) == rec.get("managerInstance"))
     return eng
 
@@ -507,7 +507,7 @@ def _settings(body) -> Dict[str, Any]:
 def _manager(appliance, source, destination):
     site = destination["site"] if backends.site_kind(appliance, destination["site"]) == "cloud" else source["site"]
     cloud = backends.site_appliance(appliance, site, "cloud")
-    return site, cloud.name, cloud.store.snapshot().get("instanceId")
+    return site, cloud.name, cloud.store.peek("instanceId")
 
 
 def _copy_settings(settings):
@@ -543,9 +543,14 @@ def create(kind):
         org, members = _resolve_sources(call, body, kind, _session_org(call))
         destination = _resolve_destination(call, body, org)
         is_migration = bool(body.get("isMigration"))
-        check_policy(eng, appliance, org=org, source_site=body["source"]["site"], dest_site=destination["site"],
-                     is_migration=is_migration, rpo=body["rpo"], retention=body.get("retentionPolicy"), new_vms=len(members))
+        # The source VMs were read from vCenter and the destination from Cloud Director without the engine lock
+        # (requests are served side by side); the checks against the other replications - the policy's VM count
+        # and "this VM is replicated already" - and the new record are one step under it, so two creates of the
+        # same VM sent at once give one replication and one refusal.
         with eng.lock:
+            check_policy(eng, appliance, org=org, source_site=body["source"]["site"], dest_site=destination["site"],
+                         is_migration=is_migration, rpo=body["rpo"], retention=body.get("retentionPolicy"),
+                         new_vms=len(members))
             for snap, src in members:
                 for other in eng.vm_records():
                     if other["source"]["vmId"] == src["vmId"] and other["source"]["site"] == src["site"] \

@@ -76,7 +76,7 @@ class VcdaAppliance(BaseAppliance):
         return self.cloud_service.store if self.spec.type == "manager" else self.store
 
     def root_password(self) -> str:
-        return self.password_store.snapshot()["rootPassword"]
+        return self.password_store.peek("rootPassword")
 
     # ----- state ---------------------------------------------------------------------------
     def initial_state(self) -> Dict[str, Any]:
@@ -115,10 +115,14 @@ class VcdaAppliance(BaseAppliance):
 
     @property
     def state(self) -> Dict[str, Any]:
-        return self.store.snapshot()
+        """The appliance's state without its task list (read through ``self.tasks``): every request reads the
+        state several times, and a copy of a few hundred tasks with their results is most of the cost."""
+        return self.store.snapshot(without=("tasks",))
 
     def password_status(self, state=None) -> Dict[str, Any]:
-        state = self.password_store.snapshot() if (state is None or self.spec.type == "manager") else state
+        if state is None or self.spec.type == "manager":  # the two keys, not a copy of everything (every request)
+            state = self.password_store.read(lambda s: {"rootPasswordExpired": s["rootPasswordExpired"],
+                                                        "rootPasswordChangedAt": s.get("rootPasswordChangedAt")})
         if state["rootPasswordExpired"]:
             return {"rootPasswordExpired": True, "secondsUntilExpiration": 0}
         max_age = float(self.spec.get("root_password_max_age_days", 365)) * DAY_SECONDS
@@ -216,7 +220,7 @@ class VcdaAppliance(BaseAppliance):
     def local_site(self, state=None):
         if self.spec.type == "manager":  # the manager's site is the one set on the Cloud Service [C: AVS Get-Config .site]
             return self.cloud_service.local_site()
-        site = (state or self.state)["site"]
+        site = state["site"] if state else self.store.peek("site")
         return site["name"] if site else None
 
     def reset(self) -> None:

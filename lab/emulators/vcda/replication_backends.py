@@ -44,7 +44,7 @@ def site_kinds(anchor) -> Dict[str, str]:
     out = {}
     for appliance in vcda_appliances(anchor):
         if appliance.spec.type in ("cloud", "onprem"):
-            site = (appliance.store.snapshot().get("site") or {}).get("name")
+            site = (appliance.store.peek("site") or {}).get("name")
             if site:
                 out[site] = appliance.spec.type
     return out
@@ -131,14 +131,17 @@ def vcd_for(anchor, site: str) -> Vcd:
 
 # ----- vCenter (pyVmomi) -----------------------------------------------------------------------------------
 class Vcenter:
-    """A vCenter reached with pyVmomi; one cached connection per URL."""
+    """A vCenter reached with pyVmomi; one cached connection per URL, used by many request and task threads at
+    once (a real VCDA serves requests in parallel): the lock guards only the connection (connect, reconnect),
+    never a SOAP call - pyVmomi's stub keeps a pool of HTTP connections and is safe for concurrent calls."""
 
     def __init__(self, url: str, thumbprint: str, user: str, password: str, timeout: float = 5.0):
         self.url, self.thumbprint, self.user, self.password, self.timeout = url, thumbprint, user, password, timeout
         self.lock = threading.RLock()
         self.si = None
-        from pyVmomi import vim  # pylint: disable=import-outside-toplevel
-        self.vim = vim
+        self.service_content = None
+        from pyVmomi import vim, vmodl  # pylint: disable=import-outside-toplevel
+        self.vim, self.vmodl = vim, vmodl
 
     def _connect(self):
         from pyVim.connect import SmartConnect  # pylint: disable=import-outside-toplevel
@@ -150,6 +153,7 @@ class Vcenter:
         try:
             self.si = SmartConnect(host=parts.hostname, port=parts.port or 443, user=self.user, pwd=self.password,
                                    sslContext=context, connectionPoolTimeout=-1)
+            self.service_content = self.si.RetrieveContent()
         except self.vim.fault.InvalidLogin:
             raise inferred.remote_authentication_failure(self.url, "the vCenter refused the SSO credentials") from None
         except ApiError:
@@ -157,58 +161,105 @@ class Vcenter:
         except Exception as exc:  # pylint: disable=broad-except
             raise inferred.unreachable(self.url, str(exc)) from None
 
-    def content(self):
+    def _session(self):
+        """``(si, content)``, connecting first when there is no connection."""
         with self.lock:
             if self.si is None:
                 self._connect()
-            try:
-                return self.si.RetrieveContent()
-            except Exception:  # pylint: disable=broad-except  # session lost (vcsim restarted): once more
-                self._connect()
-                return self.si.RetrieveContent()
+            return self.si, self.service_content
+
+    def _call(self, work):
+        """``work(si, content)``; when it fails for another reason than an ApiError (the session was lost: vcsim
+        restarted), once more on a new connection - made by the first thread that sees the failure."""
+        si, content = self._session()
+        try:
+            return work(si, content)
+        except ApiError:
+            raise
+        except Exception:  # pylint: disable=broad-except
+            with self.lock:
+                if self.si is si:
+                    self.si = None
+            si, content = self._session()
+            return work(si, content)
+
+    def content(self):
+        return self._session()[1]
 
     def instance_uuid(self) -> str:
         return self.content().about.instanceUuid
 
     def _vm(self, moid):
-        content = self.content()
-        obj = self.vim.VirtualMachine(moid, self.si._stub)  # pylint: disable=protected-access
+        """``(vm, content)``; ``vm`` None when it does not exist."""
+        missing = self.vmodl.fault.ManagedObjectNotFound
+
+        def probe(si, _content):
+            obj = self.vim.VirtualMachine(moid, si._stub)  # pylint: disable=protected-access
+            try:
+                obj.name  # pylint: disable=pointless-statement
+            except missing:
+                return None
+            return obj
         try:
-            obj.name  # pylint: disable=pointless-statement
+            return self._call(probe), self.service_content
+        except ApiError:
+            raise
         except Exception:  # pylint: disable=broad-except
-            return None, content
-        return obj, content
+            return None, self.service_content
+
+    VM_PROPERTIES = ["name", "runtime.powerState", "config.hardware.numCPU", "config.hardware.memoryMB",
+                     "config.hardware.device", "config.guestId", "config.instanceUuid", "guest.toolsRunningStatus",
+                     "parent", "network"]
 
     def vm_info(self, moid: str) -> Optional[Dict[str, Any]]:
-        with self.lock:
-            vm, _content = self._vm(moid)
-            if vm is None:
+        """The source VM as the engine keeps it, from one property-collector read (the VM's properties and the
+        names of its networks, through the VM's ``network`` property): one SOAP round trip instead of one per
+        property. None when the VM does not exist."""
+        vim, vmodl = self.vim, self.vmodl
+
+        def read(si, content):
+            pc = vmodl.query.PropertyCollector
+            spec = pc.FilterSpec(
+                objectSet=[pc.ObjectSpec(obj=vim.VirtualMachine(moid, si._stub), skip=False,  # pylint: disable=protected-access
+                                         selectSet=[pc.TraversalSpec(name="nets", type=vim.VirtualMachine, path="network",
+                                                                     skip=False)])],
+                propSet=[pc.PropertySpec(type=vim.VirtualMachine, pathSet=self.VM_PROPERTIES),
+                         pc.PropertySpec(type=vim.Network, pathSet=["name"])])
+            try:
+                return content.propertyCollector.RetrieveContents([spec])
+            except vmodl.fault.ManagedObjectNotFound:
                 return None
-            vim = self.vim
-            config = vm.config
-            networks = {}
-            for net in vm.network:
-                key = getattr(net, "key", None)
-                networks[key or net._moId] = net.name  # pylint: disable=protected-access
-            disks, nics = [], []
-            for dev in config.hardware.device:
-                if isinstance(dev, vim.vm.device.VirtualDisk):
-                    disks.append({"key": dev.key, "sizeBytes": int(dev.capacityInBytes or dev.capacityInKB * 1024), "label": dev.deviceInfo.label})
-                elif isinstance(dev, vim.vm.device.VirtualEthernetCard):
-                    backing = dev.backing
-                    if isinstance(backing, vim.vm.device.VirtualEthernetCard.DistributedVirtualPortBackingInfo):
-                        name = networks.get(backing.port.portgroupKey, backing.port.portgroupKey)
-                    elif isinstance(backing, vim.vm.device.VirtualEthernetCard.NetworkBackingInfo):
-                        name = backing.deviceName
-                    else:
-                        name = None
-                    nics.append({"index": len(nics), "key": dev.key, "network": name, "mac": dev.macAddress})
-            guest = vm.guest
-            return {"moid": moid, "name": vm.name, "powerState": str(vm.runtime.powerState), "cpu": config.hardware.numCPU,
-                    "memoryMB": config.hardware.memoryMB, "guestOs": config.guestId, "disks": disks, "nics": nics,
-                    "diskBytes": sum(d["sizeBytes"] for d in disks), "instanceUuid": config.instanceUuid,
-                    "toolsRunning": str(getattr(guest, "toolsRunningStatus", "")) == "guestToolsRunning",
-                    "folder": vm.parent._moId if vm.parent else None}  # pylint: disable=protected-access
+        result = self._call(read)
+        props, networks = None, {}
+        for obj in result or []:
+            values = {p.name: p.val for p in obj.propSet}
+            if isinstance(obj.obj, vim.VirtualMachine):
+                props = values
+            else:
+                networks[obj.obj._moId] = values.get("name")  # pylint: disable=protected-access
+        if props is None or "name" not in props:
+            return None
+        disks, nics = [], []
+        for dev in props.get("config.hardware.device") or []:
+            if isinstance(dev, vim.vm.device.VirtualDisk):
+                disks.append({"key": dev.key, "sizeBytes": int(dev.capacityInBytes or dev.capacityInKB * 1024), "label": dev.deviceInfo.label})
+            elif isinstance(dev, vim.vm.device.VirtualEthernetCard):
+                backing = dev.backing
+                if isinstance(backing, vim.vm.device.VirtualEthernetCard.DistributedVirtualPortBackingInfo):
+                    # a port group's key is its MoRef value
+                    name = networks.get(backing.port.portgroupKey, backing.port.portgroupKey)
+                elif isinstance(backing, vim.vm.device.VirtualEthernetCard.NetworkBackingInfo):
+                    name = backing.deviceName
+                else:
+                    name = None
+                nics.append({"index": len(nics), "key": dev.key, "network": name, "mac": dev.macAddress})
+        parent = props.get("parent")
+        return {"moid": moid, "name": props["name"], "powerState": str(props.get("runtime.powerState")),
+                "cpu": props.get("config.hardware.numCPU"), "memoryMB": props.get("config.hardware.memoryMB"),
+                "guestOs": props.get("config.guestId"), "disks": disks, "nics": nics,
+                "diskBytes": sum(d["sizeBytes"] for d in disks), "instanceUuid": props.get("config.instanceUuid"),
+                "toolsRunning": str(props.get("guest.toolsRunningStatus") or "") == "guestToolsRunning",
+                "folder": parent._moId if parent is not None else None}  # pylint: disable=protected-access
 
     def _wait(self, task):
         deadline = time.monotonic() + 120
@@ -227,86 +278,80 @@ class Vcenter:
 
     def power_off(self, moid: str, guest_seconds: float) -> str:
         """Guest shutdown (when tools run), then power off after ``guest_seconds``. Returns what was done."""
-        with self.lock:
-            vm = self._vm(moid)[0]
-            if vm is None:
-                raise inferred.source_vm_gone(moid)
-            if str(vm.runtime.powerState) == "poweredOff":
-                return "already off"
-            done = "powerOff"
-            try:
-                vm.ShutdownGuest()
-                done = "shutdownGuest"
-            except Exception:  # pylint: disable=broad-except  # ToolsUnavailable, not implemented: hard power-off
-                pass
+        vm = self._vm(moid)[0]
+        if vm is None:
+            raise inferred.source_vm_gone(moid)
+        if str(vm.runtime.powerState) == "poweredOff":
+            return "already off"
+        done = "powerOff"
+        try:
+            vm.ShutdownGuest()
+            done = "shutdownGuest"
+        except Exception:  # pylint: disable=broad-except  # ToolsUnavailable, not implemented: hard power-off
+            pass
         deadline = time.monotonic() + guest_seconds
         while done == "shutdownGuest" and time.monotonic() < deadline:
-            with self.lock:
-                if str(vm.runtime.powerState) == "poweredOff":
-                    return done
+            if str(vm.runtime.powerState) == "poweredOff":
+                return done
             time.sleep(0.05)
-        with self.lock:
-            if str(vm.runtime.powerState) != "poweredOff":
-                try:
-                    self._wait(vm.PowerOffVM_Task())
-                except self.vim.fault.InvalidPowerState:
-                    pass
-                done = done + "+powerOff" if done != "powerOff" else done
-            return done
+        if str(vm.runtime.powerState) != "poweredOff":
+            try:
+                self._wait(vm.PowerOffVM_Task())
+            except self.vim.fault.InvalidPowerState:
+                pass
+            done = done + "+powerOff" if done != "powerOff" else done
+        return done
 
     def power_on(self, moid: str) -> None:
-        with self.lock:
-            vm = self._vm(moid)[0]
-            if vm is None:
-                raise inferred.source_vm_gone(moid)
-            if str(vm.runtime.powerState) == "poweredOn":
-                return
-            try:
-                self._wait(vm.PowerOnVM_Task())
-            except ApiError:
-                raise
-            except Exception as exc:  # pylint: disable=broad-except  # MethodDisabled and friends
-                raise self._fault(exc) from None
+        vm = self._vm(moid)[0]
+        if vm is None:
+            raise inferred.source_vm_gone(moid)
+        if str(vm.runtime.powerState) == "poweredOn":
+            return
+        try:
+            self._wait(vm.PowerOnVM_Task())
+        except ApiError:
+            raise
+        except Exception as exc:  # pylint: disable=broad-except  # MethodDisabled and friends
+            raise self._fault(exc) from None
 
     def create_vm(self, placement: Dict[str, Any], name: str, cpu: int, memory_mb: int, guest_os: str,
                   disks: List[int], nics: List[Dict[str, Any]], power_on: bool) -> str:
         """A new VM in the on-prem placement (folder, cluster's root pool, datastore, network)."""
         vim = self.vim
-        with self.lock:
-            content = self.content()
-            stub = self.si._stub  # pylint: disable=protected-access
-            folder = vim.Folder(placement["vmFolder"], stub)
-            cluster = vim.ClusterComputeResource(placement["cluster"], stub)
-            datastore = vim.Datastore(placement["datastore"], stub)
-            if str(placement["network"]).startswith("dvportgroup-"):
-                network = vim.dvs.DistributedVirtualPortgroup(placement["network"], stub)
+        si = self._session()[0]
+        stub = si._stub  # pylint: disable=protected-access
+        folder = vim.Folder(placement["vmFolder"], stub)
+        cluster = vim.ClusterComputeResource(placement["cluster"], stub)
+        datastore = vim.Datastore(placement["datastore"], stub)
+        if str(placement["network"]).startswith("dvportgroup-"):
+            network = vim.dvs.DistributedVirtualPortgroup(placement["network"], stub)
+        else:
+            network = vim.Network(placement["network"], stub)
+        devices = []
+        ctrl = vim.vm.device.VirtualDeviceSpec(operation="add", device=vim.vm.device.ParaVirtualSCSIController(
+            key=1000, busNumber=0, sharedBus="noSharing"))
+        devices.append(ctrl)
+        for unit, size in enumerate(disks):
+            flat = vim.vm.device.VirtualDisk.FlatVer2BackingInfo(diskMode="persistent", thinProvisioned=True)
+            disk = vim.vm.device.VirtualDisk(key=2000 + unit, controllerKey=1000, unitNumber=unit, capacityInKB=max(1, size // 1024),
+                                             backing=flat)
+            devices.append(vim.vm.device.VirtualDeviceSpec(operation="add", fileOperation="create", device=disk))
+        for index, _nic in enumerate(nics):
+            if isinstance(network, vim.dvs.DistributedVirtualPortgroup):
+                port = vim.dvs.PortConnection(switchUuid=network.config.distributedVirtualSwitch.uuid, portgroupKey=network.key)
+                backing = vim.vm.device.VirtualEthernetCard.DistributedVirtualPortBackingInfo(port=port)
             else:
-                network = vim.Network(placement["network"], stub)
-            devices = []
-            ctrl = vim.vm.device.VirtualDeviceSpec(operation="add", device=vim.vm.device.ParaVirtualSCSIController(
-                key=1000, busNumber=0, sharedBus="noSharing"))
-            devices.append(ctrl)
-            for unit, size in enumerate(disks):
-                flat = vim.vm.device.VirtualDisk.FlatVer2BackingInfo(diskMode="persistent", thinProvisioned=True)
-                disk = vim.vm.device.VirtualDisk(key=2000 + unit, controllerKey=1000, unitNumber=unit, capacityInKB=max(1, size // 1024),
-                                                 backing=flat)
-                devices.append(vim.vm.device.VirtualDeviceSpec(operation="add", fileOperation="create", device=disk))
-            for index, _nic in enumerate(nics):
-                if isinstance(network, vim.dvs.DistributedVirtualPortgroup):
-                    port = vim.dvs.PortConnection(switchUuid=network.config.distributedVirtualSwitch.uuid, portgroupKey=network.key)
-                    backing = vim.vm.device.VirtualEthernetCard.DistributedVirtualPortBackingInfo(port=port)
-                else:
-                    backing = vim.vm.device.VirtualEthernetCard.NetworkBackingInfo(deviceName=network.name, network=network)
-                card = vim.vm.device.VirtualVmxnet3(key=4000 + index, backing=backing, connectable=vim.vm.device.VirtualDevice.ConnectInfo(
-                    startConnected=True, connected=False, allowGuestControl=True))
-                devices.append(vim.vm.device.VirtualDeviceSpec(operation="add", device=card))
-            spec = vim.vm.ConfigSpec(name=name, numCPUs=cpu, memoryMB=memory_mb, guestId=guest_os or "otherGuest64",
-                                     files=vim.vm.FileInfo(vmPathName="[%s]" % datastore.name), deviceChange=devices)
-            del content
-            vm = self._wait(folder.CreateVM_Task(config=spec, pool=cluster.resourcePool))
-            if power_on:
-                self._wait(vm.PowerOnVM_Task())
-            return vm._moId  # pylint: disable=protected-access
+                backing = vim.vm.device.VirtualEthernetCard.NetworkBackingInfo(deviceName=network.name, network=network)
+            card = vim.vm.device.VirtualVmxnet3(key=4000 + index, backing=backing, connectable=vim.vm.device.VirtualDevice.ConnectInfo(
+                startConnected=True, connected=False, allowGuestControl=True))
+            devices.append(vim.vm.device.VirtualDeviceSpec(operation="add", device=card))
+        spec = vim.vm.ConfigSpec(name=name, numCPUs=cpu, memoryMB=memory_mb, guestId=guest_os or "otherGuest64",
+                                 files=vim.vm.FileInfo(vmPathName="[%s]" % datastore.name), deviceChange=devices)
+        vm = self._wait(folder.CreateVM_Task(config=spec, pool=cluster.resourcePool))
+        if power_on:
+            self._wait(vm.PowerOnVM_Task())
+        return vm._moId  # pylint: disable=protected-access
 
 
 _VCENTERS: Dict[tuple, Vcenter] = {}

@@ -540,3 +540,59 @@ def test_a_tenant_reads_its_own_policy_only_and_a_remote_sites_with_an_extended_
     with site.appliance("r-cloud1").store.edit() as state:
         state["policyAssignments"] = {}
     assert [p["id"] for p in ok(tenant.call("GET", "/policies"))] == ["default"]
+
+
+def test_creates_are_served_side_by_side_and_a_vm_is_replicated_once(site, monkeypatch):
+    """A real site serves requests in parallel: the creates' vCenter reads overlap (no lock across them), while
+    "this VM is replicated already" and the policy's VM count stay one step with the new record - of six creates
+    of the same VM sent at once one is accepted, and a policy allowing two VMs accepts two of five."""
+    import threading
+    fake = site.fake
+    for n in range(5):
+        moid = "vm-%d" % (200 + n)
+        fake.vms[moid] = dict(copy.deepcopy(fake.vms["vm-65"]), moid=moid, name="P%d" % n)
+    lock, state = threading.Lock(), {"now": 0, "peak": 0}
+    read = fake.vm_info
+
+    def slow_read(moid):
+        with lock:
+            state["now"] += 1
+            state["peak"] = max(state["peak"], state["now"])
+        time.sleep(0.15)  # a vCenter round trip
+        with lock:
+            state["now"] -= 1
+        return read(moid)
+    fake.vm_info = slow_read
+    clients = [site.client("r-cloud1", tenant=True) for _ in range(6)]
+
+    def send_all(bodies):
+        replies = [None] * len(bodies)
+        threads = [threading.Thread(target=lambda i=i: replies.__setitem__(i, clients[i].call("POST", "/vm-replications", bodies[i])))
+                   for i in range(len(bodies))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        return replies
+
+    replies = send_all([vcvm_body(site, vm="vm-65") for _ in range(6)])
+    assert sorted(r.status for r in replies) == [202] + [400] * 5
+    assert all("already" in r.body["msg"] or "replicat" in r.body["msg"] for r in replies if r.status == 400)
+    assert state["peak"] > 1  # the reads of the six requests overlapped
+    listed = ok(clients[0].call("GET", "/vm-replications"))["items"]
+    assert [i["source"]["vmId"] for i in listed] == ["vm-65"]
+
+    from lab.emulators.vcda import api_replications
+    check = api_replications.check_policy
+
+    def slow_check(*args, **kwargs):  # the thread is switched out right after its check: the others must wait
+        check(*args, **kwargs)
+        time.sleep(0.1)
+    monkeypatch.setattr(api_replications, "check_policy", slow_check)
+    with site.appliance("r-cloud1").store.edit() as store:
+        store["policies"]["two"] = dict(OPEN_POLICY, id="two", displayName="two", maxIncoming=2)
+        store["policyAssignments"] = {"org1": "two"}
+    replies = send_all([vcvm_body(site, vm="vm-%d" % (200 + n)) for n in range(5)])
+    assert sorted(r.status for r in replies) == [202] + [400] * 4  # one more besides vm-65: two in all
+    assert all("maxIncoming" in r.body["msg"] for r in replies if r.status == 400)
+    assert ok(clients[0].call("GET", "/vm-replications"))["total"] == 2

@@ -192,6 +192,19 @@ def test_pinned_adapter_pins_through_a_proxy_too():
     assert pool.connection_pool_kw["assert_fingerprint"] == "ab" * 32
 
 
+def test_pinned_adapter_gives_every_connection_one_context_without_a_ca_store():
+    """urllib3 makes a TLS context per connection and loads the system CA store into it unless it is given one:
+    most of the CPU a request costs (a wave sends hundreds). A pin needs no CA, so one bare context serves all."""
+    import ssl
+    adapter = _http.PinnedAdapter("ab" * 32)
+    context = adapter.poolmanager.connection_pool_kw["ssl_context"]
+    assert adapter.proxy_manager_for("http://proxy.example:3128").connection_pool_kw["ssl_context"] is context
+    assert context.verify_mode == ssl.CERT_NONE and not context.check_hostname  # the fingerprint decides
+    pool = adapter.poolmanager.connection_from_url("https://vcda.example:8046/")
+    assert pool.conn_kw["ssl_context"] is context  # what each new connection of the pool is wrapped with
+    assert context.cert_store_stats()["x509_ca"] == 0
+
+
 # ----- non-idempotent calls: re-read the state, retry only when nothing happened ---------------
 def test_post_with_find_existing_retries_when_nothing_appeared():
     reads = []
