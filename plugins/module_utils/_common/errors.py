@@ -46,6 +46,7 @@ class NotFoundError(CloudmoveError):
             message = "%s: %s" % (option, message)
         message += "; these exist: %s" % shown if existing else "; none exist"
         super(NotFoundError, self).__init__(message, kind=kind, name=name, existing=existing)
+        self.option = option
         self.kind = kind
         self.name = name
         self.existing = existing

@@ -161,7 +161,7 @@ class CloudmoveModule(AnsibleModule):
 
     def fail(self, error):
         details = {}
-        if isinstance(error, InputError) and error.option:
+        if isinstance(error, (InputError, NotFoundError)) and error.option:
             details["option"] = error.option
         if isinstance(error, NotFoundError):
             details["existing"] = error.existing

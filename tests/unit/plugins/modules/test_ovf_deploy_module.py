@@ -197,7 +197,7 @@ def test_check_mode_runs_create_import_spec_and_fails_where_the_real_run_would(v
 ])
 def test_bad_input_is_refused_before_any_change(vc, ova, kw, option, words, hidden):
     result = run_module(ovf_deploy, args(ova, **kw))
-    assert result["failed"] and result["msg"].startswith(option + ":") and words in result["msg"], result
+    assert result["failed"] and result["msg"].startswith(option + ":") and result["option"] == option and words in result["msg"], result
     assert vc.writes == [] and vc.imports == [] and "Traceback" not in text(result)
     assert hidden is None or hidden not in text(result)
     assert SECRET not in text(result) and PASSWORD not in text(result)

@@ -83,4 +83,4 @@ def test_an_unreadable_certificate_names_the_vm_and_the_key(vc):
 ])
 def test_bad_input_names_the_option(vc, args, option, words):
     result = run_module(module, dict(VC_ARGS, **args))
-    assert result["failed"] and result["msg"].startswith(option + ":") and words in result["msg"], result
+    assert result["failed"] and result["msg"].startswith(option + ":") and result["option"] == option and words in result["msg"], result

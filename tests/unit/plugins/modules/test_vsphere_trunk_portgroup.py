@@ -122,5 +122,5 @@ def test_a_failed_vsphere_task_is_reported(vc):
 ])
 def test_bad_input_names_the_option_and_changes_nothing(vc, args, option, words):
     result = run_module(module, dict(TRUNK, **args))
-    assert result["failed"] and result["msg"].startswith(option + ":") and words in result["msg"], result
+    assert result["failed"] and result["msg"].startswith(option + ":") and result["option"] == option and words in result["msg"], result
     assert vc.writes == [] and group(vc) is None

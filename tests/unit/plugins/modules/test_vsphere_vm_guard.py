@@ -103,7 +103,7 @@ def test_release_of_a_vm_never_guarded_changes_nothing(vc):
 ])
 def test_bad_input_fails_naming_the_option_before_any_change(vc, args, option, words):
     result = run_module(vsphere_vm_guard, dict(GUARD, **args))
-    assert result["failed"] and result["msg"].startswith(option + ":") and words in result["msg"], result
+    assert result["failed"] and result["msg"].startswith(option + ":") and result["option"] == option and words in result["msg"], result
     assert "Traceback" not in text(result) and vc.writes == []
 
 
