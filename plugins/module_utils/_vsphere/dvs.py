@@ -254,14 +254,24 @@ def portgroup_spec(vim, delta, name, config_version=None, live_policy=None):
     return spec
 
 
+# What a new port group gets where the user set nothing (a port group that exists is left alone there).
+CREATE_DEFAULTS = {"num_ports": 8, "port_binding": "static", "vendor_config_override_allowed": False}
+
+
+def create_defaults(desired):
+    """``desired`` with the creation defaults filled in where the user set nothing."""
+    wanted = dict(desired)
+    for key, value in CREATE_DEFAULTS.items():
+        if wanted.get(key) is None:
+            wanted[key] = value
+    return wanted
+
+
 def create_spec(vim, name, desired):
     """The spec of a new port group: defaults of a trunk port group plus what the user set."""
-    wanted = dict(desired)
-    wanted.setdefault("port_binding", None)
-    if wanted.get("port_binding") is None:
-        wanted["port_binding"] = "static"
-    if wanted.get("num_ports") is None:
-        wanted["num_ports"] = 8
+    wanted = create_defaults(desired)
+    if not wanted["vendor_config_override_allowed"]:
+        del wanted["vendor_config_override_allowed"]  # vCenter's default policy
     spec = portgroup_spec(vim, dict((k, v) for k, v in wanted.items() if v is not None), name)
     if getattr(spec, "defaultPortConfig", None) is None:
         spec.defaultPortConfig = vim.dvs.VmwareDistributedVirtualSwitch.VmwarePortConfigPolicy()

@@ -133,8 +133,10 @@ class TrunkPortgroup(object):
             sink_target = self._sink_target(datacenter, switch, portgroup)
 
         desired = _dvs.desired_state(params, ranges)
-        if portgroup is None and desired["vlan_trunk"] is None:
-            desired["vlan_trunk"] = _dvs.ranges_to_list(DEFAULT_TRUNK)
+        if portgroup is None:  # what creating it sets, so that check mode predicts it
+            desired = _dvs.create_defaults(desired)
+            if desired["vlan_trunk"] is None:
+                desired["vlan_trunk"] = _dvs.ranges_to_list(DEFAULT_TRUNK)
         outcome = reconciler.present(
             live, desired,
             create=lambda want: self._create(switch, want),
@@ -143,6 +145,9 @@ class TrunkPortgroup(object):
         result_pg = dict(outcome.obj or {})
         if self.check_mode and outcome.changed:
             result_pg.pop("config_version", None)  # vCenter assigns it
+            if outcome.action == "create":
+                result_pg = dict(dict.fromkeys(_dvs.MANAGED_KEYS), name=params["name"], switch=switch.name,
+                                 **result_pg)
         if portgroup is None and not self.check_mode:
             portgroup = self.client.distributed_portgroup(switch, params["name"])
         if portgroup is not None:
