@@ -230,16 +230,8 @@ def run(mod):
                                             update=lambda _l, _d: onprem.set_placement(client, dict(
                                                 ((k, v) for k, v in placement.items() if v), **resolved)))
 
-    def settle():
-        settled = client.settled_site() if p["cloud_url"] else onprem.cloud_site(client)
-        settled_placement = onprem.placement(client)
-        if p["cloud_url"] and (settled is None or site_comm_errors(settled)):
-            raise InputError("cloud_url: paired, but the link is not healthy: %s" % "; ".join(site_comm_errors(settled)),
-                             option="cloud_url")
-        return settled, settled_placement
-
     outcome = Outcome.combine(outcomes)
-    cloud, placement = rec.follow(outcome, settle) or (cloud, placement)
+    cloud, placement = rec.follow(outcome, lambda: onprem.settled(client, bool(p["cloud_url"]))) or (cloud, placement)
     return mod.result(outcome, cloud_site=cloud, placement=placement)
 
 

@@ -9,7 +9,8 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.cloudmove.vcda.plugins.module_utils._vcda import inferred
-from ansible_collections.cloudmove.vcda.plugins.module_utils._common.errors import NotFoundError
+from ansible_collections.cloudmove.vcda.plugins.module_utils._common.errors import InputError, NotFoundError
+from ansible_collections.cloudmove.vcda.plugins.module_utils._vcda.client import site_comm_errors
 
 
 def set_site(client, name):
@@ -76,3 +77,14 @@ def resolve_placement(client, names):
 def set_placement(client, resolved):
     body = dict((inferred.ONPREM_PLACEMENT_KEYS[k], v["id"]) for k, v in resolved.items())
     return client.call("POST", inferred.ONPREM_PLACEMENT_PATH, body, idempotent=True)
+
+
+def settled(client, paired):
+    """``(cloud site, placement)`` once a change was made; with ``paired`` (a cloud_url given) after the link
+    settles, failing on ``cloud_url`` when it stays unhealthy."""
+    cloud = client.settled_site() if paired else cloud_site(client)
+    where = placement(client)
+    if paired and (cloud is None or site_comm_errors(cloud)):
+        raise InputError("cloud_url: paired, but the link is not healthy: %s" % "; ".join(site_comm_errors(cloud)),
+                         option="cloud_url")
+    return cloud, where
