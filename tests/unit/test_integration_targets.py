@@ -119,3 +119,47 @@ def test_one_control_prefix_for_the_whole_lab():
                     if old.search(handle.read()):
                         stale.append(os.path.relpath(path, ROOT))
     assert stale == [], "vcsim's old /lab/ prefix still used in: %s" % ", ".join(stale)
+
+
+LAB_CONFIG = os.path.join(ROOT, "tests", "integration", "lab_config.yml")
+# The vSphere targets (ovf_deploy, vsphere_*) still use vcsim's default inventory names (tests/integration/README.md).
+VSPHERE_TARGETS = re.compile(r"^(ovf_deploy|vsphere_\w+)$")
+
+
+def _lab_names():
+    with open(LAB_CONFIG) as handle:
+        config = yaml.safe_load(handle)
+    return config, sorted(set(str(v) for group in config.values() for v in group.values()))
+
+
+def test_targets_take_the_lab_names_from_variables():
+    """The tenant organization, its user, password, token and VDC, the vSphere names of the on-prem placement and
+    the Cloud Director administrator are variables (lab_config.yml in the lab, integration_config.yml on real
+    systems): no task of a VCDA, Cloud Director or NSX target writes the lab's values (comments and task names
+    may)."""
+    _config, values = _lab_names()
+    found = []
+    for path in sorted(glob.glob(os.path.join(TARGETS, "*", "*", "*.yml"))):
+        target = os.path.relpath(path, TARGETS).split(os.sep)[0]
+        if VSPHERE_TARGETS.match(target):
+            continue
+        for number, line in enumerate(open(path), 1):
+            text = line.strip()
+            if text.startswith("#") or text.startswith("- name:"):
+                continue
+            for value in values:
+                if re.search(r"(?<![\w@.-])%s(?![\w@.-])" % re.escape(value), line):
+                    found.append("%s:%d: %s" % (os.path.relpath(path, TARGETS), number, value))
+    assert found == [], "\n".join(found)
+
+
+def test_every_lab_name_is_a_variable_real_systems_are_told_to_set():
+    """What lab_config.yml gives the lab, the template and the README tell a real run to give."""
+    config, _values = _lab_names()
+    with open(os.path.join(ROOT, "tests", "integration", "integration_config.yml.template")) as handle:
+        template = yaml.safe_load(handle)
+    with open(os.path.join(ROOT, "tests", "integration", "README.md")) as handle:
+        readme = handle.read()
+    for name, keys in config.items():
+        assert "`%s`" % name in readme, name
+        assert sorted(template.get(name) or {}) == sorted(keys), name
