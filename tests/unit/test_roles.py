@@ -30,7 +30,7 @@ def _defaults(role):
 
 def test_the_workflow_roles_exist():
     for role in ("appliance_deploy", "provider_site", "site_pairing", "replication_policies", "tenant_rights",
-                 "l2vpn_server", "l2vpn_client", "tenant_onprem"):
+                 "l2vpn_server", "l2vpn_client", "tenant_onprem", "workload_migration", "replication_report"):
         assert role in ROLES, role
 
 
@@ -139,10 +139,13 @@ def test_the_example_wave_file_sets_only_wave_options_of_the_role():
         assert not any(word in key for word in ("url", "password", "username", "thumbprint", "vcenter")), key
 
 
-def test_migrate_playbook_reads_no_lab_file():
-    with open(os.path.join(ROOT, "playbooks", "migrate.yml")) as handle:
+@pytest.mark.parametrize("playbook", ["provider.yml", "tenant.yml", "migrate.yml", "report.yml", "site.yml"])
+def test_the_playbooks_take_only_an_inventory(playbook):
+    """No lab file, lab variable or vars file: everything comes from the inventory (demo.yml is the lab's own)."""
+    with open(os.path.join(ROOT, "playbooks", playbook)) as handle:
         text = handle.read()
-    assert "lab/" not in text and "lab_" not in text and "vars_files" not in text
+    for word in ("lab/", "lab_", "vcsim", "vars_files", "run_on_lab"):
+        assert word not in text, (playbook, word)
 
 
 def test_example_inventory_holds_no_secret_in_clear():
