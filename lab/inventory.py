@@ -257,8 +257,10 @@ def build(secrets):
         # The migration waves (playbooks/migrate.yml): the lab's wave is the example wave file.
         "workload_migration_url": "{{ tenant_onprem_cloud_url }}",
         "workload_migration_thumbprint": "{{ tenant_onprem_cloud_thumbprint }}",
-        "workload_migration_username": "{{ tenant_onprem_cloud_user }}",
-        "workload_migration_password": "{{ tenant_onprem_cloud_password }}",
+        # env mode: the migrate job's AWX credential logs in with the organization's Cloud Director access token
+        "workload_migration_auth_type": "vcd_token" if env else None,
+        "workload_migration_username": None if env else "{{ tenant_onprem_cloud_user }}",
+        "workload_migration_password": None if env else "{{ tenant_onprem_cloud_password }}",
         # check mode from reset (demo.yml --check): the cloud appliance is still fresh
         "workload_migration_initial_password": secret(initial),
         "workload_migration_source_site": "{{ tenant_onprem_site_name }}",
