@@ -9,7 +9,7 @@ import pytest
 from fake_module import run_module, text
 from fake_vcda import virtual_time
 from fake_vsphere import FakeVcenter
-from test_vcda_replication import Clock, FakeSite, RoutedAdapter  # the stateful cloud site those tests use
+from test_vcda_replication import Clock, ConcurrentAdapter, FakeSite  # the stateful cloud site those tests use
 from test_vcda_replication_module import BASE, ORG_PASSWORD, VC_PASSWORD
 
 from ansible_collections.cloudmove.vcda.plugins.modules import vcda_migration_wave as module
@@ -21,7 +21,7 @@ del WAVE["vms"]
 def make(monkeypatch, count=3, sync_steps=2, off=()):
     """A site and a tenant vCenter with ``count`` running VMs app-00.. (the ones in ``off`` powered off)."""
     site = FakeSite(sync_steps=sync_steps)
-    site.adapter = RoutedAdapter(site)
+    site.adapter = ConcurrentAdapter(site, delay=0, slow=())  # the wave sends from several threads
     vc = FakeVcenter(password=VC_PASSWORD).install(monkeypatch)
     dc = vc.datacenter()
     net = vc.network(dc, "DC0_DVPG0")
@@ -76,6 +76,17 @@ def test_a_wave_creates_and_cuts_over_each_vm_once_with_per_vm_results(monkeypat
     again = run(site, monkeypatch)
     assert not again["changed"] and sent(site, since) == [] and again["migrated"] == site.names
     assert all(r["steps"] == [] and r["before"] == "migrated" for r in again["vms"])
+
+
+def test_the_same_requests_and_results_one_at_a_time_or_concurrently(monkeypatch):
+    outcomes = []
+    for concurrency in (1, 8):
+        site = make(monkeypatch, count=4)
+        result = run(site, monkeypatch, concurrency=concurrency)
+        assert not result.get("failed"), result
+        outcomes.append(([(r["name"], r["state"], r["steps"]) for r in result["vms"]],
+                         [(m, p.split("/")[-1] if p.endswith("/migrate") else p) for m, p in sent(site)]))
+    assert outcomes[0] == outcomes[1]
 
 
 def test_list_requests_do_not_grow_with_the_number_of_vms(monkeypatch):
