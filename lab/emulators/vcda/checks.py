@@ -139,10 +139,10 @@ def vcd_login(lab, vcloud: Optional[Dict[str, Any]], user: str, password: str) -
     if not vcloud or "@" not in user:
         return None
     if _vcd_emulator(lab, vcloud["vcdUrl"]) is not None:
-        try:
-            found = _real_vcd_login(vcloud["vcdUrl"], user, password, vcloud.get("vcdThumbprint"))
-        except ApiError:
-            return None
+        # [I] a Cloud Director that cannot be reached or answers an error (a 503 while it restarts) fails the login
+        # with the site's server failure (500), which a client may retry; only a refusal (401/403) is "invalid
+        # credentials".
+        found = _real_vcd_login(vcloud["vcdUrl"], user, password, vcloud.get("vcdThumbprint"))
         return (user, user.rsplit("@", 1)[1]) if found else None
     inst = _vcd_instance(lab, vcloud["vcdUrl"])
     if inst is None or str((inst.get("users") or {}).get(user, object())) != password:
@@ -280,8 +280,10 @@ def _real_vcd_token(url: str, token: str, thumbprint: Optional[str], timeout: fl
             "Authorization": "Bearer " + token, "Accept": inferred.VCD_TOKEN_ACCEPT})
     except TlsError as exc:
         raise tls_error(url, exc, thumbprint) from None
-    if status != 200 or not isinstance(body, dict):
+    if status in (401, 403):
         return None
+    if status != 200 or not isinstance(body, dict):  # [I] as for a password login: the site's server failure
+        raise inferred.server_failure("%s answered HTTP %d to the token check" % (url, status), url)
     user = (body.get("user") or {}).get("name")
     org = (body.get("org") or {}).get("name")
     if not user or not org:

@@ -59,3 +59,26 @@ def test_refused_tokens_are_401_without_the_token(site):  # noqa: F811
     token = vcd.headers["Authorization"].split(" ", 1)[1]
     assert vcd.json("DELETE", "/cloudapi/1.0.0/sessions/current").status == 204
     assert _token_login(site, token)[1].status == 401
+
+
+def test_a_cloud_director_answering_503_fails_the_login_as_a_server_failure_not_as_refused(site):  # noqa: F811
+    """The site checks vcdCredentials and access tokens at its Cloud Director: while that answers 503 (restarting,
+    busy), the login is the site's 500 (a client retries it), never the 401 of refused credentials."""
+    token = _jwt(site, *ORG1)
+    app = site.appliance("r-vcd1")
+    vcd = Client(app.spec.url, app.thumbprint)
+    ok(vcd.lab("PUT", "/_lab/faults", {"seed": 1, "rules": [{"source": "peer", "error503Rate": 1.0}]}))
+    try:
+        cloud = site.appliance("r-cloud1")
+        reply = Client(cloud.spec.url, cloud.thumbprint).call(
+            "POST", "/sessions", {"type": "vcdCredentials", "vcdUser": ORG1[0], "vcdPassword": ORG1[1]})
+        assert reply.status == 500 and reply.body["code"] == "GeneralServerFailure", reply
+        assert ORG1[1] not in json.dumps(reply.body)
+        _client, reply = _token_login(site, token)
+        assert reply.status == 500 and reply.body["code"] == "GeneralServerFailure", reply
+        assert token not in json.dumps(reply.body)
+    finally:
+        ok(vcd.lab("DELETE", "/_lab/faults"))
+    assert site.client("r-cloud1", tenant=True).token  # Cloud Director answers again: the same login works
+    _client, reply = _token_login(site, token)
+    assert reply.status == 200, reply
