@@ -55,6 +55,7 @@ class TaskEngine:
             "resultType": result_type, "result": None, "error": None, "warnings": [],
             "lab": {"runStart": None, "runSeconds": self.run_seconds},
         }
+
         def add(state):
             tasks = state.setdefault("tasks", {})
             tasks[task_id] = copy.deepcopy(task)

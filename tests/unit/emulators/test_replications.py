@@ -563,7 +563,7 @@ def test_creates_are_served_side_by_side_and_a_vm_is_replicated_once(site, monke
             state["now"] -= 1
         return read(moid)
     fake.vm_info = slow_read
-    clients = [site.client("r-cloud1", tenant=True) for _ in range(6)]
+    clients = [site.client("r-cloud1", tenant=True) for _n in range(6)]
 
     def send_all(bodies):
         replies = [None] * len(bodies)
@@ -575,7 +575,7 @@ def test_creates_are_served_side_by_side_and_a_vm_is_replicated_once(site, monke
             thread.join()
         return replies
 
-    replies = send_all([vcvm_body(site, vm="vm-65") for _ in range(6)])
+    replies = send_all([vcvm_body(site, vm="vm-65") for _n in range(6)])
     assert sorted(r.status for r in replies) == [202] + [400] * 5
     assert all("already" in r.body["msg"] or "replicat" in r.body["msg"] for r in replies if r.status == 400)
     assert state["peak"] > 1  # the reads of the six requests overlapped
